@@ -1,0 +1,45 @@
+// The event-bus seam. Security-relevant happenings are published on the `security` topic as typed
+// SecurityEvents; a later issue persists that stream into the audit ledger and drives alerts from it.
+// The embedded implementation is src/bus/in-process/; NATS comes later and must pass bus.contract.ts.
+
+export type SecurityEventType =
+  | 'deploy.succeeded'
+  | 'deploy.rejected'
+  | 'function.rolled-back'
+  | 'function.removed'
+  | 'key.created'
+  | 'key.revoked'
+  | 'auth.failed'
+  | 'authz.denied'
+  | 'sandbox.permission-denied'
+  | 'sandbox.timeout'
+  | 'sandbox.memory-exceeded'
+  | 'sandbox.crashed'
+  | 'sandbox.protocol-violation'
+  | 'egress.denied';
+
+export interface SecurityEvent {
+  type: SecurityEventType;
+  at: string;
+  requestId?: string;
+  function?: string;
+  version?: number;
+  /** Who did it: an API key id, a JWT subject, or 'anonymous'. Never a secret. */
+  actor?: string;
+  sourceIp?: string;
+  detail?: Record<string, unknown>;
+}
+
+export interface TopicMap {
+  security: SecurityEvent;
+}
+
+export type Topic = keyof TopicMap;
+export type Unsubscribe = () => void;
+
+export interface EventBus {
+  readonly kind: string;
+  publish<T extends Topic>(topic: T, event: TopicMap[T]): Promise<void>;
+  subscribe<T extends Topic>(topic: T, handler: (event: TopicMap[T]) => void | Promise<void>): Unsubscribe;
+  close(): Promise<void>;
+}

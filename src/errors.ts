@@ -1,0 +1,106 @@
+// The one error table. Every error Bulwark raises has a stable BWK_E_<AREA>_<WHAT> code listed here
+// and documented in docs/errors.md (test/errors.test.ts keeps the two in step, count pinned).
+// `message` is what a remote caller may see: it must never contain internal paths, stack traces
+// or secrets. Internal detail travels in BulwarkError.detail and goes to the log only.
+
+export interface ErrorSpec {
+  /** HTTP status when the error reaches a remote caller. */
+  status: number;
+  /** Caller-safe message. `%s` placeholders are filled from BulwarkError args. */
+  message: string;
+}
+
+export const errors = {
+  // gateway: the request itself
+  BWK_E_GATEWAY_NOT_FOUND: { status: 404, message: 'No function route matches %s' },
+  BWK_E_GATEWAY_BAD_REQUEST: { status: 400, message: 'Malformed request: %s' },
+  BWK_E_GATEWAY_REQUEST_TIMEOUT: { status: 408, message: 'Request was not received in time' },
+  BWK_E_GATEWAY_INTERNAL: { status: 500, message: 'Internal error' },
+
+  // guards: the chain in src/guards/chain.ts
+  BWK_E_GUARD_BODY_TOO_LARGE: { status: 413, message: 'Request body exceeds %s bytes' },
+  BWK_E_GUARD_AUTH_REQUIRED: { status: 401, message: 'Authentication required' },
+  BWK_E_GUARD_AUTH_INVALID: { status: 401, message: 'Credentials are invalid or expired' },
+  BWK_E_GUARD_FORBIDDEN: { status: 403, message: 'Not allowed to %s' },
+  BWK_E_GUARD_INPUT_INVALID: { status: 400, message: 'Input does not match the function schema: %s' },
+  BWK_E_GUARD_CONCURRENCY: { status: 429, message: 'Function %s is at its concurrency limit' },
+
+  // sandbox: running user code
+  BWK_E_SANDBOX_TIMEOUT: { status: 504, message: 'Function %s exceeded its %sms timeout' },
+  BWK_E_SANDBOX_CRASHED: { status: 502, message: 'Function %s failed' },
+  BWK_E_SANDBOX_MEMORY: { status: 502, message: 'Function %s exceeded its memory limit' },
+  BWK_E_SANDBOX_FUNCTION_ERROR: { status: 502, message: 'Function %s threw an error' },
+  BWK_E_SANDBOX_BAD_RESPONSE: { status: 502, message: 'Function %s returned an invalid response' },
+  BWK_E_SANDBOX_LOAD_FAILED: { status: 502, message: 'Function %s could not be loaded' },
+  BWK_E_SANDBOX_UNAVAILABLE: { status: 503, message: 'No sandbox could be started for %s' },
+
+  // broker: capabilities the sandbox asks for
+  BWK_E_BROKER_PROTOCOL: { status: 502, message: 'Function %s broke the sandbox protocol' },
+  BWK_E_BROKER_CAPABILITY_DENIED: { status: 403, message: 'Capability %s is not granted' },
+  BWK_E_BROKER_EGRESS_DENIED: { status: 403, message: 'Egress to %s is not allowed' },
+  BWK_E_BROKER_EGRESS_FAILED: { status: 502, message: 'Egress request to %s failed' },
+  BWK_E_BROKER_EGRESS_TOO_LARGE: { status: 502, message: 'Egress response from %s exceeds %s bytes' },
+
+  // manifest: bulwark.yaml
+  BWK_E_MANIFEST_NOT_FOUND: { status: 400, message: 'No manifest at %s' },
+  BWK_E_MANIFEST_SYNTAX: { status: 400, message: 'Manifest is not valid YAML: %s' },
+  BWK_E_MANIFEST_INVALID: { status: 400, message: 'Manifest is invalid: %s' },
+
+  // deploy: bundling and registering a version
+  BWK_E_DEPLOY_BUNDLE_FAILED: { status: 400, message: 'Bundling failed: %s' },
+  BWK_E_DEPLOY_DIGEST_MISMATCH: { status: 400, message: 'Bundle digest does not match the declared sha256' },
+  BWK_E_DEPLOY_REJECTED: { status: 422, message: 'Deploy rejected: %s' },
+
+  // registry: functions, versions and keys in the store
+  BWK_E_REGISTRY_FUNCTION_NOT_FOUND: { status: 404, message: 'No function named %s' },
+  BWK_E_REGISTRY_VERSION_NOT_FOUND: { status: 404, message: 'Function %s has no version %s' },
+  BWK_E_REGISTRY_KEY_NOT_FOUND: { status: 404, message: 'No API key with id %s' },
+
+  // store and bus backends
+  BWK_E_STORE_UNAVAILABLE: { status: 503, message: 'Store backend %s is unavailable' },
+  BWK_E_STORE_MIGRATION: { status: 500, message: 'Store migration failed' },
+  BWK_E_BUS_UNAVAILABLE: { status: 503, message: 'Event bus %s is unavailable' },
+
+  // config: bulwark config file and environment
+  BWK_E_CONFIG_INVALID: { status: 500, message: 'Configuration is invalid: %s' },
+  BWK_E_CONFIG_ISOLATION_UNAVAILABLE: { status: 500, message: 'isolation: strict requires %s' },
+
+  // cli
+  BWK_E_CLI_USAGE: { status: 400, message: '%s' },
+  BWK_E_CLI_NO_CREDENTIALS: { status: 401, message: 'No API key: set BULWARK_API_KEY or run `bulwark serve` once to create %s' },
+  BWK_E_CLI_UNREACHABLE: { status: 503, message: 'Cannot reach the Bulwark gateway at %s' },
+  BWK_E_CLI_REMOTE: { status: 502, message: '%s' },
+} as const satisfies Record<`BWK_E_${string}`, ErrorSpec>;
+
+export type BulwarkErrorCode = keyof typeof errors;
+
+export class BulwarkError extends Error {
+  readonly code: BulwarkErrorCode;
+  readonly status: number;
+  /** Internal detail for the log: never sent to a remote caller. */
+  readonly detail: Record<string, unknown> | undefined;
+
+  constructor(code: BulwarkErrorCode, args: ReadonlyArray<string | number> = [], detail?: Record<string, unknown>) {
+    const spec: ErrorSpec = errors[code];
+    let i = 0;
+    super(spec.message.replace(/%s/g, () => String(args[i++] ?? '')));
+    this.name = 'BulwarkError';
+    this.code = code;
+    this.status = spec.status;
+    this.detail = detail;
+  }
+}
+
+export function isBulwarkError(err: unknown): err is BulwarkError {
+  return err instanceof BulwarkError;
+}
+
+/** The only body shape a remote caller ever receives on failure. */
+export interface ErrorBody {
+  error: { code: BulwarkErrorCode; message: string; requestId: string };
+}
+
+export function toErrorBody(err: unknown, requestId: string): { status: number; body: ErrorBody } {
+  const known = isBulwarkError(err) ? err : new BulwarkError('BWK_E_GATEWAY_INTERNAL');
+  return { status: known.status, body: { error: { code: known.code, message: known.message, requestId } } };
+}

@@ -1,0 +1,53 @@
+// The sandbox seam. The gateway hands a function version and an event to a SandboxProvider and gets
+// a validated Lambda-style response back, or a BulwarkError (BWK_E_SANDBOX_* / BWK_E_BROKER_*).
+// Nothing a worker process sends is trusted: the provider validates every message.
+
+import type { Manifest } from '../../manifest/types.ts';
+
+export interface FunctionTarget {
+  name: string;
+  version: number;
+  sha256: string;
+  manifest: Manifest;
+}
+
+/** What the handler's result becomes after normalisation (API Gateway proxy response shape). */
+export interface HttpResult {
+  statusCode: number;
+  headers: Record<string, string>;
+  /** Multi-value headers such as Set-Cookie. */
+  cookies: string[];
+  body: string;
+  isBase64Encoded: boolean;
+}
+
+export interface InvokeRequest {
+  requestId: string;
+  /** The event exactly as the handler receives it (API Gateway 2.0 or 1.0 payload). */
+  event: unknown;
+  /** Who called, for logs and capability audit: key id, JWT sub, or 'anonymous'. */
+  actor: string;
+}
+
+export interface IsolationLayer {
+  name: string;
+  active: boolean;
+  detail: string;
+}
+
+export interface IsolationReport {
+  mode: 'strict' | 'auto' | 'permission-only';
+  layers: IsolationLayer[];
+}
+
+export interface SandboxProvider {
+  readonly kind: string;
+  /** Runs one invocation. Throws BulwarkError on timeout, crash, memory, bad response. */
+  invoke(target: FunctionTarget, req: InvokeRequest): Promise<HttpResult>;
+  /** Starts (or keeps) warm workers for a version and proves the bundle loads. Throws BWK_E_SANDBOX_LOAD_FAILED. */
+  prepare(target: FunctionTarget): Promise<void>;
+  /** Stops workers of every version of `name` except `keepVersion`. */
+  retire(name: string, keepVersion?: number): Promise<void>;
+  isolation(): IsolationReport;
+  close(): Promise<void>;
+}
