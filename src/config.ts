@@ -169,7 +169,8 @@ export function loadConfig(home: string, overrides: ConfigOverrides = {}, env: N
   }
   if (env.BULWARK_HOST) merged.listen.host = env.BULWARK_HOST;
   if (merged.auth.jwt) {
-    merged.auth.jwt = { rolesClaim: 'roles', functionsClaim: 'functions', clockToleranceSec: 5, ...merged.auth.jwt };
+    const jwtDefaults = { rolesClaim: 'roles', functionsClaim: 'functions', clockToleranceSec: 5 };
+    merged.auth.jwt = Object.assign(jwtDefaults, merged.auth.jwt);
   }
   return merged;
 }
