@@ -15,6 +15,9 @@ export const errors = {
   BWK_E_GATEWAY_NOT_FOUND: { status: 404, message: 'No function route matches %s' },
   BWK_E_GATEWAY_BAD_REQUEST: { status: 400, message: 'Malformed request: %s' },
   BWK_E_GATEWAY_REQUEST_TIMEOUT: { status: 408, message: 'Request was not received in time' },
+  BWK_E_GATEWAY_UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Content type %s is not accepted here' },
+  BWK_E_GATEWAY_HEADERS_TOO_LARGE: { status: 431, message: 'Request headers are too large' },
+  BWK_E_GATEWAY_FUNCTION_EXPIRED: { status: 410, message: 'Function %s is disabled: it is past its expiry date' },
   BWK_E_GATEWAY_INTERNAL: { status: 500, message: 'Internal error' },
 
   // guards: the chain in src/guards/chain.ts
@@ -59,6 +62,7 @@ export const errors = {
   // store and bus backends
   BWK_E_STORE_UNAVAILABLE: { status: 503, message: 'Store backend %s is unavailable' },
   BWK_E_STORE_MIGRATION: { status: 500, message: 'Store migration failed' },
+  BWK_E_STORE_SCHEMA_TOO_NEW: { status: 500, message: 'Store schema version %s is newer than this Bulwark supports (%s): upgrade Bulwark' },
   BWK_E_BUS_UNAVAILABLE: { status: 503, message: 'Event bus %s is unavailable' },
 
   // config: bulwark config file and environment
@@ -70,6 +74,10 @@ export const errors = {
   BWK_E_CLI_NO_CREDENTIALS: { status: 401, message: 'No API key: set BULWARK_API_KEY or run `bulwark serve` once to create %s' },
   BWK_E_CLI_UNREACHABLE: { status: 503, message: 'Cannot reach the Bulwark gateway at %s' },
   BWK_E_CLI_REMOTE: { status: 502, message: '%s' },
+  BWK_E_CLI_CREDENTIALS_INVALID: { status: 401, message: 'Credentials file %s must be JSON with "url" and "apiKey"' },
+  BWK_E_CLI_EXISTS: { status: 409, message: 'Refusing to overwrite %s' },
+  BWK_E_CLI_CHECKS_FAILED: { status: 500, message: '%s doctor check(s) failed' },
+  BWK_E_CLI_UNEXPECTED: { status: 500, message: 'Unexpected error: %s (set BULWARK_DEBUG=1 for details)' },
 } as const satisfies Record<`BWK_E_${string}`, ErrorSpec>;
 
 export type BulwarkErrorCode = keyof typeof errors;

@@ -1,4 +1,4 @@
-// The normalised manifest every other module works with. The loader (src/manifest/load.ts) turns a
+// The normalised manifest every other module works with. parseManifest (src/manifest/parse.ts) turns a
 // bulwark.yaml into this shape after JSON Schema validation: durations are milliseconds, sizes are
 // bytes, defaults are filled in, and the input schema file is inlined.
 

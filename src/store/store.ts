@@ -38,7 +38,17 @@ export interface NewFunctionVersion {
 }
 
 export interface FunctionRegistry {
-  /** Stores a new immutable version and makes it active, atomically. Returns the stored version. */
+  /**
+   * Stores bundle bytes under their sha256 without creating a version, so a sandbox can prove the
+   * bundle loads (getBundle) before deploy() makes it active. Idempotent. Bundles no version refers to
+   * are pruned by later deploys once they are an hour old.
+   */
+  putBundle(sha256: string, bundle: Uint8Array): Promise<void>;
+  /**
+   * Stores a new immutable version and makes it active, atomically. Version numbers of a name are
+   * never reused, not even after remove(). Throws BWK_E_DEPLOY_DIGEST_MISMATCH when the bytes do not
+   * hash to `sha256`.
+   */
   deploy(input: NewFunctionVersion): Promise<FunctionVersion>;
   /** The active version of a function, or undefined when there is no such function. */
   getActive(name: string): Promise<FunctionVersion | undefined>;
@@ -84,6 +94,9 @@ export interface FunctionLogEntry {
   message: string;
   fields?: Record<string, unknown>;
 }
+
+/** Function log entries kept per function; older ones are deleted as new ones arrive. */
+export const FUNCTION_LOG_RETENTION = 5000;
 
 export interface FunctionLogStore {
   append(entries: FunctionLogEntry[]): Promise<void>;

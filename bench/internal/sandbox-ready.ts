@@ -1,0 +1,73 @@
+// Sandbox spawn -> ready: how long `prepare()` takes for a version no worker has loaded yet (materialise
+// the bundle, spawn the worker under its isolation layers, import the bundle, answer "ready").
+// Measured for each isolation mode this machine supports, with the real store, bus and sandbox.
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { build } from 'esbuild';
+import { loadConfig, type IsolationMode } from '../../src/config.ts';
+import { openSqliteStore } from '../../src/store/sqlite/index.ts';
+import { createInProcessBus } from '../../src/bus/in-process/index.ts';
+import { createProcessSandbox, probeIsolation } from '../../src/runtime/sandbox/process/index.ts';
+import { createLogger } from '../../src/telemetry/logger.ts';
+import { parseManifest } from '../../src/manifest/parse.ts';
+
+export interface ReadyResult { isolation: string; runs: number; p50: number; p99: number }
+
+const manifestSource = `name: ready
+handler: index.mjs#handler
+owner: bench@example.com
+expires: 2099-01-01
+triggers:
+  - http: { method: GET, path: / }
+`;
+
+async function bundle(nonce: number): Promise<Uint8Array> {
+  const out = await build({
+    stdin: { contents: `export const handler = async () => ({ statusCode: 200, body: ${JSON.stringify(String(nonce))} });`, loader: 'js' },
+    bundle: true, format: 'esm', platform: 'node', write: false, logLevel: 'silent',
+  });
+  return out.outputFiles[0]!.contents;
+}
+
+async function measure(isolation: IsolationMode, runs: number): Promise<ReadyResult> {
+  const home = mkdtempSync(join(tmpdir(), 'bwk-ready-'));
+  const config = { ...loadConfig(home, { logLevel: 'silent' }, {}), isolation };
+  const store = await openSqliteStore(home);
+  const bus = createInProcessBus();
+  const bundles = new Map<string, Uint8Array>();
+  const sandbox = await createProcessSandbox({
+    config, logger: createLogger({ level: 'silent' }), bus, logs: store.logs,
+    bundleSource: async (sha) => bundles.get(sha),
+  });
+  const manifest = parseManifest(manifestSource, 'bulwark.yaml', () => undefined);
+  const times: number[] = [];
+  try {
+    for (let i = 0; i < runs; i++) {
+      const code = await bundle(i);
+      const sha256 = createHash('sha256').update(code).digest('hex');
+      bundles.set(sha256, code);
+      const t0 = performance.now();
+      await sandbox.prepare({ name: 'ready', version: 0, sha256, manifest });
+      times.push(performance.now() - t0);
+      await sandbox.retire('ready');
+    }
+  } finally {
+    await sandbox.close();
+    await store.close();
+    await bus.close();
+    rmSync(home, { recursive: true, force: true });
+  }
+  times.sort((x, y) => x - y);
+  const at = (q: number): number => times[Math.min(times.length - 1, Math.floor(q * times.length))]!;
+  return { isolation, runs, p50: at(0.5), p99: at(0.99) };
+}
+
+export async function measureSandboxReady(runs: number): Promise<ReadyResult[]> {
+  const results = [await measure('permission-only', runs)];
+  const report = await probeIsolation({ ...loadConfig(tmpdir(), {}, {}), isolation: 'auto' });
+  if (report.layers.some((l) => l.name === 'bubblewrap' && l.active)) results.push(await measure('auto', runs));
+  return results;
+}

@@ -1,0 +1,163 @@
+// The benchmark: one run, one machine, every number next to its baseline (see docs/benchmarks.md).
+//   (a) a raw node:http hello server                        baseline
+//   (b) the gateway invoking examples/hello, API-key auth, 1 KB JSON POST
+//   (c) the same gateway with the guard chain switched off  (bench-only switch, not reachable from config)
+//   (d) cold start: deploy finished -> first response served; sandbox prepare (spawn -> ready)
+// Load comes from wrk (a separate process) with 50 connections on loopback. Ratios b/a and b/c are
+// what to compare between runs: this machine is shared and noisy, absolute numbers drift.
+//
+//   node bench/run.ts [--duration 10] [--cold 15] [--write]
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, release, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { runWrk, type LoadResult } from './wrk.ts';
+import { createClient } from '../src/cli/client.ts';
+import { deployDirectory } from '../src/cli/commands/deploy.ts';
+import { createProgress } from '../src/cli/progress.ts';
+import type { CliIo } from '../src/cli/io.ts';
+import { measureSandboxReady, type ReadyResult } from './internal/sandbox-ready.ts';
+
+const { values } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '10' },
+    cold: { type: 'string', default: '15' },
+    write: { type: 'boolean', default: false },
+  },
+});
+const durationSec = Number(values.duration);
+const coldRuns = Number(values.cold);
+const repo = resolve(import.meta.dirname, '..');
+const CONNECTIONS = 50;
+
+/** A 1 KB JSON body: {"name":"Ada","padding":"xxx…"} padded to exactly 1024 bytes. */
+function jsonBody1k(): string {
+  const base = JSON.stringify({ name: 'Ada', padding: '' });
+  return JSON.stringify({ name: 'Ada', padding: 'x'.repeat(1024 - base.length) });
+}
+
+interface Started { child: ChildProcess; info: Record<string, string> }
+
+async function startChild(script: string, args: string[] = []): Promise<Started> {
+  const child = spawn(process.execPath, [join(repo, script), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout! });
+  const first = await new Promise<string>((res, rej) => {
+    lines.once('line', res);
+    child.once('exit', (code) => rej(new Error(`${script} exited ${code} before it was ready`)));
+  });
+  lines.close();
+  return { child, info: JSON.parse(first) as Record<string, string> };
+}
+
+async function stopChild(s: Started): Promise<void> {
+  const exited = new Promise((r) => s.child.once('exit', r));
+  s.child.kill('SIGTERM');
+  await exited;
+}
+
+function check(name: string, r: LoadResult): LoadResult {
+  if (r.non2xx > 0 || r.errors > 0) throw new Error(`${name}: ${r.non2xx} non-2xx responses and ${r.errors} socket errors — not a valid run`);
+  return r;
+}
+
+function quantile(sorted: number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+}
+
+async function coldStart(url: string, adminKey: string, invokerKey: string): Promise<{ p50: number; p99: number; deployP50: number }> {
+  const client = createClient({ url, apiKey: adminKey, credentialsFile: '' });
+  const silent = createProgress({} as CliIo, true);
+  const work = mkdtempSync(join(tmpdir(), 'bwk-cold-'));
+  const firstResponse: number[] = [];
+  const deployTimes: number[] = [];
+  try {
+    for (let i = 0; i < coldRuns; i++) {
+      // A new bundle each time (new sha256): a new sandbox pool that has never served a request.
+      const dir = join(work, `v${i}`);
+      cpSync(join(repo, 'examples/hello'), dir, { recursive: true });
+      const src = join(dir, 'src/index.ts');
+      writeFileSync(src, readFileSync(src, 'utf8') + `\nexport const coldStartNonce = ${JSON.stringify(`${Date.now()}-${i}`)};\n`);
+      const t0 = performance.now();
+      await deployDirectory(client, dir, silent);
+      const deployed = performance.now();
+      const res = await fetch(`${url}/fn/hello/`, { headers: { authorization: `Bearer ${invokerKey}` } });
+      await res.text();
+      const served = performance.now();
+      if (res.status !== 200) throw new Error(`cold start run ${i}: HTTP ${res.status}`);
+      deployTimes.push(deployed - t0);
+      firstResponse.push(served - deployed);
+    }
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+  firstResponse.sort((a, b) => a - b);
+  deployTimes.sort((a, b) => a - b);
+  return { p50: quantile(firstResponse, 0.5), p99: quantile(firstResponse, 0.99), deployP50: quantile(deployTimes, 0.5) };
+}
+
+const fmt = (n: number, d = 2): string => n.toFixed(d);
+const body = jsonBody1k();
+const wrkBase = { connections: CONNECTIONS, threads: 2, durationSec, method: 'POST' as const, body };
+
+const machine = `${cpus()[0]?.model ?? 'unknown cpu'} × ${cpus().length}, Linux ${release()}, Node.js ${process.version}`;
+console.error(`machine: ${machine}`);
+
+console.error('(a) raw node:http …');
+const raw = await startChild('bench/internal/raw-http-server.ts');
+const a = check('a', await runWrk({ ...wrkBase, url: raw.info.url!, headers: { 'content-type': 'application/json' } }));
+await stopChild(raw);
+
+console.error('(b) gateway, API key, guard chain on …');
+const gw = await startChild('bench/internal/gateway-server.ts');
+const b = check('b', await runWrk({
+  ...wrkBase,
+  url: `${gw.info.url}/fn/hello/`,
+  headers: { 'content-type': 'application/json', authorization: `Bearer ${gw.info.key}` },
+}));
+console.error('(d) cold start: deploy finished -> first response …');
+const cold = await coldStart(gw.info.url!, gw.info.adminKey!, gw.info.key!);
+await stopChild(gw);
+
+console.error('(c) gateway, guard chain off …');
+const gwOff = await startChild('bench/internal/gateway-server.ts', ['--no-guards']);
+const c = check('c', await runWrk({ ...wrkBase, url: `${gwOff.info.url}/fn/hello/`, headers: { 'content-type': 'application/json' } }));
+await stopChild(gwOff);
+
+console.error('(d) sandbox spawn -> ready …');
+const ready: ReadyResult[] = await measureSandboxReady(coldRuns);
+
+const rows = [
+  ['(a) raw node:http', a],
+  ['(b) gateway + API key + guards', b],
+  ['(c) gateway, guards off', c],
+] as const;
+const lines: string[] = [];
+lines.push(`Machine: ${machine}. wrk, ${CONNECTIONS} connections, 2 threads, ${durationSec} s each, POST 1 KB JSON.`, '');
+lines.push('| scenario | req/s | p50 ms | p99 ms |', '|---|---:|---:|---:|');
+for (const [name, r] of rows) lines.push(`| ${name} | ${fmt(r.requestsPerSec, 0)} | ${fmt(r.p50Ms)} | ${fmt(r.p99Ms)} |`);
+lines.push('');
+lines.push(`- b/a throughput ratio: **${fmt(b.requestsPerSec / a.requestsPerSec)}** (target ≥ 0.20)`);
+lines.push(`- b/c throughput ratio: **${fmt(b.requestsPerSec / c.requestsPerSec)}** (cost of the guard chain)`);
+lines.push(`- (b) p99: **${fmt(b.p99Ms)} ms** (target ≤ 5 ms)`);
+lines.push(`- cold start, deploy finished → first response (${coldRuns} new versions): p50 **${fmt(cold.p50)} ms**, p99 ${fmt(cold.p99)} ms (target p50 ≤ 50 ms); deploy itself p50 ${fmt(cold.deployP50, 0)} ms`);
+for (const r of ready) {
+  lines.push(`- sandbox spawn → ready (${r.isolation}, ${r.runs} fresh workers): p50 **${fmt(r.p50)} ms**, p99 ${fmt(r.p99)} ms`);
+}
+const report = lines.join('\n');
+console.log(report);
+
+if (values.write) {
+  const file = join(repo, 'docs/benchmarks.md');
+  const doc = readFileSync(file, 'utf8');
+  const start = '<!-- bench:run:start -->';
+  const end = '<!-- bench:run:end -->';
+  const at = doc.indexOf(start);
+  const until = doc.indexOf(end);
+  if (at < 0 || until < 0) throw new Error(`docs/benchmarks.md lacks the ${start} … ${end} markers`);
+  const stamped = `${start}\nLast run ${new Date().toISOString()} with \`npm run bench -- --write\`.\n\n${report}\n${end}`;
+  writeFileSync(file, doc.slice(0, at) + stamped + doc.slice(until + end.length));
+  console.error('docs/benchmarks.md updated');
+}

@@ -1,0 +1,30 @@
+// Who is calling, once authentication has succeeded. Built by api-keys.ts or jwt.ts, read by the
+// authz guard and the admin API. Holds no secret: it is safe to log and to hand to a function.
+
+import type { Role } from './roles.ts';
+import { allows, type Action } from './roles.ts';
+
+export interface Principal {
+  kind: 'api-key' | 'jwt' | 'anonymous';
+  /** Stable, non-secret actor id for logs and events: "key:<id>", "jwt:<sub>" or "anonymous". */
+  actor: string;
+  roles: Role[];
+  /** Function names in scope; ['*'] for all. Empty: none. */
+  functions: string[];
+  /** JWT claims (for the function's authorizer context); absent for API keys. */
+  claims?: Record<string, unknown>;
+  /** API key id, for the authorizer context; absent for JWTs. */
+  keyId?: string;
+}
+
+export const anonymous: Principal = Object.freeze({ kind: 'anonymous', actor: 'anonymous', roles: [], functions: [] }) as Principal;
+
+export function covers(principal: Principal, functionName: string): boolean {
+  return principal.functions.includes('*') || principal.functions.includes(functionName);
+}
+
+/** The one authorisation question: may this principal do `action`, on `functionName` when given? */
+export function mayPerform(principal: Principal, action: Action, functionName?: string): boolean {
+  if (!allows(principal.roles, action)) return false;
+  return functionName === undefined || covers(principal, functionName);
+}

@@ -1,0 +1,35 @@
+// The single permission matrix: which role may perform which action. Everything that checks a
+// permission (the authz guard, the admin API) asks `allows` here; no other file lists roles per action.
+//
+// Roles are not a ladder. `invoker` is a machine credential for calling functions: it may list the
+// functions it can call but not read their logs (logs carry other callers' data) nor see the status page.
+// `viewer` is read-only for humans: it may look at everything in its scope but not call functions.
+
+import type { Role } from '../store/store.ts';
+
+export type { Role };
+
+export type Action = 'invoke' | 'deploy' | 'rollback' | 'remove' | 'list' | 'read-logs' | 'manage-keys' | 'doctor';
+
+export const roles: readonly Role[] = ['admin', 'deployer', 'invoker', 'viewer'];
+
+export const permissions: Readonly<Record<Action, readonly Role[]>> = {
+  invoke: ['admin', 'deployer', 'invoker'],
+  deploy: ['admin', 'deployer'],
+  rollback: ['admin', 'deployer'],
+  remove: ['admin', 'deployer'],
+  list: ['admin', 'deployer', 'invoker', 'viewer'],
+  'read-logs': ['admin', 'deployer', 'viewer'],
+  'manage-keys': ['admin'],
+  doctor: ['admin', 'deployer', 'viewer'],
+};
+
+/** True when any of `held` may perform `action`. An empty role list may do nothing (default deny). */
+export function allows(held: readonly Role[], action: Action): boolean {
+  const allowed = permissions[action];
+  return held.some((r) => allowed.includes(r));
+}
+
+export function isRole(value: unknown): value is Role {
+  return typeof value === 'string' && (roles as readonly string[]).includes(value);
+}

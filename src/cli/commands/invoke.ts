@@ -1,0 +1,92 @@
+// `bulwark invoke <name>`: call a deployed function through the gateway, like any client would.
+// `bulwark invoke --local [dir]`: bundle the function in `dir` and run it once in a real sandbox,
+// without a gateway, in a temporary home — the quickest way to see a handler's result and logs.
+
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Command, Option } from 'commander';
+import { BulwarkError } from '../../errors.ts';
+import { createClient, parseErrorBody, resolveTarget } from '../client.ts';
+import { printJson, type CliIo } from '../io.ts';
+import { invokeLocally } from '../local-invoke.ts';
+
+export interface InvokeOptions {
+  data?: string;
+  path: string;
+  method?: string;
+  local?: boolean;
+  json?: boolean;
+}
+
+export interface Payload {
+  body: string | undefined;
+  contentType: string | undefined;
+}
+
+/** `--data` is JSON text or `@file`; JSON is sent as application/json, anything else as text/plain. */
+export function readPayload(io: CliIo, data: string | undefined): Payload {
+  if (data === undefined) return { body: undefined, contentType: undefined };
+  let text = data;
+  if (data.startsWith('@')) {
+    try {
+      text = readFileSync(resolve(io.cwd, data.slice(1)), 'utf8');
+    } catch {
+      throw new BulwarkError('BWK_E_CLI_USAGE', [`--data ${data}: cannot read that file`]);
+    }
+  }
+  try {
+    JSON.parse(text);
+    return { body: text, contentType: 'application/json' };
+  } catch {
+    return { body: text, contentType: 'text/plain; charset=utf-8' };
+  }
+}
+
+export function invokeCommand(io: CliIo): Command {
+  return new Command('invoke')
+    .description('call a deployed function, or run one locally with --local')
+    .argument('[target]', 'function name, or with --local the function directory (default .)')
+    .option('-d, --data <json|@file>', 'request body: JSON text, or @path to read it from a file')
+    .option('-p, --path <path>', 'path under the function, with an optional ?query', '/')
+    .addOption(new Option('-X, --method <method>', 'HTTP method (default: POST with --data, else GET)')
+      .choices(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']))
+    .option('--local', 'bundle and run the function in a local sandbox, without a gateway')
+    .option('--json', 'print status, headers and body as JSON')
+    .action(async (target: string | undefined, opts: InvokeOptions) => {
+      if (!opts.path.startsWith('/')) throw new BulwarkError('BWK_E_CLI_USAGE', ['--path must start with /']);
+      const payload = readPayload(io, opts.data);
+      const method = opts.method ?? (payload.body === undefined ? 'GET' : 'POST');
+      if (opts.local) {
+        const result = await invokeLocally(resolve(io.cwd, target ?? '.'), { method, path: opts.path, payload },
+          io.env.BULWARK_DEBUG === '1' ? io.stderr : undefined);
+        if (opts.json) {
+          const { error, ...rest } = result;
+          printJson(io, error ? { ...rest, error: { code: error.code, message: error.message } } : rest);
+        } else {
+          for (const l of result.logs) {
+            const fields = l.fields && Object.keys(l.fields).length > 0 ? ' ' + JSON.stringify(l.fields) : '';
+            io.stderr.write(`[log] ${l.level.toUpperCase()} ${l.message}${fields}\n`);
+          }
+          if (!result.error) {
+            io.stderr.write(`${result.function}: HTTP ${result.statusCode}\n`);
+            io.stdout.write(result.body + (result.body === '' || result.body.endsWith('\n') ? '' : '\n'));
+          }
+        }
+        if (result.error) throw result.error;
+        return;
+      }
+      if (!target) throw new BulwarkError('BWK_E_CLI_USAGE', ['invoke needs a function name (or --local [dir])']);
+      const client = createClient(resolveTarget(io.env));
+      const headers: Record<string, string> = {};
+      if (payload.contentType) headers['content-type'] = payload.contentType;
+      const answer = await client.send(method, `/fn/${encodeURIComponent(target)}${opts.path === '/' ? '' : opts.path}`,
+        { body: payload.body, headers });
+      const remote = parseErrorBody(answer);
+      if (remote) throw remote;
+      if (opts.json) {
+        return printJson(io, { statusCode: answer.status, headers: Object.fromEntries(answer.headers), body: answer.text });
+      }
+      io.stdout.write(answer.text + (answer.text === '' || answer.text.endsWith('\n') ? '' : '\n'));
+      if (answer.status >= 400) throw new BulwarkError('BWK_E_CLI_REMOTE', [`${target} answered HTTP ${answer.status}`]);
+    });
+}

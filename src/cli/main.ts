@@ -1,0 +1,89 @@
+// Entry point of the `bulwark` CLI: assembles one commander command per file in ./commands and turns
+// every failure into one line on stderr — `error <code>: <message>` — with exit code 2 for usage errors
+// and 1 for everything else. Stacks only with BULWARK_DEBUG=1.
+
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { BulwarkError, isBulwarkError } from '../errors.ts';
+import { RemoteError } from './client.ts';
+import type { CliIo } from './io.ts';
+import { deployCommand } from './commands/deploy.ts';
+import { doctorCommand } from './commands/doctor.ts';
+import { initCommand } from './commands/init.ts';
+import { invokeCommand } from './commands/invoke.ts';
+import { keysCommand } from './commands/keys.ts';
+import { listCommand } from './commands/list.ts';
+import { logsCommand } from './commands/logs.ts';
+import { rmCommand } from './commands/rm.ts';
+import { rollbackCommand } from './commands/rollback.ts';
+import { serveCommand } from './commands/serve.ts';
+
+export function buildProgram(io: CliIo): Command {
+  const program = new Command('bulwark')
+    .description('Bulwark: secure-by-design functions as a service')
+    .version(readVersion(), '-V, --version')
+    .showSuggestionAfterError();
+  for (const cmd of [
+    initCommand(io), deployCommand(io), invokeCommand(io), listCommand(io), logsCommand(io),
+    rollbackCommand(io), rmCommand(io), serveCommand(io), keysCommand(io), doctorCommand(io),
+  ]) program.addCommand(cmd);
+  quietCommander(program, io);
+  return program;
+}
+
+/** Commander prints and exits on its own by default; we want one error format and our exit codes. */
+function quietCommander(cmd: Command, io: CliIo): void {
+  cmd.exitOverride().configureOutput({
+    writeOut: (s) => io.stdout.write(s),
+    writeErr: (s) => io.stderr.write(s),
+    outputError: () => {},
+  });
+  for (const sub of cmd.commands) quietCommander(sub, io);
+}
+
+/** Runs the CLI and returns the process exit code. */
+export async function run(argv: string[], io: CliIo): Promise<number> {
+  try {
+    await buildProgram(io).parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (err) {
+    return report(err, io);
+  }
+}
+
+function report(err: unknown, io: CliIo): number {
+  const debug = io.env.BULWARK_DEBUG === '1';
+  if (err instanceof CommanderError) {
+    if (err.exitCode === 0) return 0; // --help, --version
+    io.stderr.write(`error BWK_E_CLI_USAGE: ${err.message.replace(/^error: /, '')} (see bulwark --help)\n`);
+    return 2;
+  }
+  if (err instanceof RemoteError) {
+    const where = err.requestId ? `HTTP ${err.status}, request id ${err.requestId}` : `HTTP ${err.status}`;
+    io.stderr.write(`error ${err.code}: ${err.message} (${where})\n`);
+    return 1;
+  }
+  const known = isBulwarkError(err) ? err : new BulwarkError('BWK_E_CLI_UNEXPECTED', [String((err as Error)?.message ?? err)]);
+  io.stderr.write(`error ${known.code}: ${known.message}\n`);
+  if (debug) {
+    if (known.detail) io.stderr.write(JSON.stringify(known.detail, null, 2) + '\n');
+    io.stderr.write(String((err as Error)?.stack ?? '') + '\n');
+  }
+  return known.code === 'BWK_E_CLI_USAGE' ? 2 : 1;
+}
+
+function readVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+if (import.meta.main) {
+  const code = await run(process.argv.slice(2), {
+    env: process.env,
+    cwd: process.cwd(),
+    stdout: process.stdout,
+    stderr: process.stderr,
+    interactive: Boolean(process.stderr.isTTY) && !process.env.CI,
+  });
+  process.exitCode = code;
+}

@@ -1,0 +1,168 @@
+// The deploy service behind the admin API: deploy, rollback, remove. Read top to bottom, deployFunction
+// is the whole gate a new version passes, and every early exit names its error:
+//
+//   re-parse the manifest (never trust the client's parse)   BWK_E_MANIFEST_*
+//   expires in the past                                      BWK_E_DEPLOY_REJECTED
+//   bundle bytes vs declared sha256                          BWK_E_DEPLOY_DIGEST_MISMATCH
+//   same bundle and manifest as the active version           → unchanged, nothing written
+//   the bundle loads in a real sandbox                       BWK_E_DEPLOY_REJECTED
+//   store: new immutable version, activated in one transaction
+//   sandbox: retire the workers of other versions
+//   bus: deploy.succeeded / deploy.rejected
+//
+// A version only becomes active after a sandbox has loaded it, so a broken bundle never replaces a
+// working one: the previous version keeps serving.
+
+import { createHash } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
+import { BulwarkError, isBulwarkError } from '../errors.ts';
+import { isExpired, parseManifest } from '../manifest/parse.ts';
+import { MANIFEST_FILE } from '../manifest/load.ts';
+import type { EventBus, SecurityEvent } from '../bus/bus.ts';
+import type { FunctionVersion, Store } from '../store/store.ts';
+import type { SandboxProvider } from '../runtime/sandbox/sandbox.ts';
+import type { Logger } from '../telemetry/logger.ts';
+
+export interface DeployDeps {
+  store: Store;
+  sandbox: SandboxProvider;
+  bus: EventBus;
+  logger: Logger;
+}
+
+export interface DeployPayload {
+  /** bulwark.yaml as written by the author. */
+  manifest: string;
+  /** Files the manifest references (the input schema), by the relative path the manifest uses. */
+  files: Record<string, string>;
+  bundle: Uint8Array;
+  sha256: string;
+}
+
+export interface DeployResult {
+  version: FunctionVersion;
+  unchanged: boolean;
+}
+
+/** Version number the sandbox proves a candidate bundle under, before the store assigns the real one. */
+const CANDIDATE_VERSION = 0;
+
+export async function deployFunction(deps: DeployDeps, payload: DeployPayload, actor: string, requestId: string): Promise<DeployResult> {
+  let name: string | undefined;
+  try {
+    const files = payload.files ?? {};
+    const manifest = parseManifest(String(payload.manifest ?? ''), MANIFEST_FILE, (p) =>
+      Object.hasOwn(files, p) && typeof files[p] === 'string' ? files[p] : undefined);
+    name = manifest.name;
+    if (isExpired(manifest)) {
+      throw new BulwarkError('BWK_E_DEPLOY_REJECTED', [`expires ${manifest.expires} is in the past; set a future date in ${MANIFEST_FILE}`]);
+    }
+    if (!(payload.bundle instanceof Uint8Array) || typeof payload.sha256 !== 'string' || sha256Hex(payload.bundle) !== payload.sha256.toLowerCase()) {
+      throw new BulwarkError('BWK_E_DEPLOY_DIGEST_MISMATCH');
+    }
+    const sha256 = payload.sha256.toLowerCase();
+
+    const active = await deps.store.functions.getActive(manifest.name);
+    if (active && active.sha256 === sha256 && active.manifestSource === payload.manifest && isDeepStrictEqual(active.manifest, manifest)) {
+      await publish(deps, { type: 'deploy.succeeded', requestId, actor, function: active.name, version: active.version, detail: { sha256, unchanged: true } });
+      return { version: active, unchanged: true };
+    }
+
+    // Staged first: the sandbox reads bundles from the store by sha256.
+    await deps.store.functions.putBundle(sha256, payload.bundle);
+    try {
+      await deps.sandbox.prepare({ name: manifest.name, version: CANDIDATE_VERSION, sha256, manifest });
+    } catch (err) {
+      await deps.sandbox.retire(manifest.name, active?.version).catch(() => undefined);
+      if (isBulwarkError(err) && err.code === 'BWK_E_SANDBOX_LOAD_FAILED') {
+        throw new BulwarkError('BWK_E_DEPLOY_REJECTED', [`the bundle does not load in a sandbox: ${loadFailure(err)}`], { cause: err.detail });
+      }
+      throw err;
+    }
+
+    const version = await deps.store.functions.deploy({
+      name: manifest.name, manifest, manifestSource: payload.manifest, bundle: payload.bundle, sha256, deployedBy: actor,
+    });
+    await deps.sandbox.retire(manifest.name, version.version);
+    deps.logger.info({ requestId, function: version.name, version: version.version, sha256, actor, previous: active?.version }, 'deploy succeeded');
+    await publish(deps, {
+      type: 'deploy.succeeded', requestId, actor, function: version.name, version: version.version,
+      detail: { sha256, sizeBytes: version.sizeBytes, previousVersion: active?.version ?? null, unchanged: false },
+    });
+    return { version, unchanged: false };
+  } catch (err) {
+    const code = isBulwarkError(err) ? err.code : 'BWK_E_GATEWAY_INTERNAL';
+    deps.logger.warn({ requestId, function: name, actor, code, err }, 'deploy rejected');
+    await publish(deps, {
+      type: 'deploy.rejected', requestId, actor, ...(name ? { function: name } : {}),
+      detail: { code, reason: isBulwarkError(err) ? err.message : 'internal error' },
+    });
+    throw err;
+  }
+}
+
+/**
+ * Points a function back at an earlier version: `version`, or by default the newest one before the
+ * active one. The target is loaded in a sandbox before it is activated, like a deploy.
+ */
+export async function rollbackFunction(deps: DeployDeps, name: string, version: number | undefined, actor: string, requestId: string): Promise<FunctionVersion> {
+  const active = await deps.store.functions.getActive(name);
+  if (!active) throw new BulwarkError('BWK_E_REGISTRY_FUNCTION_NOT_FOUND', [name]);
+  let target: FunctionVersion | undefined;
+  if (version === undefined) {
+    target = (await deps.store.functions.listVersions(name)).filter((v) => v.version < active.version).at(-1);
+    if (!target) throw new BulwarkError('BWK_E_REGISTRY_VERSION_NOT_FOUND', [name, `before ${active.version}`]);
+  } else {
+    target = await deps.store.functions.getVersion(name, version);
+    if (!target) throw new BulwarkError('BWK_E_REGISTRY_VERSION_NOT_FOUND', [name, version]);
+  }
+  if (target.version === active.version) return active;
+  if (isExpired(target.manifest)) {
+    throw new BulwarkError('BWK_E_DEPLOY_REJECTED', [`version ${target.version} of ${name} expired on ${target.manifest.expires}`]);
+  }
+  try {
+    await deps.sandbox.prepare({ name, version: target.version, sha256: target.sha256, manifest: target.manifest });
+  } catch (err) {
+    if (isBulwarkError(err) && err.code === 'BWK_E_SANDBOX_LOAD_FAILED') {
+      throw new BulwarkError('BWK_E_DEPLOY_REJECTED', [`version ${target.version} does not load in a sandbox: ${loadFailure(err)}`], { cause: err.detail });
+    }
+    throw err;
+  }
+  const now = await deps.store.functions.activate(name, target.version);
+  await deps.sandbox.retire(name, now.version);
+  deps.logger.info({ requestId, function: name, from: active.version, to: now.version, actor }, 'function rolled back');
+  await publish(deps, { type: 'function.rolled-back', requestId, actor, function: name, version: now.version, detail: { from: active.version } });
+  return now;
+}
+
+/** Removes a function, all its versions and logs, and stops its workers. */
+export async function removeFunction(deps: DeployDeps, name: string, actor: string, requestId: string): Promise<void> {
+  const active = await deps.store.functions.getActive(name);
+  // Store first: once the function is gone no new invocation can resolve it, then the workers stop.
+  if (!(await deps.store.functions.remove(name))) throw new BulwarkError('BWK_E_REGISTRY_FUNCTION_NOT_FOUND', [name]);
+  await deps.sandbox.retire(name);
+  deps.logger.info({ requestId, function: name, actor, lastVersion: active?.version }, 'function removed');
+  await publish(deps, { type: 'function.removed', requestId, actor, function: name, detail: { lastVersion: active?.version ?? null } });
+}
+
+function sha256Hex(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** The worker's first-line load error for the deployer, with host paths taken out. */
+function loadFailure(err: BulwarkError): string {
+  const why = typeof err.detail?.why === 'string' ? err.detail.why : 'see the gateway log';
+  return why.replace(/(?:\/[^\s/'"`:]+){2,}/g, '<path>').slice(0, 300);
+}
+
+/**
+ * The change already happened when this runs: a bus failure is logged, never turned into a failed
+ * deploy that in fact succeeded.
+ */
+async function publish(deps: DeployDeps, event: Omit<SecurityEvent, 'at'>): Promise<void> {
+  try {
+    await deps.bus.publish('security', { ...event, at: new Date().toISOString() });
+  } catch (err) {
+    deps.logger.error({ err, event: event.type, requestId: event.requestId }, 'security event could not be published');
+  }
+}

@@ -1,0 +1,129 @@
+// /admin/v1/functions: deploy, list, inspect, remove, roll back, read logs. Each route authorises its
+// own action (src/auth/roles.ts) and checks the caller's scope covers the function it names.
+
+import type { FastifyInstance } from 'fastify';
+import { BulwarkError } from '../../errors.ts';
+import { parseManifest } from '../../manifest/parse.ts';
+import { covers } from '../../auth/principal.ts';
+import { deployFunction, removeFunction, rollbackFunction } from '../../deploy/deploy.ts';
+import type { Store } from '../../store/store.ts';
+import type { EventBus } from '../../bus/bus.ts';
+import type { SandboxProvider } from '../../runtime/sandbox/sandbox.ts';
+import type { Logger } from '../../telemetry/logger.ts';
+import type { AdminAccess } from './access.ts';
+import { principalOf } from './principal.ts';
+
+export interface FunctionRoutesDeps {
+  store: Store;
+  sandbox: SandboxProvider;
+  bus: EventBus;
+  logger: Logger;
+  access: AdminAccess;
+}
+
+const NAME = '^[a-z][a-z0-9-]{0,62}$';
+const nameParams = { type: 'object', required: ['name'], properties: { name: { type: 'string', pattern: NAME } } } as const;
+const MAX_LOG_LIMIT = 1000;
+
+interface DeployBody {
+  manifest: string;
+  files?: Record<string, string>;
+  bundle: string;
+  sha256: string;
+}
+
+const deploySchema = {
+  body: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['manifest', 'bundle', 'sha256'],
+    properties: {
+      manifest: { type: 'string', minLength: 1, maxLength: 256 * 1024 },
+      files: { type: 'object', maxProperties: 64, additionalProperties: { type: 'string', maxLength: 1024 * 1024 } },
+      bundle: { type: 'string', minLength: 1, pattern: '^[A-Za-z0-9+/]*={0,2}$' },
+      sha256: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+    },
+  },
+} as const;
+
+export async function registerFunctionRoutes(app: FastifyInstance, deps: FunctionRoutesDeps): Promise<void> {
+  const { store, access } = deps;
+  const deployDeps = { store: deps.store, sandbox: deps.sandbox, bus: deps.bus, logger: deps.logger };
+
+  app.post<{ Body: DeployBody }>('/functions', { schema: deploySchema }, async (request, reply) => {
+    const principal = principalOf(request);
+    await access.authorize(request, principal, 'deploy');
+    const files = request.body.files ?? {};
+    // The manifest names the function; parse it here to check scope before anything is stored.
+    // deployFunction parses it again: the deploy path never trusts a parse it did not do itself.
+    const manifest = parseManifest(request.body.manifest, 'bulwark.yaml', (rel) => (Object.hasOwn(files, rel) ? files[rel] : undefined));
+    await access.authorize(request, principal, 'deploy', manifest.name);
+    const { version, unchanged } = await deployFunction(
+      deployDeps,
+      { manifest: request.body.manifest, files, bundle: new Uint8Array(Buffer.from(request.body.bundle, 'base64')), sha256: request.body.sha256 },
+      principal.actor,
+      request.id,
+    );
+    return reply.code(201).send({ name: version.name, version: version.version, sha256: version.sha256, deployedAt: version.deployedAt, unchanged });
+  });
+
+  app.get('/functions', async (request) => {
+    const principal = principalOf(request);
+    await access.authorize(request, principal, 'list');
+    const all = await store.functions.list();
+    return { functions: all.filter((f) => covers(principal, f.name)) };
+  });
+
+  app.get<{ Params: { name: string } }>('/functions/:name', { schema: { params: nameParams } }, async (request) => {
+    const { name } = request.params;
+    await access.authorize(request, principalOf(request), 'list', name);
+    const summary = (await store.functions.list()).find((f) => f.name === name);
+    if (!summary) throw new BulwarkError('BWK_E_REGISTRY_FUNCTION_NOT_FOUND', [name]);
+    const versions = await store.functions.listVersions(name);
+    return {
+      function: summary,
+      versions: versions.map((v) => ({ version: v.version, sha256: v.sha256, deployedAt: v.deployedAt, deployedBy: v.deployedBy, sizeBytes: v.sizeBytes })),
+    };
+  });
+
+  app.delete<{ Params: { name: string } }>('/functions/:name', { schema: { params: nameParams } }, async (request) => {
+    const { name } = request.params;
+    const principal = principalOf(request);
+    await access.authorize(request, principal, 'remove', name);
+    await removeFunction(deployDeps, name, principal.actor, request.id);
+    return { removed: true };
+  });
+
+  app.post<{ Params: { name: string }; Body: { version?: number } | undefined }>('/functions/:name/rollback', {
+    schema: {
+      params: nameParams,
+      body: { type: ['object', 'null'], additionalProperties: false, properties: { version: { type: 'integer', minimum: 1 } } },
+    },
+  }, async (request) => {
+    const { name } = request.params;
+    const principal = principalOf(request);
+    await access.authorize(request, principal, 'rollback', name);
+    const v = await rollbackFunction(deployDeps, name, request.body?.version ?? undefined, principal.actor, request.id);
+    return { name: v.name, version: v.version, sha256: v.sha256 };
+  });
+
+  app.get<{ Params: { name: string }; Querystring: { limit?: number; requestId?: string } }>('/functions/:name/logs', {
+    schema: {
+      params: nameParams,
+      querystring: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          limit: { type: 'integer', minimum: 1, maximum: MAX_LOG_LIMIT },
+          requestId: { type: 'string', pattern: '^[0-9a-fA-F-]{1,64}$' },
+        },
+      },
+    },
+  }, async (request) => {
+    const { name } = request.params;
+    await access.authorize(request, principalOf(request), 'read-logs', name);
+    const { limit = 100, requestId } = request.query;
+    const logs = await store.logs.query({ function: name, limit, ...(requestId ? { requestId } : {}) });
+    return { logs };
+  });
+}

@@ -1,0 +1,73 @@
+// /admin/v1/keys: create (the key is in the answer once and nowhere else), list (never a secret or
+// its hash), revoke. Admin only (manage-keys). Every change is a security event.
+
+import type { FastifyInstance } from 'fastify';
+import { BulwarkError } from '../../errors.ts';
+import { createApiKey } from '../../auth/api-keys.ts';
+import { roles, type Role } from '../../auth/roles.ts';
+import type { ApiKeyRecord, Store } from '../../store/store.ts';
+import type { AdminAccess } from './access.ts';
+import { principalOf } from './principal.ts';
+
+interface CreateKeyBody {
+  role: Role;
+  functions: string[];
+  label?: string;
+  expiresInDays?: number;
+}
+
+const createKeySchema = {
+  body: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['role', 'functions'],
+    properties: {
+      role: { enum: roles },
+      functions: { type: 'array', minItems: 1, maxItems: 256, uniqueItems: true, items: { type: 'string', pattern: '^(\\*|[a-z][a-z0-9-]{0,62})$' } },
+      label: { type: 'string', maxLength: 120, pattern: '^[^\\u0000-\\u001f\\u007f]*$' },
+      expiresInDays: { type: 'integer', minimum: 1, maximum: 3650 },
+    },
+  },
+} as const;
+
+/** A key record without its secret hash: the only form that leaves the store. */
+function publicView(k: ApiKeyRecord) {
+  return { id: k.id, role: k.role, functions: k.functions, label: k.label, createdAt: k.createdAt, expiresAt: k.expiresAt, revokedAt: k.revokedAt };
+}
+
+export async function registerKeyRoutes(app: FastifyInstance, deps: { store: Store; access: AdminAccess }): Promise<void> {
+  const { store, access } = deps;
+
+  app.post<{ Body: CreateKeyBody }>('/keys', { schema: createKeySchema }, async (request, reply) => {
+    const principal = principalOf(request);
+    await access.authorize(request, principal, 'manage-keys');
+    // ['*', 'x'] is just ['*']; say so rather than storing a scope that reads narrower than it is.
+    const functions = request.body.functions.includes('*') ? ['*'] : request.body.functions;
+    const { record, key } = await createApiKey(store.keys, { ...request.body, functions });
+    await access.publish(request, {
+      type: 'key.created',
+      actor: principal.actor,
+      detail: { keyId: record.id, role: record.role, functions: record.functions, expiresAt: record.expiresAt },
+    });
+    const { revokedAt: _revoked, ...view } = publicView(record);
+    return reply.code(201).send({ ...view, key });
+  });
+
+  app.get('/keys', async (request) => {
+    await access.authorize(request, principalOf(request), 'manage-keys');
+    return { keys: (await store.keys.list()).map(publicView) };
+  });
+
+  app.delete<{ Params: { id: string } }>('/keys/:id', {
+    schema: { params: { type: 'object', required: ['id'], properties: { id: { type: 'string', pattern: '^[A-Za-z0-9]{12}$' } } } },
+  }, async (request) => {
+    const principal = principalOf(request);
+    await access.authorize(request, principal, 'manage-keys');
+    const { id } = request.params;
+    const existing = await store.keys.get(id);
+    if (!existing) throw new BulwarkError('BWK_E_REGISTRY_KEY_NOT_FOUND', [id]);
+    const revoked = await store.keys.revoke(id, new Date().toISOString());
+    if (revoked) await access.publish(request, { type: 'key.revoked', actor: principal.actor, detail: { keyId: id, role: existing.role } });
+    return { revoked };
+  });
+}

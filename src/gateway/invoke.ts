@@ -1,0 +1,125 @@
+// The request path for function routes, top to bottom:
+//   1. resolve   /fn/<name><path> → active version + trigger       404 BWK_E_GATEWAY_NOT_FOUND, 410 _FUNCTION_EXPIRED
+//   2. guards    src/guards/chain.ts, in its declared order          413 / 401 / 403 / 400 / 429
+//   3. event     API Gateway 2.0 (default) or 1.0 payload
+//   4. dispatch  sandbox.invoke                                      502 / 503 / 504 BWK_E_SANDBOX_*
+//   5. respond   the function's HttpResult, framing headers stripped
+// Every early exit throws or returns a BulwarkError; error-reply.ts turns it into the one error shape.
+// docs/lifecycle.md draws this same path and changes with this file.
+
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { BulwarkError } from '../errors.ts';
+import { isExpired } from '../manifest/parse.ts';
+import type { EventBus } from '../bus/bus.ts';
+import type { FunctionTarget, SandboxProvider } from '../runtime/sandbox/sandbox.ts';
+import type { Logger } from '../telemetry/logger.ts';
+import type { GuardChain } from '../guards/chain.ts';
+import type { Deny, GuardRequest } from '../guards/types.ts';
+import type { RouteTable } from './routes.ts';
+import type { RequestFacts } from './events/request.ts';
+import { buildV1Event } from './events/apigw-v1.ts';
+import { buildV2Event } from './events/apigw-v2.ts';
+import { echo, sendError } from './error-reply.ts';
+import { writeResult } from './function-reply.ts';
+
+export interface InvokeDeps {
+  routes: RouteTable;
+  chain: GuardChain;
+  sandbox: SandboxProvider;
+  bus: EventBus;
+  logger: Logger;
+}
+
+/** "/fn/<name>/rest?query" → its parts; the fastify routes only send /fn/... here. */
+function splitFunctionUrl(url: string): { path: string; name: string; subPath: string; query: string } {
+  const q = url.indexOf('?');
+  const path = q < 0 ? url : url.slice(0, q);
+  const query = q < 0 ? '' : url.slice(q + 1);
+  const rest = path.slice('/fn/'.length);
+  const slash = rest.indexOf('/');
+  return {
+    path,
+    name: slash < 0 ? rest : rest.slice(0, slash),
+    subPath: slash < 0 ? '/' : rest.slice(slash),
+    query,
+  };
+}
+
+export function createInvokeHandler(deps: InvokeDeps) {
+  async function refuse(reply: FastifyReply, req: GuardRequest, verdict: Deny): Promise<FastifyReply> {
+    if (verdict.event) {
+      await deps.bus.publish('security', {
+        type: verdict.event.type,
+        at: new Date().toISOString(),
+        requestId: req.requestId,
+        function: req.fn.name,
+        version: req.fn.version,
+        actor: req.principal?.actor ?? 'anonymous',
+        sourceIp: req.sourceIp,
+        detail: { ...verdict.event.detail, code: verdict.error.code },
+      }).catch((err: unknown) => deps.logger.error({ requestId: req.requestId, err }, 'security event not published'));
+    }
+    return sendError(reply, verdict.error, deps.logger, verdict.headers);
+  }
+
+  return async function invoke(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+    const requestId = request.id;
+    const started = performance.now();
+
+    // 1. resolve
+    const url = splitFunctionUrl(request.url);
+    const match = await deps.routes.resolve(url.name, request.method, url.subPath);
+    if (!match) throw new BulwarkError('BWK_E_GATEWAY_NOT_FOUND', [`${request.method} ${echo(url.path, 200)}`]);
+    const fn: FunctionTarget = { name: match.fn.name, version: match.fn.version, sha256: match.fn.sha256, manifest: match.fn.manifest };
+    if (isExpired(fn.manifest)) throw new BulwarkError('BWK_E_GATEWAY_FUNCTION_EXPIRED', [fn.name], { expires: fn.manifest.expires });
+
+    // 2. guards
+    const body = Buffer.isBuffer(request.body) ? request.body : undefined;
+    const guardRequest: GuardRequest = {
+      requestId,
+      fn,
+      trigger: match.trigger,
+      method: request.method,
+      headers: request.headers,
+      body,
+      sourceIp: request.ip,
+      principal: undefined,
+    };
+    const verdict = await deps.chain.run(guardRequest);
+    if (!verdict.pass) return refuse(reply, guardRequest, verdict);
+    const audit = { function: fn.name, version: fn.version, actor: verdict.principal.actor, ms: 0 };
+    request.bulwark = audit;
+
+    try {
+      // 3. event
+      const facts: RequestFacts = {
+        requestId,
+        method: request.method,
+        rawPath: url.subPath,
+        rawQueryString: url.query,
+        headers: request.raw.headersDistinct as Record<string, string[]>,
+        body,
+        sourceIp: request.ip,
+        protocol: `HTTP/${request.raw.httpVersion}`,
+        domainName: request.hostname,
+        timeEpoch: Date.now(),
+        trigger: match.trigger,
+        pathParameters: match.params,
+        principal: verdict.principal,
+        functionName: fn.name,
+      };
+      const event = fn.manifest.runtime.payloadFormat === '1.0' ? buildV1Event(facts) : buildV2Event(facts);
+
+      // 4. dispatch
+      const result = await deps.sandbox.invoke(fn, { requestId, event, actor: verdict.principal.actor });
+
+      // 5. respond
+      const { dropped } = writeResult(reply, result, fn.name);
+      if (dropped.length > 0) deps.logger.warn({ requestId, function: fn.name, dropped }, 'function response headers dropped');
+      return reply;
+    } finally {
+      verdict.release();
+      audit.ms = Math.round((performance.now() - started) * 10) / 10;
+    }
+  };
+}

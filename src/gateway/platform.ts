@@ -1,0 +1,166 @@
+// The composition root: opens the store, the bus and the sandbox provider, builds the logger and the
+// server, and hands back one object that can close it all. Nothing below this file creates its own
+// store, bus or logger; everything is passed down.
+
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { pino, type DestinationStream } from 'pino';
+import type { Config } from '../config.ts';
+import { openStore } from '../store/index.ts';
+import type { Store } from '../store/store.ts';
+import { createBus } from '../bus/index.ts';
+import type { EventBus } from '../bus/bus.ts';
+import { createProcessSandbox } from '../runtime/sandbox/process/index.ts';
+import type { SandboxProvider } from '../runtime/sandbox/sandbox.ts';
+import { createLogger, type Logger } from '../telemetry/logger.ts';
+import { createApiKey, isUsable } from '../auth/api-keys.ts';
+import { createAuthenticator } from '../auth/authenticate.ts';
+import { createJwtVerifier } from '../auth/jwt.ts';
+import { createChain, type BENCH_ONLY_DISABLE_ALL_GUARDS } from '../guards/chain.ts';
+import { createRouteTable } from './routes.ts';
+import { createInvokeHandler } from './invoke.ts';
+import { createAdminApi } from './admin/index.ts';
+import { buildServer } from './server.ts';
+
+export interface PlatformOptions {
+  /** Where log lines go instead of stdout ($home/logs/gateway.log is always written too). */
+  logDestination?: DestinationStream;
+  /** See BENCH_ONLY_DISABLE_ALL_GUARDS in src/guards/chain.ts. Never set outside bench/. */
+  benchOnlyDisableGuards?: typeof BENCH_ONLY_DISABLE_ALL_GUARDS;
+}
+
+export interface Platform {
+  /** Base URL the gateway answers on, e.g. http://127.0.0.1:8787. */
+  url: string;
+  config: Config;
+  store: Store;
+  bus: EventBus;
+  sandbox: SandboxProvider;
+  logger: Logger;
+  /** Stops accepting requests, lets in-flight ones finish, then closes sandbox, bus, store and logs. */
+  close(): Promise<void>;
+}
+
+export const CREDENTIALS_FILE = 'credentials.json';
+
+function openLogger(config: Config, opts: PlatformOptions): { logger: Logger; closeFile: () => Promise<void> } {
+  const dir = join(config.home, 'logs');
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const file = pino.destination({ dest: join(dir, 'gateway.log'), sync: false, mode: 0o600 });
+  const streams = pino.multistream([
+    { level: 'trace', stream: opts.logDestination ?? process.stdout },
+    { level: 'trace', stream: file },
+  ]);
+  const logger = createLogger({ level: config.logLevel, destination: streams });
+  const closeFile = () => new Promise<void>((resolve) => {
+    file.once('close', () => resolve());
+    file.end();
+  });
+  return { logger, closeFile };
+}
+
+function urlOf(address: AddressInfo): string {
+  // A wildcard bind is reachable on loopback; that is what the local CLI should use.
+  const host = address.address === '0.0.0.0' ? '127.0.0.1' : address.address === '::' ? '::1' : address.address;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
+}
+
+/** Writes credentials.json atomically, readable by the owner only. */
+function writeCredentials(home: string, value: { url: string; apiKey: string }): void {
+  const file = join(home, CREDENTIALS_FILE);
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify(value, null, 2) + '\n', { mode: 0o600 });
+  chmodSync(tmp, 0o600);
+  renameSync(tmp, file);
+}
+
+/**
+ * First start: no usable admin key exists, so one is created and written to credentials.json for the
+ * CLI. Later starts keep the key and only refresh the URL (the port may differ). The key never reaches
+ * a log line.
+ */
+async function ensureAdminCredentials(store: Store, bus: EventBus, home: string, url: string, logger: Logger): Promise<void> {
+  const now = new Date();
+  const keys = await store.keys.list();
+  if (!keys.some((k) => k.role === 'admin' && isUsable(k, now))) {
+    const { record, key } = await createApiKey(store.keys, { role: 'admin', functions: ['*'], label: 'bootstrap' }, now);
+    writeCredentials(home, { url, apiKey: key });
+    logger.info({ keyId: record.id, file: join(home, CREDENTIALS_FILE) }, 'created the bootstrap admin key');
+    await bus.publish('security', { type: 'key.created', at: now.toISOString(), actor: 'bootstrap', detail: { keyId: record.id, role: 'admin', functions: ['*'] } });
+    return;
+  }
+  const file = join(home, CREDENTIALS_FILE);
+  if (!existsSync(file)) return;
+  try {
+    const stored = JSON.parse(readFileSync(file, 'utf8')) as { apiKey?: unknown };
+    if (typeof stored.apiKey === 'string') writeCredentials(home, { url, apiKey: stored.apiKey });
+  } catch {
+    logger.warn({ file }, 'credentials file is not valid JSON; left untouched');
+  }
+}
+
+async function warmActiveVersions(store: Store, sandbox: SandboxProvider, logger: Logger): Promise<void> {
+  for (const summary of await store.functions.list()) {
+    const fn = await store.functions.getActive(summary.name);
+    if (!fn) continue;
+    try {
+      await sandbox.prepare({ name: fn.name, version: fn.version, sha256: fn.sha256, manifest: fn.manifest });
+    } catch (err) {
+      // One broken function must not keep the gateway from serving the others.
+      logger.error({ function: fn.name, version: fn.version, err }, 'could not warm function');
+    }
+  }
+}
+
+export async function startPlatform(config: Config, opts: PlatformOptions = {}): Promise<Platform> {
+  mkdirSync(config.home, { recursive: true, mode: 0o700 });
+  const { logger, closeFile } = openLogger(config, opts);
+  const closers: Array<() => Promise<void>> = [closeFile];
+  const closeAll = async () => {
+    for (const c of closers.splice(0).reverse()) {
+      try {
+        await c();
+      } catch (err) {
+        logger.error({ err }, 'error while closing');
+      }
+    }
+  };
+  try {
+    const store = await openStore(config);
+    closers.push(() => store.close());
+    const bus = await createBus(config, { logger });
+    closers.push(() => bus.close());
+    const sandbox = await createProcessSandbox({ config, logger, bus, logs: store.logs, bundleSource: (sha) => store.functions.getBundle(sha) });
+    closers.push(() => sandbox.close());
+
+    const jwt = config.auth.jwt ? createJwtVerifier(config.auth.jwt, config.home) : undefined;
+    const authenticator = createAuthenticator({ keys: store.keys, ...(jwt ? { jwt } : {}) });
+    const chain = createChain({ authenticator }, { benchOnlyDisableGuards: opts.benchOnlyDisableGuards });
+    if (chain.disabled) logger.warn('BENCH-ONLY: the guard chain is disabled; this gateway accepts unauthenticated calls');
+
+    const app = buildServer({
+      config,
+      logger,
+      invoke: createInvokeHandler({ routes: createRouteTable(store.functions), chain, sandbox, bus, logger }),
+      admin: createAdminApi({ config, store, bus, sandbox, logger, authenticator }),
+    });
+    closers.push(() => app.close());
+
+    await warmActiveVersions(store, sandbox, logger);
+    await app.listen({ host: config.listen.host, port: config.listen.port });
+    const url = urlOf(app.server.address() as AddressInfo);
+    await ensureAdminCredentials(store, bus, config.home, url, logger);
+    logger.info({ url, isolation: sandbox.isolation().mode, store: store.kind, bus: bus.kind }, 'gateway listening');
+
+    let closing: Promise<void> | undefined;
+    return {
+      url, config, store, bus, sandbox, logger,
+      close: () => (closing ??= closeAll()),
+    };
+  } catch (err) {
+    logger.error({ err }, 'gateway failed to start');
+    await closeAll();
+    throw err;
+  }
+}

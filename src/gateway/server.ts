@@ -1,0 +1,96 @@
+// Fastify setup: limits, request ids, the security headers, and the error/404 handlers that only ever
+// answer in the one error shape. Routes come from invoke.ts (function routes) and admin/ (admin API);
+// this file wires them, it does not implement them.
+
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import type { Config } from '../config.ts';
+import { BulwarkError } from '../errors.ts';
+import type { Logger } from '../telemetry/logger.ts';
+import { applySecurityHeaders } from './security-headers.ts';
+import { createClientErrorHandler, echo, sendError } from './error-reply.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set once a function route has admitted the request: what the access log records. */
+    bulwark: { function: string; version: number; actor: string; ms: number } | null;
+  }
+}
+
+export interface ServerParts {
+  config: Config;
+  logger: Logger;
+  invoke: (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply>;
+  /** Registers the admin API inside its own encapsulated context. */
+  admin: (app: FastifyInstance) => Promise<void>;
+}
+
+export function buildServer(parts: ServerParts) {
+  const { config, logger } = parts;
+  const app = Fastify({
+    loggerInstance: logger,
+    // One access line per request from our onResponse hook instead of fastify's two.
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
+    // Our id, always: a caller-chosen id could collide with or impersonate another request's log lines.
+    requestIdHeader: false,
+    genReqId: () => randomUUID(),
+    bodyLimit: config.gateway.maxBodyBytes,
+    // Time to receive the whole request (slowloris). The response side is bounded by function timeouts,
+    // so no idle connection timeout cuts a long-running invocation short.
+    requestTimeout: config.gateway.requestTimeoutMs,
+    connectionTimeout: 0,
+    keepAliveTimeout: 5_000,
+    trustProxy: config.gateway.trustProxy.length > 0 ? config.gateway.trustProxy : false,
+    routerOptions: { maxParamLength: 1024 },
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+    frameworkErrors: (err, _request, reply) => {
+      sendError(reply, err, logger);
+    },
+    clientErrorHandler: createClientErrorHandler(logger),
+  });
+
+  app.decorateRequest('bulwark', null);
+
+  app.addHook('onRequest', async (request, reply) => {
+    applySecurityHeaders(reply, request.id);
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    const callerId = request.headers['x-request-id'];
+    logger.info({
+      requestId: request.id,
+      method: request.method,
+      // The path only: query strings carry tokens more often than they should.
+      path: request.url.split('?', 1)[0],
+      status: reply.statusCode,
+      ms: Math.round(reply.elapsedTime * 10) / 10,
+      ip: request.ip,
+      ...(request.bulwark ?? {}),
+      ...(typeof callerId === 'string' ? { callerRequestId: echo(callerId, 128) } : {}),
+    }, 'request');
+  });
+
+  app.setErrorHandler((err, _request, reply) => sendError(reply, err, logger));
+  app.setNotFoundHandler((request, reply) => {
+    sendError(reply, new BulwarkError('BWK_E_GATEWAY_NOT_FOUND', [`${request.method} ${echo(request.url.split('?', 1)[0]!, 200)}`]), logger);
+  });
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+
+  // Function routes see the body as raw bytes, whatever its type: the function decides how to read it
+  // and the schema guard parses JSON itself.
+  app.register(async (fnRoutes) => {
+    fnRoutes.removeAllContentTypeParsers();
+    fnRoutes.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: config.gateway.maxBodyBytes }, (_req, body, done) => done(null, body));
+    const opts = { bodyLimit: config.gateway.maxBodyBytes };
+    fnRoutes.all('/fn/:name', opts, parts.invoke);
+    fnRoutes.all('/fn/:name/*', opts, parts.invoke);
+  });
+
+  app.register(async (adminRoutes) => parts.admin(adminRoutes), { prefix: '/admin/v1' });
+
+  return app;
+}

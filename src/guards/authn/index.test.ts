@@ -1,0 +1,65 @@
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { defaultConfig } from '../../config.ts';
+import { openStore } from '../../store/index.ts';
+import { createApiKey } from '../../auth/api-keys.ts';
+import { createAuthenticator } from '../../auth/authenticate.ts';
+import { create } from './index.ts';
+import { manifestYaml, request, target } from '../testing.ts';
+
+const home = mkdtempSync(join(tmpdir(), 'bwk-authn-'));
+const store = await openStore(defaultConfig(home));
+after(async () => {
+  await store.close();
+  rmSync(home, { recursive: true, force: true });
+});
+const authn = create({}, { authenticator: createAuthenticator({ keys: store.keys }) });
+const { key } = await createApiKey(store.keys, { role: 'invoker', functions: ['demo'] });
+const fn = target(manifestYaml());
+
+test('a valid key passes and names the principal', async () => {
+  const v = await authn(request(fn, { headers: { authorization: `Bearer ${key}` } }));
+  assert.equal(v.pass, true);
+  assert.equal(v.pass && v.principal?.kind, 'api-key');
+  assert.deepEqual(v.pass && v.principal?.roles, ['invoker']);
+  const viaHeader = await authn(request(fn, { headers: { 'x-api-key': key } }));
+  assert.equal(viaHeader.pass, true);
+});
+
+test('no credential: BWK_E_GUARD_AUTH_REQUIRED with an auth.failed event', async () => {
+  const v = await authn(request(fn));
+  assert.equal(!v.pass && v.error.code, 'BWK_E_GUARD_AUTH_REQUIRED');
+  assert.equal(!v.pass && v.event?.type, 'auth.failed');
+});
+
+test('a wrong secret: BWK_E_GUARD_AUTH_INVALID naming the key id, never the secret', async () => {
+  const forged = key.slice(0, -4) + (key.endsWith('AAAA') ? 'BBBB' : 'AAAA');
+  const v = await authn(request(fn, { headers: { authorization: `Bearer ${forged}` } }));
+  assert.equal(!v.pass && v.error.code, 'BWK_E_GUARD_AUTH_INVALID');
+  const detail = JSON.stringify(!v.pass && v.event);
+  assert.match(detail, new RegExp(key.split('_')[1]!));
+  assert.ok(!detail.includes(forged.slice(17)), 'the secret part is not in the event');
+});
+
+test('a JWT when no JWT verifier is configured, and a key on a jwt-only route, are invalid', async () => {
+  const jwtish = await authn(request(fn, { headers: { authorization: 'Bearer eyJhbGciOiJub25lIn0.e30.' } }));
+  assert.equal(!jwtish.pass && jwtish.error.code, 'BWK_E_GUARD_AUTH_INVALID');
+  const jwtOnly = target(manifestYaml({ auth: 'jwt' }));
+  const v = await authn(request(jwtOnly, { headers: { authorization: `Bearer ${key}` } }));
+  assert.equal(!v.pass && v.error.code, 'BWK_E_GUARD_AUTH_INVALID');
+});
+
+test('two different credentials at once are refused rather than guessed between', async () => {
+  const other = (await createApiKey(store.keys, { role: 'admin', functions: ['*'] })).key;
+  const v = await authn(request(fn, { headers: { authorization: `Bearer ${key}`, 'x-api-key': other } }));
+  assert.equal(!v.pass && v.error.code, 'BWK_E_GUARD_AUTH_INVALID');
+});
+
+test('a public trigger passes anonymously without looking at credentials', async () => {
+  const pub = target(manifestYaml({ auth: 'public' }));
+  const v = await authn(request(pub, { headers: { authorization: 'Bearer garbage' } }));
+  assert.equal(v.pass && v.principal?.kind, 'anonymous');
+});

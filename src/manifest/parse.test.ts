@@ -1,0 +1,308 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseManifest, isExpired } from './parse.ts';
+import { BulwarkError } from '../errors.ts';
+
+const BASE = `name: hello
+handler: src/index.ts#handler
+owner: team@example.com
+expires: 2027-06-30
+triggers:
+  - http: { method: POST, path: / }
+`;
+
+const files: Record<string, string> = {
+  'schemas/input.json': '{ "type": "object", "required": ["name"], "properties": { "name": { "type": "string" } } }',
+  'schemas/broken.json': '{ "type": "object", "requried": ["name"] }',
+  'schemas/not-json.json': '{ type: object }',
+  'schemas/list.json': '[1, 2]',
+};
+const readFile = (p: string) => files[p];
+
+function parse(source: string) {
+  return parseManifest(source, 'bulwark.yaml', readFile);
+}
+
+test('a minimal manifest is normalised with every default filled in', () => {
+  assert.deepEqual(parse(BASE), {
+    name: 'hello',
+    handler: { file: 'src/index.ts', export: 'handler' },
+    owner: 'team@example.com',
+    expires: '2027-06-30',
+    runtime: { payloadFormat: '2.0', allowCodeGeneration: false },
+    triggers: { http: [{ method: 'POST', path: '/' }] },
+    limits: { timeoutMs: 3000, memoryMb: 128, concurrency: 10, queue: 20, bodyBytes: 1024 * 1024 },
+    permissions: { egress: [] },
+  });
+});
+
+test('a full manifest is normalised into ms, MB and bytes with the input schema inlined', () => {
+  const m = parse(`name: orders-api
+handler: ./lib/main.mjs#default
+owner: orders@example.com
+expires: "2030-01-31"
+runtime: { payloadFormat: "1.0", allowCodeGeneration: true }
+triggers:
+  - http: { method: GET, path: "/items/{id}", auth: jwt }
+  - http:
+      method: ANY
+      path: /proxy/{proxy+}
+      auth: public
+input: ./schemas/input.json
+limits: { timeout: 2m, memory: 1GB, concurrency: 4, queue: 0, body: 256KB }
+permissions:
+  egress: [API.Example.com:443, "[::1]:8080", 10.0.0.1:80, api.example.com:443]
+`);
+  assert.deepEqual(m.handler, { file: 'lib/main.mjs', export: 'default' });
+  assert.deepEqual(m.runtime, { payloadFormat: '1.0', allowCodeGeneration: true });
+  assert.deepEqual(m.triggers.http, [
+    { method: 'GET', path: '/items/{id}', auth: 'jwt' },
+    { method: 'ANY', path: '/proxy/{proxy+}', auth: 'public' },
+  ]);
+  assert.deepEqual(m.input, JSON.parse(files['schemas/input.json']!));
+  assert.deepEqual(m.limits, { timeoutMs: 120_000, memoryMb: 1024, concurrency: 4, queue: 0, bodyBytes: 256 * 1024 });
+  // lower-cased, de-duplicated, IPv6 without brackets
+  assert.deepEqual(m.permissions.egress, [
+    { host: 'api.example.com', port: 443 },
+    { host: '::1', port: 8080 },
+    { host: '10.0.0.1', port: 80 },
+  ]);
+});
+
+test('payloadFormat written as an unquoted YAML number means the same format', () => {
+  assert.equal(parse(`${BASE}runtime: { payloadFormat: 1.0 }\n`).runtime.payloadFormat, '1.0');
+  assert.equal(parse(`${BASE}runtime: { payloadFormat: 2.0 }\n`).runtime.payloadFormat, '2.0');
+});
+
+// Each invalid case: the manifest, the error code, and every expected problem as [line, col, fragment].
+const invalid: Array<{ name: string; source: string; code?: string; problems: Array<[number, number, string]> }> = [
+  {
+    name: 'unknown key with a suggestion points at the key',
+    source: `${BASE}limits:\n  timout: 3s\n`,
+    problems: [[8, 3, "unknown key 'timout' in limits — did you mean 'timeout'?"]],
+  },
+  {
+    name: 'unknown top-level key without a close match lists the allowed keys',
+    source: `${BASE}colour: blue\n`,
+    problems: [[7, 1, "unknown key 'colour' at the top level; allowed keys: name, handler"]],
+  },
+  {
+    name: 'planned keys say so',
+    source: `${BASE}budget: { monthly: 5 }\npermissions:\n  secrets: [TOKEN]\n`,
+    problems: [
+      [7, 1, "'budget' at the top level is not supported yet (planned)"],
+      [9, 3, "'secrets' in permissions is not supported yet (planned)"],
+    ],
+  },
+  {
+    name: 'missing required keys are all reported',
+    source: 'name: hello\ntriggers:\n  - http: { method: GET, path: / }\n',
+    problems: [
+      [1, 1, "missing required key 'handler' at the top level (add e.g. handler: src/index.ts#handler)"],
+      [1, 1, "missing required key 'owner'"],
+      [1, 1, "missing required key 'expires' at the top level (add e.g. expires: 2027-06-30)"],
+    ],
+  },
+  {
+    name: 'missing http path points at the trigger mapping',
+    source: BASE.replace('path: / ', ''),
+    problems: [[6, 11, "missing required key 'path' in triggers[0].http (add e.g. path: /)"]],
+  },
+  {
+    name: 'expires must look like a date',
+    source: BASE.replace('2027-06-30', 'next year'),
+    problems: [[4, 10, 'expires must be a date like 2027-06-30 (got "next year")']],
+  },
+  {
+    name: 'expires must be a real calendar date',
+    source: BASE.replace('2027-06-30', '2027-02-30'),
+    problems: [[4, 10, "expires must be a date like 2027-06-30 ('2027-02-30' is not a calendar date)"]],
+  },
+  {
+    name: 'name, owner and handler formats',
+    source: BASE.replace('name: hello', 'name: Hello_World').replace('team@example.com', 'the team').replace('src/index.ts#handler', 'src/index.ts#not-an-id'),
+    problems: [
+      [1, 7, "name must start with a lowercase letter and use only a-z, 0-9 and '-'"],
+      [2, 10, 'handler must be a file path and an optional export name, like src/index.ts#handler'],
+      [3, 8, 'owner must be an email address'],
+    ],
+  },
+  {
+    name: 'handler outside the function directory',
+    source: BASE.replace('src/index.ts#handler', '../secret/index.ts'),
+    problems: [[2, 10, "handler file '../secret/index.ts' must be a relative path inside the function directory"]],
+  },
+  {
+    name: 'handler with an unsupported extension',
+    source: BASE.replace('src/index.ts#handler', 'src/index.py'),
+    problems: [[2, 10, "handler file 'src/index.py' must be a .ts, .mts, .cts, .js, .mjs, .cjs file"]],
+  },
+  {
+    name: 'wrong types and enums, one message per value',
+    source: `${BASE}runtime: { payloadFormat: "3.0", allowCodeGeneration: "yes" }\nlimits: { concurrency: 0, queue: -1, memory: 128 }\n`,
+    problems: [
+      [7, 27, 'payloadFormat must be "2.0" (HTTP API) or "1.0" (REST API) (got "3.0")'],
+      [7, 55, 'allowCodeGeneration must be true or false (got "yes")'],
+      [8, 24, 'concurrency must be a whole number from 1 to 1000 (got 0)'],
+      [8, 34, 'queue must be a whole number from 0 to 10000 (got -1)'],
+      [8, 46, 'memory must be a size like 128MB or 1GB (got 128)'],
+    ],
+  },
+  {
+    name: 'method must be upper case and auth one of three',
+    source: BASE.replace('method: POST, path: / ', 'method: post, path: /, auth: apikey '),
+    problems: [
+      [6, 21, 'method must be one of GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS, ANY'],
+      [6, 42, 'auth must be api-key, jwt or public'],
+    ],
+  },
+  {
+    name: 'triggers must not be empty',
+    source: BASE.replace(/triggers:\n.*\n/, 'triggers: []\n'),
+    problems: [[5, 11, 'triggers must be a list with at least one entry']],
+  },
+  {
+    name: 'queue and schedule triggers are planned, not unknown',
+    source: `${BASE}  - queue: { subject: images.uploaded }\n  - schedule: { cron: "*/5 * * * *" }\n`,
+    problems: [
+      [7, 5, 'queue triggers are not supported yet (planned)'],
+      [8, 5, 'schedule triggers are not supported yet (planned)'],
+    ],
+  },
+  {
+    name: 'a trigger with two kinds',
+    source: `${BASE}  - http: { method: GET, path: /a }\n    queue: { subject: x }\n`,
+    problems: [[7, 5, 'each trigger must be a mapping with exactly one key: http']],
+  },
+  {
+    name: 'route paths: leading slash, greedy last, no repeated params, no trailing slash',
+    source: `${BASE}  - http: { method: GET, path: items }\n  - http: { method: GET, path: "/a/{p+}/b" }\n  - http: { method: GET, path: "/a/{id}/{id}" }\n  - http: { method: GET, path: /a/ }\n  - http: { method: GET, path: "/a/x{id}" }\n`,
+    problems: [
+      [7, 32, "path 'items' must start with /"],
+      [8, 32, "path '/a/{p+}/b': a greedy {p+} parameter must be the last segment"],
+      [9, 32, "path '/a/{id}/{id}' uses the parameter {id} twice"],
+      [10, 32, "path '/a/' must not end with /"],
+      [11, 32, "path '/a/x{id}' has an invalid segment 'x{id}'"],
+    ],
+  },
+  {
+    name: 'overlapping routes, parameter names aside',
+    source: `${BASE}  - http: { method: GET, path: "/items/{id}" }\n  - http: { method: ANY, path: "/items/{key}" }\n  - http: { method: POST, path: / }\n`,
+    problems: [
+      [8, 11, 'http trigger ANY /items/{key} overlaps triggers[1] (GET on the same path)'],
+      [9, 11, 'http trigger POST / overlaps triggers[0] (POST on the same path)'],
+    ],
+  },
+  {
+    name: 'limits out of range are reported in the author units',
+    source: `${BASE}limits: { timeout: 1000s, memory: 16MB, body: 7MB }\n`,
+    problems: [
+      [7, 20, 'timeout 1000s is out of range: use 100ms to 900s'],
+      [7, 35, 'memory 16MB is out of range: use 32MB to 4096MB'],
+      [7, 47, 'body 7MB is out of range: use 1B to 6MB'],
+    ],
+  },
+  {
+    name: 'durations and sizes need units',
+    source: `${BASE}limits: { timeout: 3, body: 1mb }\n`,
+    problems: [
+      [7, 20, 'timeout must be a duration like 3s, 500ms or 2m (got 3)'],
+      [7, 29, 'body must be a size like 256KB, 1MB or 512B (got "1mb")'],
+    ],
+  },
+  {
+    name: 'egress entries are host:port only',
+    source: `${BASE}permissions:\n  egress:\n    - "*.example.com:443"\n    - https://api.example.com\n    - api.example.com\n    - "::1:8080"\n    - "[::g]:80"\n    - api.example.com:70000\n    - bad_host!:443\n`,
+    problems: [
+      [9, 7, "egress entry '*.example.com:443' uses a wildcard"],
+      [10, 7, "egress entry 'https://api.example.com' is a URL: write host:port"],
+      [11, 7, "egress entry 'api.example.com' needs a port, like api.example.com:443"],
+      [12, 7, "egress entry '::1:8080': write IPv6 addresses in brackets, like [2001:db8::1]:443"],
+      [13, 7, "egress entry '[::g]:80' has an invalid IPv6 address"],
+      [14, 7, "egress entry 'api.example.com:70000' has an invalid port '70000'"],
+      [15, 7, "egress entry 'bad_host!:443' has an invalid host 'bad_host!'"],
+    ],
+  },
+  {
+    name: 'input schema: missing, not JSON, not an object, does not compile, outside the directory',
+    source: `${BASE}input: ./schemas/missing.json\n`,
+    problems: [[7, 8, "input schema file 'schemas/missing.json' was not found next to the manifest"]],
+  },
+  {
+    name: 'input schema that is not JSON',
+    source: `${BASE}input: schemas/not-json.json\n`,
+    problems: [[7, 8, "input schema file 'schemas/not-json.json' is not valid JSON"]],
+  },
+  {
+    name: 'input schema that is not an object',
+    source: `${BASE}input: schemas/list.json\n`,
+    problems: [[7, 8, "input schema file 'schemas/list.json' must contain a JSON Schema object"]],
+  },
+  {
+    name: 'input schema that does not compile',
+    source: `${BASE}input: schemas/broken.json\n`,
+    problems: [[7, 8, 'is not a usable JSON Schema (draft-07): strict mode: unknown keyword: "requried"']],
+  },
+  {
+    name: 'input schema outside the function directory',
+    source: `${BASE}input: /etc/passwd\n`,
+    problems: [[7, 8, "input '/etc/passwd' must be a relative path inside the function directory"]],
+  },
+  {
+    name: 'empty manifest',
+    source: '# nothing here\n',
+    problems: [[1, 1, 'the manifest is empty']],
+  },
+  {
+    name: 'top level that is not a mapping',
+    source: '- a\n- b\n',
+    problems: [[1, 1, 'the manifest must be a mapping of keys such as name, handler, owner, expires, triggers (got a list)']],
+  },
+  {
+    name: 'YAML syntax error: only the first is reported',
+    code: 'BWK_E_MANIFEST_SYNTAX',
+    source: 'name: hello\nhandler: [src/index.ts\nowner: x\n',
+    problems: [[3, 1, 'Flow sequence in block collection must be sufficiently indented and end with a ]']],
+  },
+  {
+    name: 'YAML syntax: unquoted braces in a flow mapping say to quote',
+    code: 'BWK_E_MANIFEST_SYNTAX',
+    source: BASE.replace('path: / ', 'path: /items/{id} '),
+    problems: [[6, 40, 'a value containing { or } must be quoted, like path: "/items/{id}"']],
+  },
+  {
+    name: 'YAML duplicate keys',
+    code: 'BWK_E_MANIFEST_SYNTAX',
+    source: `${BASE}name: again\n`,
+    problems: [[7, 1, "duplicate key 'name': each key may appear only once"]],
+  },
+  {
+    name: 'alias expansion is bounded',
+    code: 'BWK_E_MANIFEST_SYNTAX',
+    source: `${BASE}x: &a [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]\ny: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nz: [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n`,
+    problems: [[8, 8, 'YAML aliases expand too much']],
+  },
+];
+
+for (const c of invalid) {
+  test(`invalid: ${c.name}`, () => {
+    assert.throws(() => parse(c.source), (err: unknown) => {
+      assert.ok(err instanceof BulwarkError, String(err));
+      assert.equal(err.code, c.code ?? 'BWK_E_MANIFEST_INVALID');
+      const problems = (err.detail as { problems: Array<{ line: number; col: number; message: string; file: string }> }).problems;
+      assert.equal(problems.length, c.problems.length, `problems: ${err.message}`);
+      c.problems.forEach(([line, col, fragment], i) => {
+        const p = problems[i]!;
+        assert.ok(p.message.includes(fragment), `problem ${i}: expected "${fragment}" in "${p.message}"`);
+        assert.deepEqual([p.line, p.col], [line, col], `position of "${p.message}"`);
+        assert.ok(err.message.split('\n').includes(`bulwark.yaml:${line}:${col}: ${p.message}`), err.message);
+      });
+      return true;
+    });
+  });
+}
+
+test('isExpired: the function runs through its expires day (UTC) and not after', () => {
+  assert.equal(isExpired({ expires: '2027-06-30' }, new Date('2027-06-30T23:59:59Z')), false);
+  assert.equal(isExpired({ expires: '2027-06-30' }, new Date('2027-07-01T00:00:00Z')), true);
+});

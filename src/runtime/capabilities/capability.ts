@@ -1,0 +1,33 @@
+// The shape every capability module has. A capability is a gateway-side function a worker may call
+// over the broker; `parse` validates the worker's arguments (throwing BWK_E_BROKER_PROTOCOL kills the
+// worker), `handle` does the work for the in-flight invocation. A capability that the manifest does
+// not grant is not announced to the worker and is refused by the broker.
+
+import type { Logger } from '../../telemetry/logger.ts';
+import type { Config } from '../../config.ts';
+import type { EventBus } from '../../bus/bus.ts';
+import type { FunctionLogStore } from '../../store/store.ts';
+import type { FunctionTarget } from '../sandbox/sandbox.ts';
+import type { Manifest } from '../../manifest/types.ts';
+
+export interface CapabilityDeps {
+  config: Config;
+  logger: Logger;
+  bus: EventBus;
+  logs: FunctionLogStore;
+}
+
+export interface InvocationContext {
+  target: FunctionTarget;
+  requestId: string;
+  actor: string;
+  /** Function log lines accepted so far; the broker's per-invocation budget. */
+  logLines: number;
+}
+
+export interface Capability<A> {
+  readonly name: string;
+  granted(manifest: Manifest): boolean;
+  parse(args: unknown): A;
+  handle(args: A, inv: InvocationContext, deps: CapabilityDeps): Promise<unknown>;
+}

@@ -1,0 +1,50 @@
+// context.log.{debug,info,warn,error}(message, fields?) and console.* inside a function.
+
+import { BulwarkError } from '../../errors.ts';
+import { writeFunctionLog, type LogLevel } from '../broker/function-log.ts';
+import type { Capability } from './capability.ts';
+
+const LEVELS = new Set<LogLevel>(['debug', 'info', 'warn', 'error']);
+const MAX_MESSAGE = 64 * 1024;
+const MAX_FIELDS_JSON = 16 * 1024;
+/** Lines accepted per invocation; a chatty or hostile function cannot flood the log store. */
+export const MAX_LINES_PER_INVOCATION = 1000;
+
+interface LogArgs {
+  level: LogLevel;
+  message: string;
+  fields?: Record<string, unknown>;
+}
+
+function protocol(why: string): BulwarkError {
+  return new BulwarkError('BWK_E_BROKER_PROTOCOL', ['(worker)'], { why: `log: ${why}` });
+}
+
+export const log: Capability<LogArgs> = {
+  name: 'log',
+  granted: () => true,
+  parse(args) {
+    if (args === null || typeof args !== 'object' || Array.isArray(args)) throw protocol('args must be an object');
+    const a = args as Record<string, unknown>;
+    if (!LEVELS.has(a.level as LogLevel)) throw protocol('bad level');
+    if (typeof a.message !== 'string' || a.message.length > MAX_MESSAGE) throw protocol('bad message');
+    const out: LogArgs = { level: a.level as LogLevel, message: a.message };
+    if (a.fields !== undefined) {
+      if (a.fields === null || typeof a.fields !== 'object' || Array.isArray(a.fields)) throw protocol('fields must be an object');
+      if (JSON.stringify(a.fields).length > MAX_FIELDS_JSON) throw protocol('fields too large');
+      out.fields = a.fields as Record<string, unknown>;
+    }
+    return out;
+  },
+  async handle(args, inv, deps) {
+    inv.logLines++;
+    if (inv.logLines > MAX_LINES_PER_INVOCATION) {
+      if (inv.logLines === MAX_LINES_PER_INVOCATION + 1) {
+        writeFunctionLog(deps, { ...inv.target, requestId: inv.requestId }, 'warn', `log limit of ${MAX_LINES_PER_INVOCATION} lines reached; further lines dropped`);
+      }
+      return null;
+    }
+    writeFunctionLog(deps, { ...inv.target, requestId: inv.requestId }, args.level, args.message, args.fields);
+    return null;
+  },
+};

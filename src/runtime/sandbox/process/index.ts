@@ -1,0 +1,194 @@
+// The process SandboxProvider: warm `node --permission` workers (inside bubblewrap when available),
+// pooled per function bundle + runtime settings. See docs/sandbox.md for the layers and their audit.
+
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { BulwarkError } from '../../../errors.ts';
+import type { Config } from '../../../config.ts';
+import type { Logger } from '../../../telemetry/logger.ts';
+import type { EventBus } from '../../../bus/bus.ts';
+import type { FunctionLogStore } from '../../../store/store.ts';
+import type { FunctionTarget, HttpResult, InvokeRequest, IsolationReport, SandboxProvider } from '../sandbox.ts';
+import { grantedCapabilities } from '../../capabilities/index.ts';
+import type { CapabilityDeps } from '../../capabilities/capability.ts';
+import { normaliseResult } from '../result.ts';
+import { BundleFiles } from './bundles.ts';
+import { workerCommand } from './command.ts';
+import { planIsolation, type IsolationPlan } from './probe.ts';
+import { IDLE_REAP_MS, WorkerPool } from './pool.ts';
+import { SandboxWorker } from './worker.ts';
+
+export { probeIsolation } from './probe.ts';
+
+export interface ProcessSandboxOptions {
+  config: Config;
+  logger: Logger;
+  bus: EventBus;
+  logs: FunctionLogStore;
+  bundleSource: (sha256: string) => Promise<Uint8Array | undefined>;
+  /** The node binary for workers; the gateway's own by default (the pinned one). */
+  nodePath?: string;
+}
+
+const REAP_EVERY_MS = 5_000;
+/** A pool only ever prepared (a deploy candidate never invoked) is dropped after this long unused. */
+const CANDIDATE_TTL_MS = 2 * IDLE_REAP_MS;
+const MiB = 1024 * 1024;
+
+/** Pools are shared by versions with the same bundle and the same runtime-relevant manifest fields. */
+function poolKey(t: FunctionTarget): string {
+  const m = t.manifest;
+  const relevant = JSON.stringify([m.handler.export, m.runtime, m.limits, m.permissions]);
+  return `${t.name}\0${t.sha256}\0${createHash('sha256').update(relevant).digest('hex').slice(0, 16)}`;
+}
+
+export async function createProcessSandbox(opts: ProcessSandboxOptions): Promise<SandboxProvider> {
+  const nodePath = opts.nodePath ?? process.execPath;
+  const plan = await planIsolation(opts.config, nodePath);
+  if (opts.config.isolation === 'strict' && !plan.bwrap) {
+    const why = plan.report.layers.find((l) => l.name === 'bubblewrap')?.detail ?? 'bubblewrap';
+    throw new BulwarkError('BWK_E_CONFIG_ISOLATION_UNAVAILABLE', [`bubblewrap (${why})`]);
+  }
+  const scratchBase = join(opts.config.home, 'scratch');
+  // Scratch roots of a previous run are leftovers of killed workers: nothing in them is kept.
+  await rm(scratchBase, { recursive: true, force: true });
+  await mkdir(scratchBase, { recursive: true, mode: 0o700 });
+  return new ProcessSandbox(opts, nodePath, plan, scratchBase);
+}
+
+class ProcessSandbox implements SandboxProvider {
+  readonly kind = 'process';
+  #opts: ProcessSandboxOptions;
+  #nodePath: string;
+  #plan: IsolationPlan;
+  #scratchBase: string;
+  #bundles: BundleFiles;
+  #deps: CapabilityDeps;
+  #pools = new Map<string, WorkerPool>();
+  #reaper: NodeJS.Timeout;
+  #closed = false;
+
+  constructor(opts: ProcessSandboxOptions, nodePath: string, plan: IsolationPlan, scratchBase: string) {
+    this.#opts = opts;
+    this.#nodePath = nodePath;
+    this.#plan = plan;
+    this.#scratchBase = scratchBase;
+    this.#bundles = new BundleFiles(join(opts.config.home, 'bundles'), opts.bundleSource);
+    this.#deps = { config: opts.config, logger: opts.logger, bus: opts.bus, logs: opts.logs };
+    this.#reaper = setInterval(() => this.#reap(), REAP_EVERY_MS);
+    this.#reaper.unref();
+  }
+
+  isolation(): IsolationReport {
+    return this.#plan.report;
+  }
+
+  async prepare(target: FunctionTarget): Promise<void> {
+    const pool = this.#pool(target);
+    let worker: SandboxWorker;
+    try {
+      worker = await pool.acquire();
+    } catch (err) {
+      // A saturated pool has workers that loaded this bundle already.
+      if (err instanceof BulwarkError && err.code === 'BWK_E_GUARD_CONCURRENCY') return;
+      throw err;
+    }
+    pool.release(worker);
+  }
+
+  async invoke(target: FunctionTarget, req: InvokeRequest): Promise<HttpResult> {
+    const pool = this.#pool(target);
+    const worker = await pool.acquire();
+    let value: unknown;
+    try {
+      value = await worker.run(target, req);
+    } finally {
+      pool.release(worker);
+    }
+    const m = target.manifest;
+    return normaliseResult(value, m.runtime.payloadFormat, this.#opts.config.sandbox.maxResponseBytes, target.name);
+  }
+
+  async retire(name: string, keepVersion?: number): Promise<void> {
+    const closing: Array<Promise<void>> = [];
+    for (const [key, pool] of this.#pools) {
+      if (pool.name !== name) continue;
+      const real = [...pool.versions].filter((v) => v !== 0);
+      // A pool holding only a deploy candidate (version 0) is the one about to be committed: keep it.
+      const keep = keepVersion !== undefined && (real.length === 0 || pool.versions.has(keepVersion));
+      if (keep) continue;
+      this.#pools.delete(key);
+      closing.push(pool.close());
+    }
+    await Promise.all(closing);
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    clearInterval(this.#reaper);
+    const pools = [...this.#pools.values()];
+    this.#pools.clear();
+    await Promise.all(pools.map((p) => p.close()));
+  }
+
+  #pool(target: FunctionTarget): WorkerPool {
+    if (this.#closed) throw new BulwarkError('BWK_E_SANDBOX_UNAVAILABLE', [target.name], { why: 'provider closed' });
+    const key = poolKey(target);
+    let pool = this.#pools.get(key);
+    if (!pool) {
+      const limits = target.manifest.limits;
+      pool = new WorkerPool({
+        name: target.name,
+        warm: Math.min(this.#opts.config.sandbox.warmWorkers, limits.concurrency),
+        concurrency: limits.concurrency,
+        queue: limits.queue,
+        logger: this.#opts.logger,
+        spawn: (p) => this.#spawn(target, p),
+      });
+      this.#pools.set(key, pool);
+    }
+    pool.versions.add(target.version);
+    return pool;
+  }
+
+  async #spawn(target: FunctionTarget, pool: WorkerPool): Promise<SandboxWorker> {
+    const m = target.manifest;
+    const bundle = await this.#bundles.path(target.sha256, target.name);
+    const id = `w-${randomBytes(6).toString('hex')}`;
+    const hostScratch = join(this.#scratchBase, id);
+    await mkdir(hostScratch, { mode: 0o700 });
+    const command = workerCommand({
+      nodePath: this.#nodePath, bundle, scratch: hostScratch, memoryMb: m.limits.memoryMb,
+      allowCodeGeneration: m.runtime.allowCodeGeneration, bwrap: this.#plan.bwrap,
+    });
+    const { sandbox, egress } = this.#opts.config;
+    return new SandboxWorker({
+      id, target, command, hostScratch,
+      init: {
+        t: 'init', bundle: command.inside.bundle, exportName: m.handler.export, functionName: target.name,
+        functionVersion: target.version, payloadFormat: m.runtime.payloadFormat,
+        allowCodeGeneration: m.runtime.allowCodeGeneration, capabilities: grantedCapabilities(m),
+      },
+      // Room for the runtime itself (~50 MB RSS) on top of what the manifest grants the function.
+      rssLimitBytes: Math.round((m.limits.memoryMb * 1.5 + 64) * MiB),
+      // A result body may grow ~6x when JSON-escaped; egress bodies travel as base64.
+      maxFrameBytes: Math.max(sandbox.maxResponseBytes * 6, egress.maxResponseBytes * 2) + MiB,
+      deps: this.#deps,
+      onExit: (w) => pool.workerExited(w),
+    });
+  }
+
+  #reap(): void {
+    const now = Date.now();
+    for (const [key, pool] of this.#pools) {
+      const candidateOnly = [...pool.versions].every((v) => v === 0);
+      if (candidateOnly && pool.busy === 0 && now - pool.lastUsed > CANDIDATE_TTL_MS) {
+        this.#pools.delete(key);
+        void pool.close();
+        continue;
+      }
+      pool.reap(now);
+    }
+  }
+}

@@ -1,0 +1,204 @@
+// The process sandbox with real workers: handler shapes, payload formats, failures and pooling.
+// Isolation 'auto' (bubblewrap when this machine has it); escape.test.ts proves each layer separately.
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { tmpdir } from 'node:os';
+import { defaultConfig } from '../../../config.ts';
+import { event20, request, startFixture, type Fixture } from './sandbox.fixture.ts';
+import { probeIsolation } from './probe.ts';
+
+const event10 = {
+  resource: '/items/{id}', path: '/items/7', httpMethod: 'PUT',
+  headers: { host: 'fn.example.test', 'content-type': 'text/plain' },
+  multiValueHeaders: { host: ['fn.example.test'], 'content-type': ['text/plain'], 'x-multi': ['a', 'b'] },
+  queryStringParameters: { q: '2' }, multiValueQueryStringParameters: { q: ['1', '2'] },
+  pathParameters: { id: '7' }, requestContext: { httpMethod: 'PUT', requestId: 'r' },
+  body: Buffer.from('payload').toString('base64'), isBase64Encoded: true,
+};
+
+describe('process sandbox', () => {
+  let f: Fixture;
+  before(async () => { f = await startFixture('auto'); });
+  after(async () => { await f.close(); });
+
+  test('ESM named export, payload 2.0', async () => {
+    const t = await f.target(`export const handler = async (event, context) => ({ statusCode: 200, headers: { 'x-fn': context.functionName }, body: JSON.stringify({ path: event.rawPath, id: context.awsRequestId, v: context.functionVersion, left: context.getRemainingTimeInMillis() > 0 }) });`);
+    const req = request();
+    const r = await f.sandbox.invoke(t, req);
+    assert.equal(r.statusCode, 200);
+    assert.equal(r.headers['x-fn'], t.name);
+    assert.deepEqual(JSON.parse(r.body), { path: '/hello', id: req.requestId, v: '1', left: true });
+  });
+
+  test('CommonJS exports.handler bundled to ESM, payload 1.0', async () => {
+    const t = await f.target(
+      `exports.handler = async (event) => ({ statusCode: 200, multiValueHeaders: { 'x-q': event.multiValueQueryStringParameters.q }, body: event.httpMethod + ' ' + event.pathParameters.id });`,
+      { file: 'index.cjs', manifest: { runtime: { payloadFormat: '1.0', allowCodeGeneration: false } } as never },
+    );
+    const r = await f.sandbox.invoke(t, request(event10));
+    assert.equal(r.body, 'PUT 7');
+    assert.equal(r.headers['x-q'], '1, 2');
+  });
+
+  test('payload 2.0 shorthand: a returned object becomes a JSON 200', async () => {
+    const t = await f.target(`export const handler = async (event) => ({ echo: JSON.parse(event.body) });`);
+    const r = await f.sandbox.invoke(t, request(event20({ hi: 'there' })));
+    assert.equal(r.statusCode, 200);
+    assert.equal(r.headers['content-type'], 'application/json');
+    assert.deepEqual(JSON.parse(r.body), { echo: { hi: 'there' } });
+  });
+
+  test('Web fetch shape, payload 2.0: event -> Request, Response -> result', async () => {
+    const t = await f.target(
+      `export default { async fetch(request) {
+        const u = new URL(request.url);
+        const h = new Headers({ 'content-type': 'application/json' });
+        h.append('set-cookie', 'a=1'); h.append('set-cookie', 'b=2');
+        return new Response(JSON.stringify({ m: request.method, url: u.pathname + u.search, host: request.headers.get('host'), body: await request.json() }), { status: 201, headers: h });
+      } };`,
+      { manifest: { handler: { file: 'index.mjs', export: 'default' } } },
+    );
+    const r = await f.sandbox.invoke(t, request(event20({ x: 1 })));
+    assert.equal(r.statusCode, 201);
+    assert.deepEqual(r.cookies, ['a=1', 'b=2']);
+    assert.deepEqual(JSON.parse(r.body), { m: 'POST', url: '/hello?a=1', host: 'fn.example.test', body: { x: 1 } });
+  });
+
+  test('Web fetch shape, payload 1.0, binary response', async () => {
+    const t = await f.target(
+      `export default { async fetch(request) {
+        const u = new URL(request.url);
+        const text = await request.text();
+        return new Response(new Uint8Array([0, 1, 2, 255]), { headers: { 'content-type': 'application/octet-stream', 'x-echo': request.method + ' ' + u.pathname + u.search + ' ' + text + ' ' + request.headers.get('x-multi') } });
+      } };`,
+      { manifest: { handler: { file: 'index.mjs', export: 'default' }, runtime: { payloadFormat: '1.0', allowCodeGeneration: false } } },
+    );
+    const r = await f.sandbox.invoke(t, request(event10));
+    assert.equal(r.isBase64Encoded, true);
+    assert.deepEqual([...Buffer.from(r.body, 'base64')], [0, 1, 2, 255]);
+    assert.equal(r.headers['x-echo'], 'PUT /items/7?q=1&q=2 payload a, b');
+  });
+
+  test('a thrown error is FUNCTION_ERROR; the stack is only in the function log', async () => {
+    const t = await f.target(`export const handler = async () => { throw new Error('boom at /srv/secret/path'); };`);
+    const req = request();
+    await assert.rejects(f.sandbox.invoke(t, req), (err: Error & { code: string }) => {
+      assert.equal(err.code, 'BWK_E_SANDBOX_FUNCTION_ERROR');
+      assert.doesNotMatch(err.message, /boom|secret|at /);
+      return true;
+    });
+    const logs = await f.store.logs.query({ function: t.name, requestId: req.requestId, limit: 10 });
+    assert.ok(logs.some((l) => l.level === 'error' && /boom at \/srv\/secret\/path/.test(l.message) && /\n\s+at /.test(l.message)));
+  });
+
+  test('payload 1.0 without statusCode and non-serialisable results are BAD_RESPONSE', async () => {
+    const t1 = await f.target(`export const handler = async () => 'just a string';`, { manifest: { runtime: { payloadFormat: '1.0', allowCodeGeneration: false } } });
+    await assert.rejects(f.sandbox.invoke(t1, request(event10)), { code: 'BWK_E_SANDBOX_BAD_RESPONSE' });
+    const t2 = await f.target(`export const handler = async () => ({ n: 10n });`);
+    await assert.rejects(f.sandbox.invoke(t2, request()), { code: 'BWK_E_SANDBOX_BAD_RESPONSE' });
+  });
+
+  test('a bundle that fails to import, or lacks the export, fails prepare() with LOAD_FAILED', async () => {
+    const broken = await f.target(`throw new Error('import-time failure'); export const handler = 1;`);
+    await assert.rejects(f.sandbox.prepare(broken), { code: 'BWK_E_SANDBOX_LOAD_FAILED' });
+    const missing = await f.target(`export const other = async () => 1;`);
+    await assert.rejects(f.sandbox.prepare(missing), { code: 'BWK_E_SANDBOX_LOAD_FAILED' });
+    const logs = await f.store.logs.query({ function: broken.name, limit: 5 });
+    assert.ok(logs.some((l) => /import-time failure/.test(l.message)));
+  });
+
+  test('an infinite loop times out within timeout + slack and the worker is replaced', async () => {
+    const t = await f.target(
+      `const me = Math.random(); export const handler = async (e) => { if (JSON.parse(e.body).spin) for (;;) {} return { me }; };`,
+      { limits: { timeoutMs: 500, concurrency: 1 } },
+    );
+    const before = JSON.parse((await f.sandbox.invoke(t, request(event20({ spin: false })))).body).me;
+    const started = performance.now();
+    await assert.rejects(f.sandbox.invoke(t, request(event20({ spin: true }))), { code: 'BWK_E_SANDBOX_TIMEOUT' });
+    assert.ok(performance.now() - started < 500 + 1500, 'timed out late');
+    const afterMe = JSON.parse((await f.sandbox.invoke(t, request(event20({ spin: false })))).body).me;
+    assert.notEqual(afterMe, before);
+    assert.ok(f.events.some((e) => e.type === 'sandbox.timeout' && e.function === t.name));
+  });
+
+  test('allocation bombs (V8 heap and Buffers) are MEMORY errors and the provider keeps serving', async () => {
+    const heap = await f.target(`export const handler = async () => { const a = []; for (;;) a.push({ s: 'x'.repeat(64) + Math.random() }); };`, { limits: { memoryMb: 48, timeoutMs: 20_000 } });
+    await assert.rejects(f.sandbox.invoke(heap, request()), { code: 'BWK_E_SANDBOX_MEMORY' });
+    const buffers = await f.target(`export const handler = async () => { const a = []; for (;;) { a.push(Buffer.alloc(8 * 1024 * 1024, 1)); await new Promise((r) => setImmediate(r)); } };`, { limits: { memoryMb: 48, timeoutMs: 20_000 } });
+    await assert.rejects(f.sandbox.invoke(buffers, request()), { code: 'BWK_E_SANDBOX_MEMORY' });
+    assert.ok(f.events.some((e) => e.type === 'sandbox.memory-exceeded'));
+    const ok = await f.target(`export const handler = async () => 'alive';`);
+    assert.equal((await f.sandbox.invoke(ok, request())).body, 'alive');
+  });
+
+  test('a worker that exits mid-invocation is CRASHED', async () => {
+    const t = await f.target(`export const handler = async () => { process.exit(3); };`);
+    await assert.rejects(f.sandbox.invoke(t, request()), { code: 'BWK_E_SANDBOX_CRASHED' });
+  });
+
+  test('console output and context.log reach the function log, redacted', async () => {
+    const t = await f.target(`export const handler = async (e, ctx) => {
+      console.log('plain %s', 'line'); console.error('Bearer abcdefghijklmnop');
+      ctx.log.warn('structured', { password: 'hunter2', n: 1 });
+      process.stdout.write('raw stdout\\n');
+      return 'ok'; };`);
+    const req = request();
+    await f.sandbox.invoke(t, req);
+    await new Promise((r) => setTimeout(r, 100)); // raw stdout arrives on its own pipe
+    const logs = await f.store.logs.query({ function: t.name, limit: 20 });
+    const text = JSON.stringify(logs);
+    assert.match(text, /plain line/);
+    assert.match(text, /raw stdout/);
+    assert.doesNotMatch(text, /hunter2|abcdefghijklmnop/);
+    assert.ok(logs.some((l) => l.message === 'structured' && l.level === 'warn' && l.requestId === req.requestId && (l.fields as { n: number }).n === 1));
+  });
+
+  test('beyond concurrency + queue, callers get BWK_E_GUARD_CONCURRENCY', async () => {
+    const t = await f.target(`export const handler = async () => { await new Promise((r) => setTimeout(r, 300)); return 'done'; };`, { limits: { concurrency: 1, queue: 1 } });
+    const results = await Promise.allSettled([0, 1, 2].map(() => f.sandbox.invoke(t, request())));
+    assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'fulfilled', 'rejected']);
+    assert.equal((results[2] as PromiseRejectedResult).reason.code, 'BWK_E_GUARD_CONCURRENCY');
+  });
+
+  test('prepare() of a candidate (version 0) warms the pool the committed version uses; retire stops old pools', async () => {
+    const old = await f.target(`const me = Math.random(); export const handler = async () => ({ me, v: 'old' });`, { manifest: { name: 'rolling' }, version: 1 });
+    const oldMe = JSON.parse((await f.sandbox.invoke(old, request())).body).me;
+    const candidate = await f.target(`const me = Math.random(); export const handler = async () => ({ me, v: 'new' });`, { manifest: { name: 'rolling' }, version: 0 });
+    await f.sandbox.prepare(candidate);
+    await f.sandbox.retire('rolling', 2); // committed as version 2
+    const committed = { ...candidate, version: 2 };
+    const first = JSON.parse((await f.sandbox.invoke(committed, request())).body);
+    const second = JSON.parse((await f.sandbox.invoke(committed, request())).body);
+    assert.equal(first.v, 'new');
+    assert.equal(first.me, second.me, 'the prepared worker served both calls');
+    // The old version's pool is gone: invoking it again starts a new worker.
+    assert.notEqual(JSON.parse((await f.sandbox.invoke(old, request())).body).me, oldMe);
+  });
+});
+
+describe('isolation: strict', () => {
+  test('strict starts exactly when the probe finds bubblewrap working, else BWK_E_CONFIG_ISOLATION_UNAVAILABLE', async () => {
+    const report = await probeIsolation({ ...defaultConfig(tmpdir()), isolation: 'auto' });
+    const bwrap = report.layers.find((l) => l.name === 'bubblewrap')!;
+    let f: Fixture | undefined;
+    try {
+      f = await startFixture('strict');
+      assert.equal(bwrap.active, true, 'strict started although the probe found no bubblewrap');
+      assert.equal(f.sandbox.isolation().layers.find((l) => l.name === 'bubblewrap')?.active, true);
+    } catch (err) {
+      assert.equal((err as { code: string }).code, 'BWK_E_CONFIG_ISOLATION_UNAVAILABLE');
+      assert.equal(bwrap.active, false, 'strict refused although bubblewrap works');
+    } finally {
+      await f?.close();
+    }
+  });
+
+  test('permission-only never uses bubblewrap and says why', async () => {
+    const report = await probeIsolation({ ...defaultConfig(tmpdir()), isolation: 'permission-only' });
+    assert.deepEqual(report.layers.find((l) => l.name === 'bubblewrap'), { name: 'bubblewrap', active: false, detail: 'disabled by isolation: permission-only' });
+    assert.equal(report.layers.find((l) => l.name === 'node-permission')?.active, true);
+    assert.equal(report.layers.find((l) => l.name === 'disallow-code-generation')?.active, true);
+    assert.equal(report.layers.find((l) => l.name === 'empty-env')?.active, true);
+  });
+});

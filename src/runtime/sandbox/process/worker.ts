@@ -1,0 +1,354 @@
+// One worker process and everything the gateway does around it: spawn, the framed channel on fd 3,
+// stdout/stderr into the function log, the RSS watchdog, the per-invocation scratch dir, the timeout,
+// and turning every way an invocation can end into exactly one result or BulwarkError.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Socket } from 'node:net';
+import { BulwarkError, isBulwarkError } from '../../../errors.ts';
+import type { SecurityEvent } from '../../../bus/bus.ts';
+import { Broker } from '../../broker/broker.ts';
+import { writeFunctionLog } from '../../broker/function-log.ts';
+import { LineReader, parseWorkerMessage, type GatewayMessage, type WorkerMessage } from '../../broker/protocol.ts';
+import type { CapabilityDeps, InvocationContext } from '../../capabilities/capability.ts';
+import type { FunctionTarget, InvokeRequest } from '../sandbox.ts';
+import type { WorkerCommand } from './command.ts';
+
+/** Spawn to `ready` (bundle imported) must take less than this. */
+const START_TIMEOUT_MS = 10_000;
+const WATCH_BUSY_MS = 50;
+const WATCH_IDLE_MS = 1000;
+const MAX_OUTPUT_LINE = 8 * 1024;
+const OOM_SIGNATURE = /Reached heap limit|JavaScript heap out of memory|Allocation failed/;
+
+export interface WorkerOptions {
+  id: string;
+  target: FunctionTarget;
+  command: WorkerCommand;
+  init: Extract<GatewayMessage, { t: 'init' }>;
+  hostScratch: string;
+  rssLimitBytes: number;
+  maxFrameBytes: number;
+  deps: CapabilityDeps;
+  /** Called once when the process is gone, whatever the cause. */
+  onExit: (worker: SandboxWorker) => void;
+}
+
+interface InFlight {
+  id: string;
+  inv: InvocationContext;
+  settle: (outcome: { value: unknown } | { error: BulwarkError }) => void;
+}
+
+type KillReason = { kind: 'timeout' | 'memory' | 'protocol' | 'retired' | 'scratch'; why?: string };
+
+export class SandboxWorker {
+  readonly id: string;
+  #opts: WorkerOptions;
+  #child: ChildProcess;
+  #channel: Socket;
+  #pid: number | undefined;
+  #ready = false;
+  #dead = false;
+  #killReason: KillReason | undefined;
+  #oomSeen = false;
+  #current: InFlight | undefined;
+  #broker: Broker;
+  #watchTimer: NodeJS.Timeout | undefined;
+  #started: Promise<void>;
+  /** Last target that ran here, for attributing output written between invocations. */
+  #target: FunctionTarget;
+  readonly spawnedAt = performance.now();
+  /** Resolves when the process is gone and its scratch root removed. */
+  readonly exited: Promise<void>;
+  #exited: () => void = () => {};
+  readyAfterMs: number | undefined;
+
+  constructor(opts: WorkerOptions) {
+    this.id = opts.id;
+    this.#opts = opts;
+    this.#target = opts.target;
+    this.#broker = new Broker(opts.deps);
+    this.exited = new Promise<void>((resolve) => { this.#exited = resolve; });
+    this.#child = spawn(opts.command.file, opts.command.args, {
+      cwd: opts.command.cwd,
+      env: {},
+      stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+      detached: false,
+    });
+    this.#channel = this.#child.stdio[3] as Socket;
+    this.#started = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(new BulwarkError('BWK_E_SANDBOX_UNAVAILABLE', [opts.target.name], { why: 'worker not ready in time' }));
+        this.kill({ kind: 'retired' });
+      }, START_TIMEOUT_MS);
+      this.#onReady = (err) => {
+        clearTimeout(timer);
+        if (err) reject(err);
+        else resolve();
+      };
+    });
+    this.#started.catch(() => {});
+    this.#wire();
+    this.#send(opts.init);
+  }
+
+  #onReady: (err?: BulwarkError) => void = () => {};
+
+  /** Resolves when the bundle is loaded and the worker waits for work. */
+  started(): Promise<void> {
+    return this.#started;
+  }
+
+  get alive(): boolean {
+    return !this.#dead && this.#killReason === undefined;
+  }
+
+  get pid(): number | undefined {
+    return this.#pid;
+  }
+
+  #wire(): void {
+    const reader = new LineReader(this.#opts.maxFrameBytes);
+    this.#channel.on('data', (chunk: Buffer) => {
+      if (this.#killReason) return;
+      let lines: string[];
+      try {
+        lines = reader.push(chunk);
+        for (const line of lines) this.#onMessage(parseWorkerMessage(line));
+      } catch (err) {
+        this.#violation(err);
+      }
+    });
+    this.#channel.on('error', () => {});
+    this.#captureOutput(this.#child.stdout!, 'info');
+    this.#captureOutput(this.#child.stderr!, 'error');
+    this.#child.on('error', (err) => {
+      this.#opts.deps.logger.error({ err, worker: this.id }, 'worker spawn failed');
+      this.#onProcessExit(null, null);
+    });
+    this.#child.on('exit', (code, signal) => this.#onProcessExit(code, signal));
+  }
+
+  #captureOutput(stream: NodeJS.ReadableStream, level: 'info' | 'error'): void {
+    let pending = '';
+    stream.setEncoding('utf8');
+    stream.on('data', (chunk: string) => {
+      pending += chunk;
+      let nl: number;
+      while ((nl = pending.indexOf('\n')) >= 0 || pending.length > MAX_OUTPUT_LINE) {
+        const end = nl >= 0 && nl <= MAX_OUTPUT_LINE ? nl : MAX_OUTPUT_LINE;
+        const line = pending.slice(0, end);
+        pending = pending.slice(nl === end ? end + 1 : end);
+        this.#outputLine(line, level);
+      }
+    });
+    stream.on('end', () => { if (pending) this.#outputLine(pending, level); });
+  }
+
+  #outputLine(line: string, level: 'info' | 'error'): void {
+    if (level === 'error' && OOM_SIGNATURE.test(line)) this.#oomSeen = true;
+    if (line.trim() === '') return;
+    const cur = this.#current;
+    if (cur) {
+      cur.inv.logLines++;
+      if (cur.inv.logLines > 1000) return;
+    }
+    writeFunctionLog(this.#opts.deps, { ...(cur?.inv.target ?? this.#target), requestId: cur?.inv.requestId ?? '-' }, level, line);
+  }
+
+  #send(msg: GatewayMessage): void {
+    if (!this.#dead) this.#channel.write(`${JSON.stringify(msg)}\n`);
+  }
+
+  #onMessage(msg: WorkerMessage): void {
+    const cur = this.#current;
+    switch (msg.t) {
+      case 'ready':
+        if (this.#ready) throw protocolError('second ready');
+        this.#ready = true;
+        this.readyAfterMs = performance.now() - this.spawnedAt;
+        void this.#findPid().then(() => this.#watch());
+        this.#onReady();
+        return;
+      case 'load-error': {
+        if (this.#ready) throw protocolError('load-error after ready');
+        const t = this.#opts.target;
+        writeFunctionLog(this.#opts.deps, { ...t, requestId: '-' }, 'error', `bundle failed to load: ${msg.message}`);
+        this.#onReady(new BulwarkError('BWK_E_SANDBOX_LOAD_FAILED', [t.name], { why: msg.message.split('\n')[0] }));
+        this.kill({ kind: 'retired' });
+        return;
+      }
+      case 'denied':
+        this.#permissionDenied(cur?.inv, msg.what);
+        return;
+      case 'cap': {
+        if (!cur || msg.id !== cur.id) throw protocolError('capability call outside its invocation');
+        const reply = this.#broker.call(cur.inv, msg.call, msg.cap, msg.args);
+        void reply.then((r) => { if (this.#current === cur) this.#send(r); });
+        return;
+      }
+      case 'result':
+        if (!cur || msg.id !== cur.id) throw protocolError('result for another invocation');
+        cur.settle({ value: msg.value });
+        return;
+      case 'error': {
+        if (!cur || msg.id !== cur.id) throw protocolError('error for another invocation');
+        const name = cur.inv.target.name;
+        const e = msg.error;
+        writeFunctionLog(this.#opts.deps, { ...cur.inv.target, requestId: cur.inv.requestId }, 'error', e.stack || `${e.name}: ${e.message}`);
+        if (e.code === 'ERR_ACCESS_DENIED' || /ERR_ACCESS_DENIED/.test(e.message) || /ERR_ACCESS_DENIED/.test(e.stack)) {
+          this.#permissionDenied(cur.inv, e.message.slice(0, 200));
+        }
+        cur.settle({
+          error: msg.kind === 'bad-response'
+            ? new BulwarkError('BWK_E_SANDBOX_BAD_RESPONSE', [name], { why: e.message })
+            : new BulwarkError('BWK_E_SANDBOX_FUNCTION_ERROR', [name], { errorName: e.name }),
+        });
+        return;
+      }
+    }
+  }
+
+  #permissionDenied(inv: InvocationContext | undefined, what: string): void {
+    const t = inv?.target ?? this.#target;
+    writeFunctionLog(this.#opts.deps, { ...t, requestId: inv?.requestId ?? '-' }, 'warn', `sandbox denied: ${what}`);
+    this.#publish({ type: 'sandbox.permission-denied', requestId: inv?.requestId, function: t.name, version: t.version, actor: inv?.actor, detail: { what, worker: this.id } });
+  }
+
+  #violation(err: unknown): void {
+    const why = isBulwarkError(err) ? String(err.detail?.why ?? err.message) : String(err);
+    const t = this.#current?.inv.target ?? this.#target;
+    this.#opts.deps.logger.warn({ worker: this.id, function: t.name, why }, 'sandbox protocol violation');
+    this.#publish({ type: 'sandbox.protocol-violation', requestId: this.#current?.inv.requestId, function: t.name, version: t.version, detail: { why, worker: this.id } });
+    this.kill({ kind: 'protocol', why });
+  }
+
+  #publish(e: Omit<SecurityEvent, 'at'>): void {
+    this.#opts.deps.bus.publish('security', { ...e, at: new Date().toISOString() }).catch((err: unknown) => {
+      this.#opts.deps.logger.error({ err }, 'security event publish failed');
+    });
+  }
+
+  /** Under bubblewrap the child is bwrap; the process to watch is the node at the bottom of its tree. */
+  async #findPid(): Promise<void> {
+    let pid = this.#child.pid;
+    for (let depth = 0; pid !== undefined && depth < 4; depth++) {
+      const kids = await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8').catch(() => '');
+      const first = kids.trim().split(/\s+/)[0];
+      if (!first) break;
+      pid = Number(first);
+    }
+    this.#pid = pid;
+  }
+
+  // Buffers and other external memory escape --max-old-space-size, so resident size is checked too.
+  #watch(): void {
+    if (this.#dead || this.#pid === undefined) return;
+    this.#watchTimer = setTimeout(() => {
+      readFile(`/proc/${this.#pid}/status`, 'utf8').then((status) => {
+        const m = /VmRSS:\s+(\d+) kB/.exec(status);
+        if (m && Number(m[1]) * 1024 > this.#opts.rssLimitBytes) {
+          this.kill({ kind: 'memory', why: `rss ${m[1]} kB` });
+          return;
+        }
+        this.#watch();
+      }, () => {});
+    }, this.#current ? WATCH_BUSY_MS : WATCH_IDLE_MS);
+    this.#watchTimer.unref();
+  }
+
+  /** Runs one invocation. The worker must be idle and ready. */
+  async run(target: FunctionTarget, req: InvokeRequest): Promise<unknown> {
+    if (!this.alive || this.#current) throw new BulwarkError('BWK_E_SANDBOX_UNAVAILABLE', [target.name], { why: 'worker not idle' });
+    this.#target = target;
+    const id = randomUUID();
+    const hostTmp = join(this.#opts.hostScratch, id);
+    await mkdir(hostTmp, { mode: 0o700 });
+    if (!this.alive) throw new BulwarkError('BWK_E_SANDBOX_UNAVAILABLE', [target.name], { why: 'worker died before the invocation' });
+    const timeoutMs = target.manifest.limits.timeoutMs;
+    const inv: InvocationContext = { target, requestId: req.requestId, actor: req.actor, logLines: 0 };
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await new Promise<unknown>((resolve, reject) => {
+        this.#current = {
+          id, inv,
+          settle: (outcome) => {
+            if (this.#current?.id !== id) return;
+            this.#current = undefined;
+            if ('error' in outcome) reject(outcome.error);
+            else resolve(outcome.value);
+          },
+        };
+        // Tighten the watchdog to the busy interval for this invocation.
+        clearTimeout(this.#watchTimer);
+        this.#watch();
+        timer = setTimeout(() => this.kill({ kind: 'timeout' }), timeoutMs);
+        this.#send({ t: 'invoke', id, requestId: req.requestId, event: req.event, timeoutMs, tmpdir: `${this.#opts.command.inside.scratch}/${id}` });
+      });
+    } finally {
+      clearTimeout(timer);
+      if (this.alive) await this.#emptyScratch();
+    }
+  }
+
+  /** Everything under the scratch root goes, not only the tmpdir: it was all writable. */
+  async #emptyScratch(): Promise<void> {
+    try {
+      const entries = await readdir(this.#opts.hostScratch);
+      await Promise.all(entries.map((e) => rm(join(this.#opts.hostScratch, e), { recursive: true, force: true })));
+    } catch (err) {
+      // Something the function left cannot be removed: never reuse this worker.
+      this.#opts.deps.logger.warn({ err, worker: this.id }, 'scratch cleanup failed; retiring worker');
+      this.kill({ kind: 'scratch' });
+    }
+  }
+
+  kill(reason: KillReason): void {
+    if (this.#dead) return;
+    this.#killReason ??= reason;
+    this.#child.kill('SIGKILL');
+    if (this.#pid !== undefined && this.#pid !== this.#child.pid) {
+      try { process.kill(this.#pid, 'SIGKILL'); } catch { /* already gone */ }
+    }
+  }
+
+  #onProcessExit(code: number | null, signal: NodeJS.Signals | null): void {
+    if (this.#dead) return;
+    this.#dead = true;
+    clearTimeout(this.#watchTimer);
+    this.#channel.destroy();
+    const reason = this.#killReason;
+    const cur = this.#current;
+    const t = cur?.inv.target ?? this.#target;
+    if (!this.#ready) {
+      this.#onReady(new BulwarkError('BWK_E_SANDBOX_UNAVAILABLE', [t.name], { why: `worker exited before ready (code ${code}, signal ${signal})` }));
+    }
+    if (cur) {
+      const base = { requestId: cur.inv.requestId, function: t.name, version: t.version, actor: cur.inv.actor };
+      let error: BulwarkError;
+      if (reason?.kind === 'timeout') {
+        error = new BulwarkError('BWK_E_SANDBOX_TIMEOUT', [t.name, t.manifest.limits.timeoutMs]);
+        this.#publish({ type: 'sandbox.timeout', ...base, detail: { timeoutMs: t.manifest.limits.timeoutMs } });
+      } else if (reason?.kind === 'memory' || this.#oomSeen) {
+        error = new BulwarkError('BWK_E_SANDBOX_MEMORY', [t.name], { why: reason?.why ?? 'V8 heap limit' });
+        this.#publish({ type: 'sandbox.memory-exceeded', ...base, detail: { memoryMb: t.manifest.limits.memoryMb, why: reason?.why ?? 'heap' } });
+      } else if (reason?.kind === 'protocol') {
+        error = new BulwarkError('BWK_E_BROKER_PROTOCOL', [t.name], { why: reason.why });
+      } else {
+        error = new BulwarkError('BWK_E_SANDBOX_CRASHED', [t.name], { code, signal });
+        this.#publish({ type: 'sandbox.crashed', ...base, detail: { code, signal } });
+      }
+      writeFunctionLog(this.#opts.deps, { ...t, requestId: cur.inv.requestId }, 'error', `worker ended: ${error.code}`);
+      cur.settle({ error });
+    }
+    this.#opts.onExit(this);
+    void rm(this.#opts.hostScratch, { recursive: true, force: true }).finally(() => this.#exited());
+  }
+}
+
+function protocolError(why: string): BulwarkError {
+  return new BulwarkError('BWK_E_BROKER_PROTOCOL', ['(worker)'], { why });
+}

@@ -1,0 +1,288 @@
+// The in-sandbox bootstrap: the first and only project code a worker process runs. It must be readable
+// alone under `node --permission` (read access is granted to this file and the bundle only), so it
+// imports nothing but node: built-ins. Order matters: it takes the channel to the gateway, sweeps
+// inherited file descriptors, empties the environment and closes every built-in a function does not
+// need BEFORE the user bundle is imported. See docs/sandbox.md for the audit behind each closure.
+//
+// Wire format on fd 3: one JSON object per line, both ways. The gateway validates everything we send
+// (src/runtime/broker/protocol.ts); nothing here is a security boundary on its own except the closures.
+
+import { Socket } from 'node:net';
+import { readdirSync, readFileSync, closeSync } from 'node:fs';
+import { format } from 'node:util';
+import { pathToFileURL } from 'node:url';
+import { Buffer } from 'node:buffer';
+import module, { isBuiltin } from 'node:module';
+import asyncHooks from 'node:async_hooks';
+
+const IPC_FD = 3;
+const O_CLOEXEC = 0o2000000;
+const stringify = JSON.stringify;
+const parse = JSON.parse;
+
+// ---- 1. the channel, captured privately -----------------------------------------------------------
+const channel = new Socket({ fd: IPC_FD, readable: true, writable: true });
+function send(msg) { channel.write(stringify(msg) + '\n'); }
+
+// ---- 2. inherited descriptors: only 0-2 and the channel may survive from the parent ---------------
+// Node opens its own descriptors with O_CLOEXEC; anything without it was leaked by whoever started
+// the gateway and must not reach user code.
+for (const name of readdirSync('/proc/self/fdinfo')) {
+  const fd = Number(name);
+  if (fd <= IPC_FD) continue;
+  let info;
+  try { info = readFileSync(`/proc/self/fdinfo/${name}`, 'latin1'); } catch { continue; }
+  const m = /flags:\s*([0-7]+)/.exec(info);
+  if (m && (parseInt(m[1], 8) & O_CLOEXEC) === 0) { try { closeSync(fd); } catch { /* already gone */ } }
+}
+
+// ---- 3. the environment: empty (the gateway passes none, bwrap clears its own) --------------------
+for (const k of Object.keys(process.env)) delete process.env[k];
+
+let init;
+let current; // the in-flight invocation: { id, requestId, deadline, tmpdir }
+let nextCall = 1;
+const pendingCalls = new Map();
+
+function denied(what) {
+  send({ t: 'denied', what });
+  const err = new Error(`Access to ${what} is denied in the Bulwark sandbox`);
+  err.code = 'ERR_ACCESS_DENIED';
+  return err;
+}
+
+// ---- 4. closed built-ins ----------------------------------------------------------------------------
+// Modules that open sockets, spawn code, or (node:sqlite) do file I/O the permission model does not see.
+const DENIED_MODULES = new Set([
+  'child_process', 'cluster', 'worker_threads', 'net', 'tls', 'dgram', 'dns', 'dns/promises',
+  'http', 'https', 'http2', 'inspector', 'inspector/promises', 'sqlite', 'wasi', 'repl', 'trace_events', 'v8',
+]);
+// vm, Module#_compile and data: URLs compile source text without passing V8's code-generation check.
+const CODEGEN_MODULES = new Set(['vm']);
+
+function closeBuiltins(allowCodeGeneration) {
+  const isDenied = (specifier) => {
+    const bare = specifier.startsWith('node:') ? specifier.slice(5) : specifier;
+    if (!isBuiltin(specifier)) return false;
+    return DENIED_MODULES.has(bare) || (!allowCodeGeneration && CODEGEN_MODULES.has(bare));
+  };
+  module.registerHooks({
+    resolve(specifier, context, nextResolve) {
+      if (isDenied(specifier)) throw denied(specifier.startsWith('node:') ? specifier : `node:${specifier}`);
+      if (!allowCodeGeneration && /^data:/i.test(specifier)) throw denied('data: URL import');
+      return nextResolve(specifier, context);
+    },
+  });
+  const getBuiltinModule = process.getBuiltinModule;
+  process.getBuiltinModule = function getBuiltinModuleChecked(id) {
+    if (typeof id === 'string' && isDenied(id)) throw denied(id);
+    return getBuiltinModule.call(process, id);
+  };
+  // Hooks are ours alone: user hooks could feed source text to the loader.
+  module.register = () => { throw denied('module.register'); };
+  module.registerHooks = () => { throw denied('module.registerHooks'); };
+  if (!allowCodeGeneration) {
+    module.Module.prototype._compile = () => { throw denied('Module#_compile'); };
+    delete globalThis.WebAssembly;
+  }
+  // Signals are not covered by the permission model: process.kill(ppid) or _debugProcess(ppid)
+  // (SIGUSR1 opens the gateway's inspector) would reach any process of the same user.
+  const closed = ['kill', '_kill', '_debugProcess', '_debugEnd', 'binding', '_linkedBinding', 'dlopen',
+    'setuid', 'setgid', 'seteuid', 'setegid', 'setgroups', 'initgroups', 'execve', 'loadEnvFile', 'chdir',
+    '_getActiveHandles', '_getActiveRequests', '_startProfilerIdleNotifier', '_stopProfilerIdleNotifier'];
+  for (const name of closed) {
+    Object.defineProperty(process, name, {
+      value: function deniedProcessMethod() { throw denied(`process.${name}`); },
+      writable: false, configurable: false, enumerable: false,
+    });
+  }
+  // process.report writes files through its own path handling and reveals host details.
+  Object.defineProperty(process, 'report', { value: Object.freeze({}), writable: false, configurable: false });
+  // async_hooks.createHook sees every resource, including the channel socket above.
+  asyncHooks.createHook = () => { throw denied('async_hooks.createHook'); };
+  module.syncBuiltinESMExports();
+  // Networking exists only as the broker-backed fetch below.
+  delete globalThis.WebSocket;
+  delete globalThis.EventSource;
+}
+
+// ---- 5. capabilities: the only way out, over the channel -------------------------------------------
+function call(cap, args) {
+  if (!current) return Promise.reject(new Error(`context.${cap} used outside an invocation`));
+  const id = nextCall++;
+  return new Promise((resolve, reject) => {
+    pendingCalls.set(id, { resolve, reject });
+    send({ t: 'cap', id: current.id, call: id, cap, args });
+  });
+}
+
+function logLine(level, message, fields) {
+  if (!current) { process.stdout.write(`[${level}] ${message}\n`); return; }
+  call('log', fields === undefined ? { level, message } : { level, message, fields }).catch(() => {});
+}
+
+async function brokerFetch(input, initArg) {
+  if (!init.capabilities.includes('fetch')) throw denied('fetch (no egress is granted in the manifest)');
+  const req = new Request(input, initArg);
+  const body = req.body === null ? null : Buffer.from(await req.arrayBuffer()).toString('base64');
+  const res = await call('fetch', { url: req.url, method: req.method, headers: [...req.headers], body });
+  const bytes = Buffer.from(res.body, 'base64');
+  const nullBody = res.status === 204 || res.status === 205 || res.status === 304 || req.method === 'HEAD';
+  const response = new Response(nullBody ? null : bytes, { status: res.status, statusText: res.statusText, headers: res.headers });
+  Object.defineProperty(response, 'url', { value: res.url });
+  return response;
+}
+
+function installConsole() {
+  const levels = { log: 'info', info: 'info', debug: 'debug', trace: 'debug', warn: 'warn', error: 'error' };
+  for (const [method, level] of Object.entries(levels)) {
+    console[method] = (...args) => logLine(level, format(...args));
+  }
+}
+
+// ---- 6. the handler ---------------------------------------------------------------------------------
+async function loadHandler() {
+  const ns = await import(pathToFileURL(init.bundle).href);
+  const name = init.exportName;
+  if (name === 'default' && ns.default && typeof ns.default.fetch === 'function') {
+    const target = ns.default;
+    return { kind: 'fetch', fn: (req, env, ctx) => target.fetch(req, env, ctx) };
+  }
+  // esbuild turns a CommonJS `exports.handler` into the ESM default export object.
+  const fn = typeof ns[name] === 'function' ? ns[name]
+    : ns.default && typeof ns.default[name] === 'function' ? ns.default[name].bind(ns.default)
+      : name === 'default' && typeof ns.default === 'function' ? ns.default : undefined;
+  if (!fn) throw new Error(`the bundle has no function export "${name}"`);
+  return { kind: 'lambda', fn };
+}
+
+function toRequest(event, payloadFormat) {
+  const h = new Headers();
+  for (const [k, v] of Object.entries(event.headers ?? {})) if (typeof v === 'string') h.set(k, v);
+  let url;
+  let method;
+  if (payloadFormat === '1.0') {
+    for (const [k, vs] of Object.entries(event.multiValueHeaders ?? {})) {
+      if (Array.isArray(vs)) { h.delete(k); for (const v of vs) h.append(k, String(v)); }
+    }
+    const qs = new URLSearchParams();
+    const multi = event.multiValueQueryStringParameters;
+    if (multi) for (const [k, vs] of Object.entries(multi)) for (const v of vs ?? []) qs.append(k, v);
+    else for (const [k, v] of Object.entries(event.queryStringParameters ?? {})) qs.append(k, v);
+    const q = qs.toString();
+    url = `https://${h.get('host') ?? 'localhost'}${event.path ?? '/'}${q ? `?${q}` : ''}`;
+    method = event.httpMethod ?? 'GET';
+  } else {
+    if (Array.isArray(event.cookies) && event.cookies.length > 0) h.set('cookie', event.cookies.join('; '));
+    const q = event.rawQueryString ?? '';
+    url = `https://${h.get('host') ?? 'localhost'}${event.rawPath ?? '/'}${q ? `?${q}` : ''}`;
+    method = event.requestContext?.http?.method ?? 'GET';
+  }
+  const hasBody = typeof event.body === 'string' && method !== 'GET' && method !== 'HEAD';
+  const body = hasBody ? (event.isBase64Encoded ? Buffer.from(event.body, 'base64') : event.body) : undefined;
+  return new Request(url, { method, headers: h, body });
+}
+
+const TEXTUAL = /^(text\/|application\/(json|xml|javascript|x-www-form-urlencoded)|[^;]*\+(json|xml))/i;
+
+async function fromResponse(res) {
+  if (!(res instanceof Response)) throw Object.assign(new Error('fetch() must return a Response'), { badResponse: true });
+  const headers = {};
+  for (const [k, v] of res.headers) if (k !== 'set-cookie') headers[k] = v;
+  const bytes = Buffer.from(await res.arrayBuffer());
+  const textual = TEXTUAL.test(res.headers.get('content-type') ?? 'text/plain');
+  return {
+    statusCode: res.status, headers, cookies: res.headers.getSetCookie(),
+    body: textual ? bytes.toString('utf8') : bytes.toString('base64'), isBase64Encoded: !textual,
+  };
+}
+
+function makeContext(inv) {
+  const log = {};
+  for (const level of ['debug', 'info', 'warn', 'error']) {
+    log[level] = (message, fields) => logLine(level, typeof message === 'string' ? message : format(message), fields);
+  }
+  const context = {
+    requestId: inv.requestId,
+    awsRequestId: inv.requestId,
+    functionName: init.functionName,
+    functionVersion: String(init.functionVersion),
+    tmpdir: inv.tmpdir,
+    getRemainingTimeInMillis: () => Math.max(0, inv.deadline - Date.now()),
+    log,
+    callbackWaitsForEmptyEventLoop: false,
+  };
+  if (init.capabilities.includes('fetch')) context.fetch = brokerFetch;
+  return context;
+}
+
+async function invoke(handler, msg) {
+  current = { id: msg.id, requestId: msg.requestId, deadline: Date.now() + msg.timeoutMs, tmpdir: msg.tmpdir };
+  process.env.TMPDIR = msg.tmpdir;
+  const inv = current;
+  try {
+    let value;
+    if (handler.kind === 'fetch') {
+      value = await fromResponse(await handler.fn(toRequest(msg.event, init.payloadFormat), {}, makeContext(inv)));
+    } else {
+      value = await handler.fn(msg.event, makeContext(inv));
+    }
+    let encoded;
+    try { encoded = value === undefined ? undefined : parse(stringify(value)); } catch {
+      throw Object.assign(new Error('the handler result is not JSON-serialisable'), { badResponse: true });
+    }
+    finish(inv, { t: 'result', id: inv.id, value: encoded });
+  } catch (err) {
+    const e = err instanceof Error ? err : new Error(typeof err === 'string' ? err : 'non-Error value thrown');
+    finish(inv, {
+      t: 'error', id: inv.id, kind: e.badResponse ? 'bad-response' : 'function',
+      error: { name: String(e.name), message: String(e.message), stack: String(e.stack ?? ''), code: typeof e.code === 'string' ? e.code : undefined },
+    });
+  }
+}
+
+function finish(inv, msg) {
+  if (current !== inv) return;
+  current = undefined;
+  delete process.env.TMPDIR;
+  for (const p of pendingCalls.values()) p.reject(new Error('the invocation has ended'));
+  pendingCalls.clear();
+  send(msg);
+}
+
+// ---- 7. the message loop ----------------------------------------------------------------------------
+let handler;
+let buffered = '';
+channel.setEncoding('utf8');
+channel.on('data', (chunk) => {
+  buffered += chunk;
+  let nl;
+  while ((nl = buffered.indexOf('\n')) >= 0) {
+    const line = buffered.slice(0, nl);
+    buffered = buffered.slice(nl + 1);
+    onMessage(parse(line));
+  }
+});
+// The gateway closing the channel means this worker is done.
+channel.on('end', () => process.exit(0));
+channel.on('error', () => process.exit(0));
+
+function onMessage(msg) {
+  if (msg.t === 'init') {
+    init = msg;
+    closeBuiltins(init.allowCodeGeneration);
+    installConsole();
+    globalThis.fetch = brokerFetch;
+    loadHandler().then((h) => { handler = h; send({ t: 'ready' }); }, (err) => {
+      send({ t: 'load-error', message: String(err && err.stack ? err.stack : err) });
+    });
+  } else if (msg.t === 'invoke') {
+    void invoke(handler, msg);
+  } else if (msg.t === 'cap-result') {
+    const p = pendingCalls.get(msg.call);
+    if (!p) return;
+    pendingCalls.delete(msg.call);
+    if (msg.ok) p.resolve(msg.value);
+    else p.reject(Object.assign(new Error(msg.error.message), { code: msg.error.code }));
+  }
+}

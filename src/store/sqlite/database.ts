@@ -1,0 +1,73 @@
+// Opening the SQLite file and running transactions on it. Everything durable-state-specific lives here:
+// the pragmas and why, file permissions, and the one transaction helper every multi-statement write uses.
+
+import { DatabaseSync } from 'node:sqlite';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { join } from 'node:path';
+import { BulwarkError } from '../../errors.ts';
+
+export const DATABASE_FILE = 'bulwark.sqlite';
+const BUSY_TIMEOUT_MS = 5000;
+
+export function openDatabase(home: string): DatabaseSync {
+  const file = join(home, DATABASE_FILE);
+  let db: DatabaseSync;
+  try {
+    // 0700/0600: the database holds key hashes and every deployed bundle; no other local user reads it.
+    // SQLite gives the -wal and -shm files the permissions of the database file.
+    mkdirSync(home, { recursive: true, mode: 0o700 });
+    closeSync(openSync(file, 'a', 0o600));
+    db = new DatabaseSync(file, { timeout: BUSY_TIMEOUT_MS, enableForeignKeyConstraints: true });
+  } catch (err) {
+    throw new BulwarkError('BWK_E_STORE_UNAVAILABLE', ['sqlite'], { file, cause: String(err) });
+  }
+  try {
+    // WAL: readers (the gateway resolving functions) never wait for a writer (a deploy).
+    db.exec('PRAGMA journal_mode = WAL');
+    // FULL, not NORMAL: in WAL mode NORMAL survives a process crash but may lose the last commits on
+    // power loss. Writes here are rare and security-relevant (a key revocation, a rollback away from a
+    // vulnerable version); one that was acknowledged must not come undone. Log appends are batched, so
+    // the extra fsync per commit is paid per batch.
+    db.exec('PRAGMA synchronous = FULL');
+    db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    db.exec('PRAGMA foreign_keys = ON');
+    // Deleted bundles and keys are overwritten on disk, not left in free pages.
+    db.exec('PRAGMA secure_delete = ON');
+  } catch (err) {
+    db.close();
+    throw new BulwarkError('BWK_E_STORE_UNAVAILABLE', ['sqlite'], { file, cause: String(err) });
+  }
+  return db;
+}
+
+/**
+ * Runs `fn` in one BEGIN IMMEDIATE transaction: the write lock is taken up front, so two writers
+ * never both read "next version = 7" and SQLite never has to abort one of them half way.
+ * Any throw rolls back everything `fn` did.
+ */
+export function transaction<T>(db: DatabaseSync, fn: () => T): T {
+  try {
+    db.exec('BEGIN IMMEDIATE');
+  } catch (err) {
+    throw storeError(err);
+  }
+  try {
+    const result = fn();
+    db.exec('COMMIT');
+    return result;
+  } catch (err) {
+    if (db.isTransaction) db.exec('ROLLBACK');
+    throw storeError(err);
+  }
+}
+
+/** Lock timeouts and I/O failures become BWK_E_STORE_UNAVAILABLE; our own errors pass through. */
+export function storeError(err: unknown): unknown {
+  if (err instanceof BulwarkError) return err;
+  const errcode = (err as { errcode?: number }).errcode;
+  // SQLITE_BUSY (5), SQLITE_LOCKED (6), SQLITE_IOERR (10), SQLITE_FULL (13), SQLITE_CANTOPEN (14)
+  if (errcode !== undefined && [5, 6, 10, 13, 14].includes(errcode & 0xff)) {
+    return new BulwarkError('BWK_E_STORE_UNAVAILABLE', ['sqlite'], { cause: String(err) });
+  }
+  return err;
+}
