@@ -33,26 +33,31 @@ export interface Authenticator {
 
 type Headers = Record<string, string | string[] | undefined>;
 
+/** A credential that cannot be used, and why (for the log and the auth.failed event). */
+export interface Unusable {
+  unusable: 'ambiguous-credentials' | 'unsupported-scheme';
+}
+
 function single(v: string | string[] | undefined): string | undefined | null {
-  if (Array.isArray(v)) return v.length === 1 ? v[0] : null; // a repeated auth header is ambiguous
+  if (Array.isArray(v)) return v.length === 1 ? v[0] : null;
   return v;
 }
 
 /**
- * Reads the credential. Returns null when the headers are ambiguous (repeated, or two different
- * credentials in Authorization and X-Api-Key): guessing which one counts invites confusion attacks.
+ * Reads the credential. Headers that are ambiguous (repeated, or two different credentials in
+ * Authorization and X-Api-Key) are unusable: guessing which one counts invites confusion attacks.
  */
-export function readCredential(headers: Headers): Credential | undefined | null {
+export function readCredential(headers: Headers): Credential | Unusable | undefined {
   const authorization = single(headers.authorization);
   const apiKey = single(headers['x-api-key']);
-  if (authorization === null || apiKey === null) return null;
+  if (authorization === null || apiKey === null) return { unusable: 'ambiguous-credentials' };
   let bearer: string | undefined;
   if (authorization !== undefined) {
     const m = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(authorization);
-    if (!m) return null;
+    if (!m) return { unusable: 'unsupported-scheme' };
     bearer = m[1]!;
   }
-  if (bearer !== undefined && apiKey !== undefined && bearer !== apiKey) return null;
+  if (bearer !== undefined && apiKey !== undefined && bearer !== apiKey) return { unusable: 'ambiguous-credentials' };
   const value = bearer ?? apiKey;
   if (value === undefined) return undefined;
   if (looksLikeApiKey(value)) return { kind: 'api-key', value };
@@ -67,7 +72,7 @@ export function createAuthenticator(deps: { keys: ApiKeyStore; jwt?: JwtVerifier
     async authenticate(headers, accept) {
       const credential = readCredential(headers);
       if (credential === undefined) return { ok: false, code: 'BWK_E_GUARD_AUTH_REQUIRED', reason: 'missing' };
-      if (credential === null) return { ok: false, code: 'BWK_E_GUARD_AUTH_INVALID', reason: 'ambiguous-credentials' };
+      if ('unusable' in credential) return { ok: false, code: 'BWK_E_GUARD_AUTH_INVALID', reason: credential.unusable };
       if (accept !== undefined && credential.kind !== accept) {
         return { ok: false, code: 'BWK_E_GUARD_AUTH_INVALID', reason: `route-accepts-${accept}-only`, keyId: keyIdPrefix(credential.value) };
       }

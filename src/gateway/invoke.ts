@@ -64,7 +64,6 @@ export function createInvokeHandler(deps: InvokeDeps) {
 
   return async function invoke(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
     const requestId = request.id;
-    const started = performance.now();
 
     // 1. resolve
     const url = splitFunctionUrl(request.url);
@@ -87,8 +86,7 @@ export function createInvokeHandler(deps: InvokeDeps) {
     };
     const verdict = await deps.chain.run(guardRequest);
     if (!verdict.pass) return refuse(reply, guardRequest, verdict);
-    const audit = { function: fn.name, version: fn.version, actor: verdict.principal.actor, ms: 0 };
-    request.bulwark = audit;
+    request.bulwark = { function: fn.name, version: fn.version, actor: verdict.principal.actor };
 
     try {
       // 3. event
@@ -119,7 +117,6 @@ export function createInvokeHandler(deps: InvokeDeps) {
       return reply;
     } finally {
       verdict.release();
-      audit.ms = Math.round((performance.now() - started) * 10) / 10;
     }
   };
 }

@@ -135,3 +135,24 @@ test('security headers on Bulwark responses', async () => {
   assert.deepEqual(await health.json(), { status: 'ok' });
   assert.equal(health.headers.get('cache-control'), 'no-store');
 });
+
+test('a request not received within gateway.requestTimeoutMs → 408 in the error shape', async () => {
+  const slow = await startTestPlatform({ config: { gateway: { requestTimeoutMs: 500 } } });
+  try {
+    const url = new URL(slow.url);
+    const started = Date.now();
+    const answer = await new Promise<string>((resolve, reject) => {
+      // Headers never finish: a slowloris client.
+      const sock = connect(Number(url.port), url.hostname, () => sock.write('POST /fn/echo HTTP/1.1\r\nHost: x\r\n'));
+      let out = '';
+      sock.on('data', (d) => (out += d));
+      sock.on('close', () => resolve(out));
+      sock.on('error', reject);
+    });
+    assert.match(answer, /^HTTP\/1\.1 408 /);
+    assert.match(answer, /"code":"BWK_E_GATEWAY_REQUEST_TIMEOUT"/);
+    assert.ok(Date.now() - started < 500 + 1000 + 1500, 'answered within the timeout plus one checking interval and slack');
+  } finally {
+    await slow.close();
+  }
+});

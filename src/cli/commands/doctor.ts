@@ -42,7 +42,11 @@ export function doctorCommand(io: CliIo): Command {
         const status: Status = layer.active ? 'ok' : config.isolation === 'strict' ? 'fail' : 'warn';
         checks.push({ name: `isolation: ${layer.name}`, status, detail: layer.detail });
       }
-      checks.push({ name: 'isolation mode', status: 'ok', detail: `${config.isolation} (from ${join(home, 'config.yaml')} or the default)` });
+      const configFile = join(home, 'config.yaml');
+      checks.push({
+        name: 'isolation mode', status: 'ok',
+        detail: `${config.isolation} (${existsSync(configFile) ? `from ${configFile}` : 'the default; set isolation: strict in config.yaml to require every layer'})`,
+      });
 
       checks.push(...dataDirChecks(home));
 

@@ -69,10 +69,12 @@ export function invokeCommand(io: CliIo): Command {
           }
           if (!result.error) {
             io.stderr.write(`${result.function}: HTTP ${result.statusCode}\n`);
-            io.stdout.write(result.body + (result.body === '' || result.body.endsWith('\n') ? '' : '\n'));
+            const body = result.isBase64Encoded ? Buffer.from(result.body, 'base64').toString('utf8') : result.body;
+            io.stdout.write(body + (body === '' || body.endsWith('\n') ? '' : '\n'));
           }
         }
         if (result.error) throw result.error;
+        if (result.statusCode >= 400) throw new BulwarkError('BWK_E_CLI_REMOTE', [`${result.function} answered HTTP ${result.statusCode}`]);
         return;
       }
       if (!target) throw new BulwarkError('BWK_E_CLI_USAGE', ['invoke needs a function name (or --local [dir])']);
@@ -83,10 +85,8 @@ export function invokeCommand(io: CliIo): Command {
         { body: payload.body, headers });
       const remote = parseErrorBody(answer);
       if (remote) throw remote;
-      if (opts.json) {
-        return printJson(io, { statusCode: answer.status, headers: Object.fromEntries(answer.headers), body: answer.text });
-      }
-      io.stdout.write(answer.text + (answer.text === '' || answer.text.endsWith('\n') ? '' : '\n'));
+      if (opts.json) printJson(io, { statusCode: answer.status, headers: Object.fromEntries(answer.headers), body: answer.text });
+      else io.stdout.write(answer.text + (answer.text === '' || answer.text.endsWith('\n') ? '' : '\n'));
       if (answer.status >= 400) throw new BulwarkError('BWK_E_CLI_REMOTE', [`${target} answered HTTP ${answer.status}`]);
     });
 }

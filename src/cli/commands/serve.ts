@@ -3,6 +3,8 @@
 // replaces the previous quickstart key with a fresh invoker key scoped to hello, and prints a curl line.
 
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { loadConfig, resolveHome, type ConfigOverrides } from '../../config.ts';
@@ -26,11 +28,15 @@ export function serveCommand(io: CliIo): Command {
       const home = resolveHome(io.env);
       const overrides: ConfigOverrides = { listen: { port: opts.port, host: opts.host } };
       const config = loadConfig(home, overrides, io.env);
-      const platform = await startPlatform(config);
+      // The gateway's JSON log goes to stdout, as a service's should — except in quick-start mode, where
+      // stdout is for the person reading the curl line: there only warnings and errors reach stderr, and
+      // the full log is in $home/logs/gateway.log either way.
+      const platform = await startPlatform(config, opts.quickstart ? { logDestination: warningsTo(io.stderr) } : {});
       const stopped = untilSignal(() => platform.close());
       try {
         io.stderr.write(`Bulwark gateway listening on ${platform.url} (home ${home})\n`);
         if (opts.quickstart) await quickstart(io, platform.url, home);
+        else io.stderr.write(`Admin credentials: ${join(home, 'credentials.json')}\n`);
       } catch (err) {
         await platform.close();
         throw err;
@@ -41,7 +47,7 @@ export function serveCommand(io: CliIo): Command {
 }
 
 async function quickstart(io: CliIo, url: string, home: string): Promise<void> {
-  const credentialsFile = `${home}/credentials.json`;
+  const credentialsFile = join(home, 'credentials.json');
   const { apiKey } = JSON.parse(readFileSync(credentialsFile, 'utf8')) as { apiKey: string };
   const admin = createClient({ url, apiKey, credentialsFile });
   const deployed = await deployDirectory(admin, helloDir, createProgress(io));
@@ -58,7 +64,7 @@ async function quickstart(io: CliIo, url: string, home: string): Promise<void> {
     `Admin credentials for the bulwark CLI are in ${credentialsFile} (mode 0600), e.g.`,
     '  npx bulwark list    npx bulwark logs hello    npx bulwark doctor',
     '',
-    'Press Ctrl+C to stop.',
+    `Gateway log: ${join(home, 'logs', 'gateway.log')}. Press Ctrl+C to stop.`,
     '',
   ].join('\n'));
 }
@@ -91,4 +97,14 @@ function untilSignal(close: () => Promise<void>): Promise<void> {
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   });
+}
+
+/** A pino destination passing on only warn (40) and above. */
+function warningsTo(out: Writable): { write(line: string): void } {
+  return {
+    write(line: string) {
+      const level = Number(/"level":(\d+)/.exec(line)?.[1] ?? 50);
+      if (level >= 40) out.write(line);
+    },
+  };
 }
