@@ -42,7 +42,7 @@ function jsonBody1k(): string {
 interface Started { child: ChildProcess; info: Record<string, string> }
 
 async function startChild(script: string, args: string[] = []): Promise<Started> {
-  const child = spawn(process.execPath, [join(repo, script), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [join(repo, script), ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout! });
   const first = await new Promise<string>((res, rej) => {
     lines.once('line', res);

@@ -16,7 +16,11 @@ import type { CliIo } from '../../src/cli/io.ts';
 const noGuards = process.argv.includes('--no-guards');
 const home = mkdtempSync(join(tmpdir(), 'bwk-bench-'));
 const config = loadConfig(home, { listen: { host: '127.0.0.1', port: 0 }, logLevel: 'warn' }, {});
-const platform = await startPlatform(config, noGuards ? { benchOnlyDisableGuards: BENCH_ONLY_DISABLE_ALL_GUARDS } : {});
+// Logs go to stderr: stdout carries only the one JSON line the driver reads.
+const platform = await startPlatform(config, {
+  logDestination: process.stderr,
+  ...(noGuards ? { benchOnlyDisableGuards: BENCH_ONLY_DISABLE_ALL_GUARDS } : {}),
+});
 const adminKey = (JSON.parse(readFileSync(join(home, 'credentials.json'), 'utf8')) as { apiKey: string }).apiKey;
 const client = createClient({ url: platform.url, apiKey: adminKey, credentialsFile: join(home, 'credentials.json') });
 const silent = createProgress({} as CliIo, true);
@@ -31,3 +35,5 @@ const stop = async (): Promise<void> => {
 };
 process.on('SIGTERM', () => void stop());
 process.on('SIGINT', () => void stop());
+// The driver holds our stdin open: when it dies, so do we (no orphaned gateways eating the CPU).
+process.stdin.on('end', () => void stop()).resume();

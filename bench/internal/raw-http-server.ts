@@ -28,3 +28,5 @@ server.listen(0, '127.0.0.1', () => {
   process.stdout.write(JSON.stringify({ url: `http://127.0.0.1:${address.port}/` }) + '\n');
 });
 process.on('SIGTERM', () => server.close(() => process.exit(0)));
+// The driver holds our stdin open: when it dies, so do we.
+process.stdin.on('end', () => process.exit(0)).resume();

@@ -83,7 +83,9 @@ if (import.meta.main) {
     cwd: process.cwd(),
     stdout: process.stdout,
     stderr: process.stderr,
-    interactive: Boolean(process.stderr.isTTY) && !process.env.CI,
+    // A terminal with no width (some pseudo-terminals report 0 columns) sends ora's line wrapping into
+    // a busy loop, and TERM=dumb cannot redraw: both get plain progress lines.
+    interactive: Boolean(process.stderr.isTTY) && !process.env.CI && process.env.TERM !== 'dumb' && (process.stderr.columns ?? 0) > 0,
   });
   process.exitCode = code;
 }

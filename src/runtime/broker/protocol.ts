@@ -9,6 +9,7 @@ export type WorkerMessage =
   | { t: 'load-error'; message: string }
   | { t: 'result'; id: string; value: unknown }
   | { t: 'error'; id: string; kind: 'function' | 'bad-response'; error: WorkerError }
+  /** `call` 0 is a notification (log lines): the worker wants no answer, so none is sent. */
   | { t: 'cap'; id: string; call: number; cap: string; args: unknown }
   | { t: 'denied'; what: string };
 
@@ -75,7 +76,7 @@ export function parseWorkerMessage(line: string): WorkerMessage {
     }
     case 'cap':
       only('t', 'id', 'call', 'cap', 'args');
-      if (!Number.isSafeInteger(o.call) || (o.call as number) < 1) throw violation('call must be a positive integer');
+      if (!Number.isSafeInteger(o.call) || (o.call as number) < 0) throw violation('call must be a non-negative integer');
       return { t: 'cap', id: str(o.id, 'id', 64), call: o.call as number, cap: str(o.cap, 'cap', 32), args: o.args };
     case 'denied':
       only('t', 'what');

@@ -8,7 +8,7 @@
 // (src/runtime/broker/protocol.ts); nothing here is a security boundary on its own except the closures.
 
 import { Socket } from 'node:net';
-import { readdirSync, readFileSync, closeSync } from 'node:fs';
+import { readdirSync, readFileSync, closeSync, mkdirSync, rmdirSync } from 'node:fs';
 import { format } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { Buffer } from 'node:buffer';
@@ -19,6 +19,9 @@ const IPC_FD = 3;
 const O_CLOEXEC = 0o2000000;
 const stringify = JSON.stringify;
 const parse = JSON.parse;
+// Captured now: user code may replace fs methods later, and these two manage its scratch dir.
+const makeDir = mkdirSync;
+const removeEmptyDir = rmdirSync;
 
 // ---- 1. the channel, captured privately -----------------------------------------------------------
 const channel = new Socket({ fd: IPC_FD, readable: true, writable: true });
@@ -118,7 +121,8 @@ function call(cap, args) {
 
 function logLine(level, message, fields) {
   if (!current) { process.stdout.write(`[${level}] ${message}\n`); return; }
-  call('log', fields === undefined ? { level, message } : { level, message, fields }).catch(() => {});
+  // Sent as a notification (call 0): a log line needs no answer, so the gateway sends none.
+  send({ t: 'cap', id: current.id, call: 0, cap: 'log', args: fields === undefined ? { level, message } : { level, message, fields } });
 }
 
 async function brokerFetch(input, initArg) {
@@ -218,6 +222,9 @@ function makeContext(inv) {
 
 async function invoke(handler, msg) {
   current = { id: msg.id, requestId: msg.requestId, deadline: Date.now() + msg.timeoutMs, tmpdir: msg.tmpdir };
+  // The gateway empties the whole scratch root after every invocation whatever we do here; making and
+  // removing the tmpdir on this side only spares it two file-system calls per invocation.
+  try { makeDir(msg.tmpdir, { mode: 0o700 }); } catch { /* the handler will see the failure itself */ }
   process.env.TMPDIR = msg.tmpdir;
   const inv = current;
   try {
@@ -245,6 +252,7 @@ function finish(inv, msg) {
   if (current !== inv) return;
   current = undefined;
   delete process.env.TMPDIR;
+  try { removeEmptyDir(inv.tmpdir); } catch { /* not empty: the gateway removes it */ }
   for (const p of pendingCalls.values()) p.reject(new Error('the invocation has ended'));
   pendingCalls.clear();
   send(msg);

@@ -15,13 +15,16 @@ export async function openSqliteStore(home: string): Promise<Store> {
     db.close();
     throw err;
   }
+  const logs = createSqliteLogs(db);
   return {
     kind: 'sqlite',
     functions: createSqliteRegistry(db),
     keys: createSqliteKeys(db),
-    logs: createSqliteLogs(db),
+    logs,
     async close() {
-      if (db.isOpen) db.close();
+      if (!db.isOpen) return;
+      logs.flush();
+      db.close();
     },
   };
 }
