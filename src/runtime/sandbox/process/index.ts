@@ -3,7 +3,7 @@
 
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { BulwarkError } from '../../../errors.ts';
 import type { Config } from '../../../config.ts';
 import type { Logger } from '../../../telemetry/logger.ts';
@@ -50,7 +50,7 @@ export async function createProcessSandbox(opts: ProcessSandboxOptions): Promise
     const why = plan.report.layers.find((l) => l.name === 'bubblewrap')?.detail ?? 'bubblewrap';
     throw new BulwarkError('BWK_E_CONFIG_ISOLATION_UNAVAILABLE', [`bubblewrap (${why})`]);
   }
-  const scratchBase = join(opts.config.home, 'scratch');
+  const scratchBase = resolve(opts.config.sandbox.scratchDir);
   // Scratch roots of a previous run are leftovers of killed workers: nothing in them is kept.
   await rm(scratchBase, { recursive: true, force: true });
   await mkdir(scratchBase, { recursive: true, mode: 0o700 });
@@ -130,6 +130,8 @@ class ProcessSandbox implements SandboxProvider {
     const pools = [...this.#pools.values()];
     this.#pools.clear();
     await Promise.all(pools.map((p) => p.close()));
+    // Workers are gone; their scratch roots held nothing worth keeping (and on /dev/shm they hold RAM).
+    await rm(this.#scratchBase, { recursive: true, force: true });
   }
 
   #pool(target: FunctionTarget): WorkerPool {
