@@ -178,7 +178,7 @@ test('the log file has the request id with detail, and never the Authorization h
   const lines = log.split('\n').filter((l) => l.includes(err.requestId));
   assert.ok(lines.some((l) => l.includes('BWK_E_GUARD_FORBIDDEN')), 'the denial is logged under its request id');
   assert.ok(log.includes(okId));
-  for (const secret of [key, key.split('_')[2]!, tp.adminKey, tp.adminKey.split('_')[2]!]) {
+  for (const secret of [key, key.split('_').slice(2).join('_'), tp.adminKey, tp.adminKey.split('_').slice(2).join('_')]) {
     assert.ok(!log.includes(secret), 'no key secret in the log');
   }
 });
