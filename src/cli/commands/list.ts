@@ -3,16 +3,7 @@
 import { Command } from 'commander';
 import { createClient, resolveTarget } from '../client.ts';
 import { printJson, printTable, type CliIo } from '../io.ts';
-
-export interface FunctionRow {
-  name: string;
-  activeVersion: number;
-  latestVersion: number;
-  sha256: string;
-  owner: string;
-  expires: string;
-  updatedAt: string;
-}
+import type { FunctionSummary } from '../../store/store.ts';
 
 export function listCommand(io: CliIo): Command {
   return new Command('list')
@@ -21,7 +12,7 @@ export function listCommand(io: CliIo): Command {
     .option('--json', 'print JSON')
     .action(async (opts: { json?: boolean }) => {
       const client = createClient(resolveTarget(io.env));
-      const { functions } = await client.admin<{ functions: FunctionRow[] }>('GET', '/admin/v1/functions');
+      const { functions } = await client.admin<{ functions: FunctionSummary[] }>('GET', '/admin/v1/functions');
       if (opts.json) return printJson(io, { functions });
       if (functions.length === 0) {
         io.stdout.write('No functions deployed. Deploy one with: bulwark deploy <dir>\n');
