@@ -5,8 +5,12 @@
 //   (d) cold start: deploy finished -> first response served; sandbox prepare (spawn -> ready)
 // Load comes from wrk (a separate process) with 50 connections on loopback. Ratios b/a and b/c are
 // what to compare between runs: this machine is shared and noisy, absolute numbers drift.
+// Each of (a)-(c) is measured after --warmup seconds of the same load against the same server, so the
+// numbers describe the steady state: without it, (b)'s p99 was the first ~0.3 s after the gateway
+// started (JIT still cold, the worker pool growing), which (a) does not have. The cold path is what (d)
+// measures.
 //
-//   node bench/run.ts [--duration 10] [--cold 15] [--write]
+//   node bench/run.ts [--duration 10] [--warmup 2] [--cold 15] [--write]
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -24,11 +28,13 @@ import { measureSandboxReady, type ReadyResult } from './internal/sandbox-ready.
 const { values } = parseArgs({
   options: {
     duration: { type: 'string', default: '10' },
+    warmup: { type: 'string', default: '2' },
     cold: { type: 'string', default: '15' },
     write: { type: 'boolean', default: false },
   },
 });
 const durationSec = Number(values.duration);
+const warmupSec = Number(values.warmup);
 const coldRuns = Number(values.cold);
 const repo = resolve(import.meta.dirname, '..');
 const CONNECTIONS = 50;
@@ -102,28 +108,34 @@ const fmt = (n: number, d = 2): string => n.toFixed(d);
 const body = jsonBody1k();
 const wrkBase = { connections: CONNECTIONS, threads: 2, durationSec, method: 'POST' as const, body };
 
+/** The same load for --warmup seconds (not recorded, but it must be valid too), then the measured run. */
+async function measure(name: string, opts: Parameters<typeof runWrk>[0]): Promise<LoadResult> {
+  if (warmupSec > 0) check(`${name} warm-up`, await runWrk({ ...opts, durationSec: warmupSec }));
+  return check(name, await runWrk(opts));
+}
+
 const machine = `${cpus()[0]?.model ?? 'unknown cpu'} × ${cpus().length}, Linux ${release()}, Node.js ${process.version}`;
 console.error(`machine: ${machine}`);
 
 console.error('(a) raw node:http …');
 const raw = await startChild('bench/internal/raw-http-server.ts');
-const a = check('a', await runWrk({ ...wrkBase, url: raw.info.url!, headers: { 'content-type': 'application/json' } }));
+const a = await measure('a', { ...wrkBase, url: raw.info.url!, headers: { 'content-type': 'application/json' } });
 await stopChild(raw);
 
 console.error('(b) gateway, API key, guard chain on …');
 const gw = await startChild('bench/internal/gateway-server.ts');
-const b = check('b', await runWrk({
+const b = await measure('b', {
   ...wrkBase,
   url: `${gw.info.url}/fn/hello/`,
   headers: { 'content-type': 'application/json', authorization: `Bearer ${gw.info.key}` },
-}));
+});
 console.error('(d) cold start: deploy finished -> first response …');
 const cold = await coldStart(gw.info.url!, gw.info.adminKey!, gw.info.key!);
 await stopChild(gw);
 
 console.error('(c) gateway, guard chain off …');
 const gwOff = await startChild('bench/internal/gateway-server.ts', ['--no-guards']);
-const c = check('c', await runWrk({ ...wrkBase, url: `${gwOff.info.url}/fn/hello/`, headers: { 'content-type': 'application/json' } }));
+const c = await measure('c', { ...wrkBase, url: `${gwOff.info.url}/fn/hello/`, headers: { 'content-type': 'application/json' } });
 await stopChild(gwOff);
 
 console.error('(d) sandbox spawn -> ready …');
@@ -135,7 +147,7 @@ const rows = [
   ['(c) gateway, guards off', c],
 ] as const;
 const lines: string[] = [];
-lines.push(`Machine: ${machine}. wrk, ${CONNECTIONS} connections, 2 threads, ${durationSec} s each, POST 1 KB JSON.`, '');
+lines.push(`Machine: ${machine}. wrk, ${CONNECTIONS} connections, 2 threads, ${durationSec} s each after ${warmupSec} s of warm-up, POST 1 KB JSON.`, '');
 lines.push('| scenario | req/s | p50 ms | p99 ms |', '|---|---:|---:|---:|');
 for (const [name, r] of rows) lines.push(`| ${name} | ${fmt(r.requestsPerSec, 0)} | ${fmt(r.p50Ms)} | ${fmt(r.p99Ms)} |`);
 lines.push('');

@@ -28,7 +28,9 @@ export function writeFunctionLog(
     message: redactString(cut),
   };
   if (fields !== undefined) entry.fields = redactValue(fields) as Record<string, unknown>;
-  deps.logger[level]({ function: at.name, version: at.version, requestId: at.requestId, fnLog: entry.fields }, entry.message);
+  if (deps.logger.isLevelEnabled(level)) {
+    deps.logger[level]({ function: at.name, version: at.version, requestId: at.requestId, fnLog: entry.fields }, entry.message);
+  }
   deps.logs.append([entry]).catch((err: unknown) => {
     deps.logger.error({ err, function: at.name }, 'function log append failed');
   });

@@ -5,6 +5,8 @@
 import { BulwarkError } from '../../errors.ts';
 
 export type WorkerMessage =
+  /** The bootstrap is set up and starts importing the bundle: the load timeout runs from here. */
+  | { t: 'loading' }
   | { t: 'ready' }
   | { t: 'load-error'; message: string }
   | { t: 'result'; id: string; value: unknown }
@@ -56,6 +58,9 @@ export function parseWorkerMessage(line: string): WorkerMessage {
     for (const k of keys) if (!allowed.includes(k)) throw violation(`unexpected field ${k.slice(0, 40)}`);
   };
   switch (o.t) {
+    case 'loading':
+      only('t');
+      return { t: 'loading' };
     case 'ready':
       only('t');
       return { t: 'ready' };

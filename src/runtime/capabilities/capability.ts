@@ -21,8 +21,11 @@ export interface InvocationContext {
   target: FunctionTarget;
   requestId: string;
   actor: string;
-  /** Function log lines accepted so far; the broker's per-invocation budget. */
+  /** Function log lines and message characters seen so far: the per-invocation budget. */
   logLines: number;
+  logBytes: number;
+  /** Set once the budget is spent (the one warning line is written). */
+  logCapped?: boolean;
 }
 
 export interface Capability<A> {

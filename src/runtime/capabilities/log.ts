@@ -7,8 +7,9 @@ import type { Capability } from './capability.ts';
 const LEVELS = new Set<LogLevel>(['debug', 'info', 'warn', 'error']);
 const MAX_MESSAGE = 64 * 1024;
 const MAX_FIELDS_JSON = 16 * 1024;
-/** Lines accepted per invocation; a chatty or hostile function cannot flood the log store. */
+/** Lines and message characters accepted per invocation; a chatty or hostile function cannot flood the log store. */
 export const MAX_LINES_PER_INVOCATION = 1000;
+export const MAX_BYTES_PER_INVOCATION = 1024 * 1024;
 
 interface LogArgs {
   level: LogLevel;
@@ -38,9 +39,11 @@ export const log: Capability<LogArgs> = {
   },
   async handle(args, inv, deps) {
     inv.logLines++;
-    if (inv.logLines > MAX_LINES_PER_INVOCATION) {
-      if (inv.logLines === MAX_LINES_PER_INVOCATION + 1) {
-        writeFunctionLog(deps, { ...inv.target, requestId: inv.requestId }, 'warn', `log limit of ${MAX_LINES_PER_INVOCATION} lines reached; further lines dropped`);
+    inv.logBytes += args.message.length;
+    if (inv.logLines > MAX_LINES_PER_INVOCATION || inv.logBytes > MAX_BYTES_PER_INVOCATION) {
+      if (!inv.logCapped) {
+        inv.logCapped = true;
+        writeFunctionLog(deps, { ...inv.target, requestId: inv.requestId }, 'warn', `log limit of ${MAX_LINES_PER_INVOCATION} lines or ${MAX_BYTES_PER_INVOCATION} characters reached; further lines dropped`);
       }
       return null;
     }

@@ -46,7 +46,10 @@ export interface SandboxProvider {
   invoke(target: FunctionTarget, req: InvokeRequest): Promise<HttpResult>;
   /** Starts (or keeps) warm workers for a version and proves the bundle loads. Throws BWK_E_SANDBOX_LOAD_FAILED. */
   prepare(target: FunctionTarget): Promise<void>;
-  /** Stops workers of every version of `name` except `keepVersion`. */
+  /**
+   * Stops workers of every version of `name` except `keepVersion`: idle ones now, busy ones when their
+   * invocation ends, so callers in flight are served (and not reported as crashes).
+   */
   retire(name: string, keepVersion?: number): Promise<void>;
   isolation(): IsolationReport;
   close(): Promise<void>;

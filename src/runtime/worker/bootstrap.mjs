@@ -14,6 +14,7 @@ import { pathToFileURL } from 'node:url';
 import { Buffer } from 'node:buffer';
 import module, { isBuiltin } from 'node:module';
 import asyncHooks from 'node:async_hooks';
+import os from 'node:os';
 
 const IPC_FD = 3;
 const O_CLOEXEC = 0o2000000;
@@ -44,11 +45,30 @@ for (const k of Object.keys(process.env)) delete process.env[k];
 
 let init;
 let current; // the in-flight invocation: { id, requestId, deadline, tmpdir }
+let loading = false; // between init and ready/load-error
 let nextCall = 1;
 const pendingCalls = new Map();
 
+// The gateway refuses frames it cannot hold (protocol.ts: 64K chars of text, 16K of log fields) and
+// kills the worker for them, so whatever user code says is cut here first; the gateway still enforces
+// its hard caps, and cuts log messages at the same 8 KiB (function-log.ts).
+const MAX_TEXT = 8 * 1024;
+const MAX_FIELDS_JSON = 16 * 1024;
+function clip(text, max = MAX_TEXT) {
+  return text.length > max ? `${text.slice(0, max)}…[truncated ${text.length - max} chars]` : text;
+}
+
+// The gateway takes `denied` frames only while loading or during an invocation, at most this many each
+// time (worker.ts MAX_DENIED_FRAMES), and kills a worker that sends more: raw writes to fd 3 could
+// otherwise flood the security-event stream. Denials past the cap still throw, they are just not sent.
+const MAX_DENIED_FRAMES = 8;
+let deniedSent = 0;
+
 function denied(what) {
-  send({ t: 'denied', what });
+  if ((current || loading) && deniedSent < MAX_DENIED_FRAMES) {
+    deniedSent++;
+    send({ t: 'denied', what: clip(what, 200) });
+  }
   const err = new Error(`Access to ${what} is denied in the Bulwark sandbox`);
   err.code = 'ERR_ACCESS_DENIED';
   return err;
@@ -69,11 +89,18 @@ function closeBuiltins(allowCodeGeneration) {
     if (!isBuiltin(specifier)) return false;
     return DENIED_MODULES.has(bare) || (!allowCodeGeneration && CODEGEN_MODULES.has(bare));
   };
+  const bundleUrl = pathToFileURL(init.bundle).href;
   module.registerHooks({
     resolve(specifier, context, nextResolve) {
       if (isDenied(specifier)) throw denied(specifier.startsWith('node:') ? specifier : `node:${specifier}`);
       if (!allowCodeGeneration && /^data:/i.test(specifier)) throw denied('data: URL import');
-      return nextResolve(specifier, context);
+      const resolved = nextResolve(specifier, context);
+      // The bundle is the only code a function has: a file it writes into its tmpdir and then
+      // import()s or require()s would be code generated at run time by another name.
+      if (!allowCodeGeneration && /^file:/i.test(resolved.url) && resolved.url !== bundleUrl) {
+        throw denied('loading a file other than the bundle');
+      }
+      return resolved;
     },
   });
   const getBuiltinModule = process.getBuiltinModule;
@@ -103,6 +130,15 @@ function closeBuiltins(allowCodeGeneration) {
   Object.defineProperty(process, 'report', { value: Object.freeze({}), writable: false, configurable: false });
   // async_hooks.createHook sees every resource, including the channel socket above.
   asyncHooks.createHook = () => { throw denied('async_hooks.createHook'); };
+  // Priorities are not covered by the permission model either: os.setPriority(pid) renices any process
+  // of the same user (every process as root), the gateway included. Of os.*, it is the only call that
+  // acts on another process; getPriority(pid) would probe which pids exist, so only our own is readable.
+  os.setPriority = function setPriority() { throw denied('os.setPriority'); };
+  const getPriority = os.getPriority;
+  os.getPriority = function getPriorityOwn(pid) {
+    if (pid !== undefined && pid !== 0 && pid !== process.pid) throw denied('os.getPriority of another process');
+    return getPriority();
+  };
   module.syncBuiltinESMExports();
   // Networking exists only as the broker-backed fetch below.
   delete globalThis.WebSocket;
@@ -120,9 +156,21 @@ function call(cap, args) {
 }
 
 function logLine(level, message, fields) {
-  if (!current) { process.stdout.write(`[${level}] ${message}\n`); return; }
+  const text = clip(message);
+  // Outside an invocation this is output while idle, which the gateway budgets (worker.ts).
+  if (!current) { process.stdout.write(`[${level}] ${text}\n`); return; }
   // Sent as a notification (call 0): a log line needs no answer, so the gateway sends none.
-  send({ t: 'cap', id: current.id, call: 0, cap: 'log', args: fields === undefined ? { level, message } : { level, message, fields } });
+  const extra = fields === undefined ? undefined : logFields(fields);
+  send({ t: 'cap', id: current.id, call: 0, cap: 'log', args: extra === undefined ? { level, message: text } : { level, message: text, fields: extra } });
+}
+
+/** Fields as the gateway accepts them: a JSON object of at most MAX_FIELDS_JSON chars, or a note why not. */
+function logFields(fields) {
+  if (fields === null || typeof fields !== 'object' || Array.isArray(fields)) return { value: clip(format(fields), 1024) };
+  let json;
+  try { json = stringify(fields); } catch { return { truncated: 'fields are not JSON-serialisable' }; }
+  if (json.length > MAX_FIELDS_JSON) return { truncated: `${json.length} chars of fields exceed ${MAX_FIELDS_JSON}` };
+  return parse(json);
 }
 
 async function brokerFetch(input, initArg) {
@@ -160,6 +208,15 @@ async function loadHandler() {
   return { kind: 'lambda', fn };
 }
 
+// The Request URL has a fixed origin: the Host header is the caller's to choose, and `Host: x/admin?`
+// spliced into a URL string would rewrite the path the function sees. The header itself stays as sent.
+function requestUrl(path, query) {
+  const url = new URL(`https://${init.functionName}.bulwark.internal`);
+  url.pathname = typeof path === 'string' ? path : '/';
+  url.search = query;
+  return url.href;
+}
+
 function toRequest(event, payloadFormat) {
   const h = new Headers();
   for (const [k, v] of Object.entries(event.headers ?? {})) if (typeof v === 'string') h.set(k, v);
@@ -174,12 +231,12 @@ function toRequest(event, payloadFormat) {
     if (multi) for (const [k, vs] of Object.entries(multi)) for (const v of vs ?? []) qs.append(k, v);
     else for (const [k, v] of Object.entries(event.queryStringParameters ?? {})) qs.append(k, v);
     const q = qs.toString();
-    url = `https://${h.get('host') ?? 'localhost'}${event.path ?? '/'}${q ? `?${q}` : ''}`;
+    url = requestUrl(event.path, q);
     method = event.httpMethod ?? 'GET';
   } else {
     if (Array.isArray(event.cookies) && event.cookies.length > 0) h.set('cookie', event.cookies.join('; '));
     const q = event.rawQueryString ?? '';
-    url = `https://${h.get('host') ?? 'localhost'}${event.rawPath ?? '/'}${q ? `?${q}` : ''}`;
+    url = requestUrl(event.rawPath, typeof q === 'string' ? q : '');
     method = event.requestContext?.http?.method ?? 'GET';
   }
   const hasBody = typeof event.body === 'string' && method !== 'GET' && method !== 'HEAD';
@@ -222,6 +279,7 @@ function makeContext(inv) {
 
 async function invoke(handler, msg) {
   current = { id: msg.id, requestId: msg.requestId, deadline: Date.now() + msg.timeoutMs, tmpdir: msg.tmpdir };
+  deniedSent = 0;
   // The gateway empties the whole scratch root after every invocation whatever we do here; making and
   // removing the tmpdir on this side only spares it two file-system calls per invocation.
   try { makeDir(msg.tmpdir, { mode: 0o700 }); } catch { /* the handler will see the failure itself */ }
@@ -243,7 +301,7 @@ async function invoke(handler, msg) {
     const e = err instanceof Error ? err : new Error(typeof err === 'string' ? err : 'non-Error value thrown');
     finish(inv, {
       t: 'error', id: inv.id, kind: e.badResponse ? 'bad-response' : 'function',
-      error: { name: String(e.name), message: String(e.message), stack: String(e.stack ?? ''), code: typeof e.code === 'string' ? e.code : undefined },
+      error: { name: clip(String(e.name), 200), message: clip(String(e.message)), stack: clip(String(e.stack ?? '')), code: typeof e.code === 'string' ? clip(e.code, 100) : undefined },
     });
   }
 }
@@ -281,8 +339,12 @@ function onMessage(msg) {
     closeBuiltins(init.allowCodeGeneration);
     installConsole();
     globalThis.fetch = brokerFetch;
-    loadHandler().then((h) => { handler = h; send({ t: 'ready' }); }, (err) => {
-      send({ t: 'load-error', message: String(err && err.stack ? err.stack : err) });
+    // From here the gateway's load timeout runs (a top-level await may never settle).
+    loading = true;
+    send({ t: 'loading' });
+    loadHandler().then((h) => { loading = false; handler = h; send({ t: 'ready' }); }, (err) => {
+      loading = false;
+      send({ t: 'load-error', message: clip(String(err && err.stack ? err.stack : err)) });
     });
   } else if (msg.t === 'invoke') {
     void invoke(handler, msg);

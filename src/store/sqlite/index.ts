@@ -1,7 +1,7 @@
 // The embedded store: one SQLite file, $home/bulwark.sqlite, opened through node:sqlite.
 
 import type { Store } from '../store.ts';
-import { openDatabase } from './database.ts';
+import { openDatabase, trackChanges } from './database.ts';
 import { migrate } from './migrations.ts';
 import { createSqliteRegistry } from './registry.ts';
 import { createSqliteKeys } from './keys.ts';
@@ -15,16 +15,21 @@ export async function openSqliteStore(home: string): Promise<Store> {
     db.close();
     throw err;
   }
-  const logs = createSqliteLogs(db);
+  const logs = createSqliteLogs(db, home);
+  const tracker = trackChanges(db);
+  let closing: Promise<void> | undefined;
   return {
     kind: 'sqlite',
-    functions: createSqliteRegistry(db),
-    keys: createSqliteKeys(db),
+    functions: createSqliteRegistry(db, tracker),
+    keys: createSqliteKeys(db, tracker),
     logs,
-    async close() {
-      if (!db.isOpen) return;
-      logs.flush();
-      db.close();
+    close() {
+      // Once: the log writer is drained (every appended line committed) before the connection goes.
+      closing ??= (async () => {
+        await logs.close();
+        db.close();
+      })();
+      return closing;
     },
   };
 }

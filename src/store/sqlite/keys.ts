@@ -3,7 +3,7 @@
 
 import type { DatabaseSync } from 'node:sqlite';
 import type { ApiKeyRecord, ApiKeyStore, Role } from '../store.ts';
-import { storeError } from './database.ts';
+import { createReadCache, storeError, type ChangeTracker } from './database.ts';
 
 interface KeyRow {
   id: string;
@@ -29,7 +29,7 @@ function toRecord(r: KeyRow): ApiKeyRecord {
   };
 }
 
-export function createSqliteKeys(db: DatabaseSync): ApiKeyStore {
+export function createSqliteKeys(db: DatabaseSync, tracker: ChangeTracker): ApiKeyStore {
   const q = {
     insert: db.prepare(`INSERT INTO api_keys (id, secret_hash, role, functions, label, created_at, expires_at, revoked_at)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
@@ -44,19 +44,31 @@ export function createSqliteKeys(db: DatabaseSync): ApiKeyStore {
       throw storeError(err);
     }
   };
+  // Whatever a write did, cached reads must not outlive it: a revocation is seen by the next request.
+  const write = <T>(fn: () => T): T => {
+    try {
+      return run(fn);
+    } finally {
+      tracker.changed();
+    }
+  };
+  // get() runs on every API-key request.
+  const byId = createReadCache<ApiKeyRecord>(tracker);
   return {
     async insert(k) {
-      run(() => q.insert.run(k.id, k.secretHash, k.role, JSON.stringify(k.functions), k.label, k.createdAt, k.expiresAt, k.revokedAt));
+      write(() => q.insert.run(k.id, k.secretHash, k.role, JSON.stringify(k.functions), k.label, k.createdAt, k.expiresAt, k.revokedAt));
     },
     async get(id) {
-      const row = run(() => q.get.get(id)) as KeyRow | undefined;
-      return row && toRecord(row);
+      return byId.get(id, () => {
+        const row = run(() => q.get.get(id)) as KeyRow | undefined;
+        return row && toRecord(row);
+      });
     },
     async list() {
       return (run(() => q.list.all()) as unknown as KeyRow[]).map(toRecord);
     },
     async revoke(id, at) {
-      return run(() => q.revoke.run(at, id)).changes > 0;
+      return write(() => q.revoke.run(at, id)).changes > 0;
     },
   };
 }

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { BulwarkError } from '../../errors.ts';
 import type { Manifest } from '../../manifest/types.ts';
 import type { FunctionRegistry, FunctionSummary, FunctionVersion, NewFunctionVersion } from '../store.ts';
-import { storeError, transaction } from './database.ts';
+import { createReadCache, storeError, transaction, type ChangeTracker } from './database.ts';
 
 /** Unreferenced bundles younger than this may belong to a deploy in progress (staged, being prepared). */
 const ORPHAN_GRACE_MS = 60 * 60 * 1000;
@@ -42,7 +42,7 @@ function sha256Hex(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-export function createSqliteRegistry(db: DatabaseSync): FunctionRegistry {
+export function createSqliteRegistry(db: DatabaseSync, tracker: ChangeTracker): FunctionRegistry {
   const q = {
     putBundle: db.prepare('INSERT INTO bundles (sha256, code, size_bytes, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (sha256) DO NOTHING'),
     nextVersion: db.prepare('SELECT COALESCE((SELECT last_version FROM version_sequences WHERE name = ?), 0) + 1 AS v'),
@@ -76,18 +76,28 @@ export function createSqliteRegistry(db: DatabaseSync): FunctionRegistry {
       throw storeError(err);
     }
   };
+  // Every write goes through here: whatever it did, cached reads must not outlive it.
+  const write = <T>(fn: () => T): T => {
+    try {
+      return transaction(db, fn);
+    } finally {
+      tracker.changed();
+    }
+  };
+  // getActive runs on every function request: the active pointer, the version and its manifest JSON.
+  const active = createReadCache<FunctionVersion>(tracker);
 
   return {
     async putBundle(sha256, bundle) {
       if (sha256Hex(bundle) !== sha256) throw new BulwarkError('BWK_E_DEPLOY_DIGEST_MISMATCH');
-      read(() => q.putBundle.run(sha256, bundle, bundle.byteLength, new Date().toISOString()));
+      write(() => q.putBundle.run(sha256, bundle, bundle.byteLength, new Date().toISOString()));
     },
 
     async deploy(input: NewFunctionVersion) {
       if (sha256Hex(input.bundle) !== input.sha256) throw new BulwarkError('BWK_E_DEPLOY_DIGEST_MISMATCH');
       const now = new Date();
       const at = now.toISOString();
-      const version = transaction(db, () => {
+      const version = write(() => {
         q.putBundle.run(input.sha256, input.bundle, input.bundle.byteLength, at);
         const { v } = q.nextVersion.get(input.name) as { v: number };
         q.bumpSequence.run(input.name, v);
@@ -100,8 +110,10 @@ export function createSqliteRegistry(db: DatabaseSync): FunctionRegistry {
     },
 
     async getActive(name) {
-      const row = read(() => q.getActive.get(name)) as VersionRow | undefined;
-      return row && toVersion(row);
+      return active.get(name, () => {
+        const row = read(() => q.getActive.get(name)) as VersionRow | undefined;
+        return row && toVersion(row);
+      });
     },
 
     async getVersion(name, version) {
@@ -137,7 +149,7 @@ export function createSqliteRegistry(db: DatabaseSync): FunctionRegistry {
     },
 
     async activate(name, version) {
-      transaction(db, () => {
+      write(() => {
         if (!q.functionExists.get(name)) throw new BulwarkError('BWK_E_REGISTRY_FUNCTION_NOT_FOUND', [name]);
         if (!q.getVersion.get(name, version)) throw new BulwarkError('BWK_E_REGISTRY_VERSION_NOT_FOUND', [name, version]);
         q.touchActive.run(version, new Date().toISOString(), name);
@@ -146,7 +158,7 @@ export function createSqliteRegistry(db: DatabaseSync): FunctionRegistry {
     },
 
     async remove(name) {
-      return transaction(db, () => {
+      return write(() => {
         if (!q.functionExists.get(name)) return false;
         // Order matters for the foreign keys: the active pointer, then the versions, then the bundles
         // only they referred to (removed code does not linger; secure_delete overwrites it).

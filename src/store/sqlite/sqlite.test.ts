@@ -101,6 +101,37 @@ test('sqlite: versions cannot be updated in place, even by SQL', async (t) => {
   assert.throws(() => db.prepare("UPDATE versions SET sha256 = 'x' WHERE name = 'hello'").run(), /immutable/);
 });
 
+test('sqlite: cached lookups see writes made through another connection at once (revocation, rollback)', async (t) => {
+  const home = await tempHome(t);
+  const gateway = await openSqliteStore(home);
+  t.after(() => gateway.close());
+  const other = await openSqliteStore(home);
+  t.after(() => other.close());
+  await gateway.keys.insert({
+    id: 'k1', secretHash: 'ab'.repeat(32), role: 'invoker', functions: ['hello'], label: '',
+    createdAt: new Date().toISOString(), expiresAt: null, revokedAt: null,
+  });
+  await gateway.functions.deploy(sampleVersion('hello'));
+  await other.functions.deploy(sampleVersion('hello'));
+  // Fill the caches, then change the rows behind them from the other connection.
+  assert.equal((await gateway.keys.get('k1'))?.revokedAt, null);
+  assert.equal((await gateway.functions.getActive('hello'))?.version, 2);
+  assert.equal(await other.keys.revoke('k1', '2030-01-01T00:00:00.000Z'), true);
+  await other.functions.activate('hello', 1);
+  assert.equal((await gateway.keys.get('k1'))?.revokedAt, '2030-01-01T00:00:00.000Z');
+  assert.equal((await gateway.functions.getActive('hello'))?.version, 1);
+  // Raw SQL from outside any store, too.
+  const raw = new DatabaseSync(join(home, DATABASE_FILE));
+  t.after(() => raw.close());
+  raw.prepare("DELETE FROM functions WHERE name = 'hello'").run();
+  assert.equal(await gateway.functions.getActive('hello'), undefined);
+  // And this connection's own writes.
+  await gateway.functions.deploy(sampleVersion('hello'));
+  assert.equal((await gateway.functions.getActive('hello'))?.version, 3);
+  await gateway.functions.remove('hello');
+  assert.equal(await gateway.functions.getActive('hello'), undefined);
+});
+
 // ---- real child processes ---------------------------------------------------------------------------
 
 const FIXTURE = join(import.meta.dirname, 'deploy-loop.fixture.ts');

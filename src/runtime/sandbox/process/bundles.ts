@@ -1,6 +1,7 @@
 // Bundles on disk: $home/bundles/<sha256>.mjs, written once (temp file + rename, mode 0444) and
 // verified against their SHA-256 before a worker is pointed at them. Content-addressed, so a file left
-// behind by a crash or a removed function is harmless and never wrong.
+// behind by a crash is harmless and never wrong; the provider removes a file once no pool uses it (the
+// store keeps the bytes, so it is written again if needed).
 
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
@@ -14,6 +15,8 @@ export class BundleFiles {
   readonly #source: (sha256: string) => Promise<Uint8Array | undefined>;
   /** Paths verified in this process, so a warm pool does not re-hash on every spawn. */
   readonly #verified = new Map<string, Promise<string>>();
+  /** Removals in progress: a path() asked for meanwhile writes the file again after them. */
+  readonly #removing = new Map<string, Promise<void>>();
 
   constructor(dir: string, source: (sha256: string) => Promise<Uint8Array | undefined>) {
     this.#dir = dir;
@@ -24,11 +27,22 @@ export class BundleFiles {
   path(sha256: string, fn: string): Promise<string> {
     let p = this.#verified.get(sha256);
     if (!p) {
-      p = this.#materialise(sha256, fn);
+      const removing = this.#removing.get(sha256);
+      p = removing ? removing.then(() => this.#materialise(sha256, fn)) : this.#materialise(sha256, fn);
       this.#verified.set(sha256, p);
       p.catch(() => this.#verified.delete(sha256));
     }
     return p;
+  }
+
+  /** Deletes the file of a bundle no pool uses any more. */
+  remove(sha256: string): Promise<void> {
+    if (!SHA256.test(sha256)) return Promise.resolve();
+    this.#verified.delete(sha256);
+    const gone = rm(join(this.#dir, `${sha256}.mjs`), { force: true }).catch(() => undefined)
+      .finally(() => { if (this.#removing.get(sha256) === gone) this.#removing.delete(sha256); });
+    this.#removing.set(sha256, gone);
+    return gone;
   }
 
   async #materialise(sha256: string, fn: string): Promise<string> {

@@ -28,6 +28,8 @@ export interface CommandInput {
   memoryMb: number;
   allowCodeGeneration: boolean;
   bwrap: BwrapPlan | undefined;
+  /** Without bwrap: setpriv(1), to arm PR_SET_PDEATHSIG (SIGKILL) before node starts. */
+  setpriv: string | undefined;
 }
 
 /** Fixed paths inside the bubblewrap mount namespace: the host layout is not revealed. */
@@ -53,9 +55,11 @@ function nodeArgs(bootstrap: string, bundle: string, scratch: string, memoryMb: 
 
 export function workerCommand(input: CommandInput): WorkerCommand {
   if (!input.bwrap) {
+    const args = nodeArgs(BOOTSTRAP_PATH, input.bundle, input.scratch, input.memoryMb, input.allowCodeGeneration);
+    // setpriv execs node in place (same pid), so the watchdog and kill() need no change.
     return {
-      file: input.nodePath,
-      args: nodeArgs(BOOTSTRAP_PATH, input.bundle, input.scratch, input.memoryMb, input.allowCodeGeneration),
+      file: input.setpriv ?? input.nodePath,
+      args: input.setpriv ? ['--pdeathsig', 'KILL', '--', input.nodePath, ...args] : args,
       cwd: input.scratch,
       inside: { bundle: input.bundle, scratch: input.scratch },
     };

@@ -9,7 +9,7 @@ import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import { existsSync } from 'node:fs';
 import { readdir, readFile, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { tmpdir } from 'node:os';
+import { getPriority, tmpdir } from 'node:os';
 import type { IsolationMode } from '../../../config.ts';
 import { event20, request, startFixture, type Fixture } from './sandbox.fixture.ts';
 import { probeIsolation } from './probe.ts';
@@ -57,6 +57,15 @@ const attacks = {
   'v8.setFlagsFromString': () => { require('v8').setFlagsFromString('--allow-natives-syntax'); return 'set'; },
   'async_hooks.createHook': () => { require('async_hooks').createHook({ init() {} }).enable(); return 'hooked'; },
   'process.report.writeReport': (a) => process.report.writeReport(a.outside + '.json'),
+  'os.setPriority(process.ppid)': () => { require('os').setPriority(process.ppid, 19); return 'reniced'; },
+  'os.setPriority via import': async () => { const { setPriority } = await import('node:os'); setPriority(process.ppid, 19); return 'reniced'; },
+  'os.getPriority of another process': () => require('os').getPriority(process.ppid),
+  // Code generation by another name: a file written at run time, then loaded as code.
+  'import() of a file written to the tmpdir': async (a, ctx) => { fs.writeFileSync(ctx.tmpdir + '/x.mjs', 'export default 42'); return (await import(ctx.tmpdir + '/x.mjs')).default; },
+  'require() of a file written to the tmpdir': (a, ctx) => { fs.writeFileSync(ctx.tmpdir + '/x.cjs', 'module.exports = 42'); return require(ctx.tmpdir + '/x.cjs'); },
+  'require() of an .mjs file written to the tmpdir': (a, ctx) => { fs.writeFileSync(ctx.tmpdir + '/y.mjs', 'export default 42'); return require(ctx.tmpdir + '/y.mjs').default; },
+  'Module._load of a file': (a, ctx) => { fs.writeFileSync(ctx.tmpdir + '/z.cjs', 'module.exports = 42'); return require('module')._load(ctx.tmpdir + '/z.cjs'); },
+  'Module#load of a file': (a, ctx) => { const file = ctx.tmpdir + '/w.mjs'; fs.writeFileSync(file, 'export default 42'); const M = require('module'); const m = new M(file); m.load(file); return m.exports.default; },
 };
 export const handler = async (event, context) => {
   const a = JSON.parse(event.body);
@@ -112,8 +121,11 @@ function escapeSuite(mode: IsolationMode, skip: () => string | false): void {
     let target: Awaited<ReturnType<Fixture['target']>>;
     let args: Record<string, unknown>;
 
+    let priority: number;
+
     before(async () => {
       if (skip()) return;
+      priority = getPriority(process.pid);
       process.env.BWK_ESCAPE_CANARY = CANARY;
       f = await startFixture(mode);
       httpHits = [];
@@ -153,6 +165,7 @@ function escapeSuite(mode: IsolationMode, skip: () => string | false): void {
       assert.equal(existsSync(join(f.home, 'pwned.json')), false);
       assert.deepEqual(httpHits, []);
       assert.equal(tcpConnections, 0);
+      assert.equal(getPriority(process.pid), priority, 'a worker reniced its parent');
       const types = new Set(f.events.map((e) => e.type));
       assert.ok(types.has('sandbox.permission-denied'));
       assert.ok(types.has('egress.denied'));

@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { BulwarkError } from '../../../errors.ts';
 import type { Config } from '../../../config.ts';
 import type { Logger } from '../../../telemetry/logger.ts';
+import type { Manifest } from '../../../manifest/types.ts';
 import type { EventBus } from '../../../bus/bus.ts';
 import type { FunctionLogStore } from '../../../store/store.ts';
 import type { FunctionTarget, HttpResult, InvokeRequest, IsolationReport, SandboxProvider } from '../sandbox.ts';
@@ -36,11 +37,23 @@ const REAP_EVERY_MS = 5_000;
 const CANDIDATE_TTL_MS = 2 * IDLE_REAP_MS;
 const MiB = 1024 * 1024;
 
+/**
+ * Hash of the runtime-relevant manifest fields, per manifest object. The store hands out the same
+ * (frozen) manifest object for every request until the version changes, so the JSON + SHA-256 (~4 µs)
+ * runs once per version instead of once per invocation.
+ */
+const runtimeHashes = new WeakMap<Manifest, string>();
+
 /** Pools are shared by versions with the same bundle and the same runtime-relevant manifest fields. */
 function poolKey(t: FunctionTarget): string {
   const m = t.manifest;
-  const relevant = JSON.stringify([m.handler.export, m.runtime, m.limits, m.permissions]);
-  return `${t.name}\0${t.sha256}\0${createHash('sha256').update(relevant).digest('hex').slice(0, 16)}`;
+  let hash = runtimeHashes.get(m);
+  if (hash === undefined) {
+    const relevant = JSON.stringify([m.handler.export, m.runtime, m.limits, m.permissions]);
+    hash = createHash('sha256').update(relevant).digest('hex').slice(0, 16);
+    runtimeHashes.set(m, hash);
+  }
+  return `${t.name}\0${t.sha256}\0${hash}`;
 }
 
 export async function createProcessSandbox(opts: ProcessSandboxOptions): Promise<SandboxProvider> {
@@ -66,6 +79,8 @@ class ProcessSandbox implements SandboxProvider {
   #bundles: BundleFiles;
   #deps: CapabilityDeps;
   #pools = new Map<string, WorkerPool>();
+  /** Retired pools whose busy workers are finishing, with their pool key. */
+  #draining = new Map<WorkerPool, string>();
   #reaper: NodeJS.Timeout;
   #closed = false;
 
@@ -91,7 +106,7 @@ class ProcessSandbox implements SandboxProvider {
       worker = await pool.acquire();
     } catch (err) {
       // A saturated pool has workers that loaded this bundle already.
-      if (err instanceof BulwarkError && err.code === 'BWK_E_GUARD_CONCURRENCY') return;
+      if (err instanceof BulwarkError && err.code === 'BWK_E_SANDBOX_POOL_FULL') return;
       throw err;
     }
     pool.release(worker);
@@ -110,8 +125,12 @@ class ProcessSandbox implements SandboxProvider {
     return normaliseResult(value, m.runtime.payloadFormat, this.#opts.config.sandbox.maxResponseBytes, target.name);
   }
 
+  /**
+   * Idle workers stop at once; busy ones finish their invocation first (bounded by its timeout), so a
+   * deploy neither fails in-flight callers nor waits for them. When the last worker of a pool is gone,
+   * its bundle file goes too unless another pool uses the same bundle.
+   */
   async retire(name: string, keepVersion?: number): Promise<void> {
-    const closing: Array<Promise<void>> = [];
     for (const [key, pool] of this.#pools) {
       if (pool.name !== name) continue;
       const real = [...pool.versions].filter((v) => v !== 0);
@@ -119,15 +138,24 @@ class ProcessSandbox implements SandboxProvider {
       const keep = keepVersion !== undefined && (real.length === 0 || pool.versions.has(keepVersion));
       if (keep) continue;
       this.#pools.delete(key);
-      closing.push(pool.close());
+      this.#drain(pool, key);
     }
-    await Promise.all(closing);
+  }
+
+  #drain(pool: WorkerPool, key: string): void {
+    this.#draining.set(pool, key);
+    void pool.drain().finally(() => {
+      this.#draining.delete(pool);
+      const sha = key.split('\0')[1]!;
+      const inUse = [...this.#pools.keys(), ...this.#draining.values()].some((k) => k.split('\0')[1] === sha);
+      if (!inUse && !this.#closed) void this.#bundles.remove(sha);
+    });
   }
 
   async close(): Promise<void> {
     this.#closed = true;
     clearInterval(this.#reaper);
-    const pools = [...this.#pools.values()];
+    const pools = [...this.#pools.values(), ...this.#draining.keys()];
     this.#pools.clear();
     await Promise.all(pools.map((p) => p.close()));
     // Workers are gone; their scratch roots held nothing worth keeping (and on /dev/shm they hold RAM).
@@ -162,7 +190,7 @@ class ProcessSandbox implements SandboxProvider {
     await mkdir(hostScratch, { mode: 0o700 });
     const command = workerCommand({
       nodePath: this.#nodePath, bundle, scratch: hostScratch, memoryMb: m.limits.memoryMb,
-      allowCodeGeneration: m.runtime.allowCodeGeneration, bwrap: this.#plan.bwrap,
+      allowCodeGeneration: m.runtime.allowCodeGeneration, bwrap: this.#plan.bwrap, setpriv: this.#plan.setpriv,
     });
     const { sandbox, egress } = this.#opts.config;
     return new SandboxWorker({
@@ -174,6 +202,8 @@ class ProcessSandbox implements SandboxProvider {
       },
       // Room for the runtime itself (~50 MB RSS) on top of what the manifest grants the function.
       rssLimitBytes: Math.round((m.limits.memoryMb * 1.5 + 64) * MiB),
+      // Scratch lives on tmpfs (RAM) by default: it may hold as much as the function's memory limit.
+      scratchQuotaBytes: m.limits.memoryMb * MiB,
       // A result body may grow ~6x when JSON-escaped; egress bodies travel as base64.
       maxFrameBytes: Math.max(sandbox.maxResponseBytes * 6, egress.maxResponseBytes * 2) + MiB,
       deps: this.#deps,
@@ -187,7 +217,7 @@ class ProcessSandbox implements SandboxProvider {
       const candidateOnly = [...pool.versions].every((v) => v === 0);
       if (candidateOnly && pool.busy === 0 && now - pool.lastUsed > CANDIDATE_TTL_MS) {
         this.#pools.delete(key);
-        void pool.close();
+        this.#drain(pool, key);
         continue;
       }
       pool.reap(now);

@@ -11,10 +11,13 @@ import { BOOTSTRAP_PATH, type BwrapPlan } from './command.ts';
 
 const run = promisify(execFile);
 const BWRAP_CANDIDATES = ['/usr/bin/bwrap', '/bin/bwrap', '/usr/local/bin/bwrap'];
+const SETPRIV_CANDIDATES = ['/usr/bin/setpriv', '/bin/setpriv'];
 
 export interface IsolationPlan {
   report: IsolationReport;
   bwrap: BwrapPlan | undefined;
+  /** setpriv(1) that sets PR_SET_PDEATHSIG for workers without bubblewrap (which has --die-with-parent). */
+  setpriv: string | undefined;
 }
 
 // Run inside the probe process: each check must come out denied for its layer to count as active.
@@ -47,6 +50,21 @@ async function findBwrap(): Promise<string | undefined> {
     if (await access(p, constants.X_OK).then(() => true, () => false)) return p;
   }
   return undefined;
+}
+
+/** A setpriv that can arm the parent-death signal and still run node. */
+async function probeSetpriv(nodePath: string): Promise<{ path?: string; detail: string }> {
+  if (process.platform !== 'linux') return { detail: 'PR_SET_PDEATHSIG is Linux only' };
+  for (const p of SETPRIV_CANDIDATES) {
+    if (!(await access(p, constants.X_OK).then(() => true, () => false))) continue;
+    try {
+      await run(p, ['--pdeathsig', 'KILL', '--', nodePath, '--version'], { env: {}, timeout: 5000 });
+      return { path: p, detail: `${p} --pdeathsig KILL: a worker is SIGKILLed when the gateway dies, even mid-loop` };
+    } catch (err) {
+      return { detail: `${p} --pdeathsig failed: ${firstLine(err)}` };
+    }
+  }
+  return { detail: 'setpriv not found (Debian package "util-linux"): workers outlive a SIGKILLed gateway' };
 }
 
 async function probeBwrap(nodePath: string): Promise<{ plan?: BwrapPlan; detail: string }> {
@@ -86,11 +104,12 @@ async function probePermission(nodePath: string): Promise<{ fsRead: string; eval
 
 /** Tries every layer and decides whether bubblewrap will wrap workers under `config.isolation`. */
 export async function planIsolation(config: Config, nodePath = process.execPath): Promise<IsolationPlan> {
-  const [perm, bw, bootstrapOk, procOk] = await Promise.all([
+  const [perm, bw, bootstrapOk, procOk, sp] = await Promise.all([
     probePermission(nodePath),
     config.isolation === 'permission-only' ? Promise.resolve({ detail: 'disabled by isolation: permission-only' } as { plan?: BwrapPlan; detail: string }) : probeBwrap(nodePath),
     access(BOOTSTRAP_PATH, constants.R_OK).then(() => true, () => false),
     readFile('/proc/self/status', 'utf8').then((s) => s.includes('VmRSS'), () => false),
+    probeSetpriv(nodePath),
   ]);
   const layers: IsolationLayer[] = [];
   if (typeof perm === 'string') {
@@ -107,7 +126,7 @@ export async function planIsolation(config: Config, nodePath = process.execPath)
     layers.push({
       name: 'disallow-code-generation', active: perm.eval === 'EvalError',
       detail: perm.eval === 'EvalError'
-        ? 'eval/new Function refused by V8; vm, Module#_compile, data: imports and WebAssembly closed by the bootstrap (per function: runtime.allowCodeGeneration opts out)'
+        ? 'eval/new Function refused by V8; vm, Module#_compile, data: imports, loading any file but the bundle and WebAssembly closed by the bootstrap (per function: runtime.allowCodeGeneration opts out)'
         : `eval under --disallow-code-generation-from-strings gave ${perm.eval}`,
     });
     layers.push({ name: 'empty-env', active: perm.env === 0, detail: perm.env === 0 ? 'workers start with no environment variables' : `${perm.env} variables reached the probe` });
@@ -118,14 +137,22 @@ export async function planIsolation(config: Config, nodePath = process.execPath)
   layers.push({
     name: 'closed-builtins', active: bootstrapOk,
     detail: bootstrapOk
-      ? 'bootstrap denies child_process, cluster, worker_threads, net, tls, dgram, dns, http(s), http2, inspector, sqlite, wasi, repl, trace_events, v8 and process.kill/_debugProcess/binding/dlopen/setuid & co before user code'
+      ? 'bootstrap denies child_process, cluster, worker_threads, net, tls, dgram, dns, http(s), http2, inspector, sqlite, wasi, repl, trace_events, v8, os.setPriority and process.kill/_debugProcess/binding/dlopen/setuid & co before user code'
       : `bootstrap not readable at ${BOOTSTRAP_PATH}`,
   });
   layers.push({
     name: 'memory-watchdog', active: procOk,
-    detail: procOk ? 'V8 heap capped by --max-old-space-size; RSS read from /proc/<pid>/status and the worker killed over its limit' : '/proc/<pid>/status unreadable: only the V8 heap limit applies',
+    detail: procOk
+      ? 'V8 heap capped by --max-old-space-size; RSS from /proc/<pid>/status and scratch usage (quota: limits.memory) checked, the worker killed over either; CPU burnt while idle from /proc/<pid>/stat'
+      : '/proc/<pid>/status unreadable: only the V8 heap limit applies',
   });
-  return { report: { mode: config.isolation, layers }, bwrap: bw.plan };
+  // Without it a worker spinning in a loop outlives a SIGKILLed gateway: nothing reads its channel.
+  const setpriv = bw.plan ? undefined : sp.path;
+  layers.push({
+    name: 'die-with-parent', active: bw.plan !== undefined || setpriv !== undefined,
+    detail: bw.plan ? 'bwrap --die-with-parent' : sp.detail,
+  });
+  return { report: { mode: config.isolation, layers }, bwrap: bw.plan, setpriv };
 }
 
 /** The report `bulwark doctor` prints: each layer, active or not, and why. */

@@ -65,6 +65,21 @@ describe('process sandbox', () => {
     assert.deepEqual(JSON.parse(r.body), { m: 'POST', url: '/hello?a=1', host: 'fn.example.test', body: { x: 1 } });
   });
 
+  test('Web fetch shape: the Host header cannot change the URL the function sees', async () => {
+    const source = `export default { async fetch(request) {
+      const u = new URL(request.url);
+      return Response.json({ host: u.host, path: u.pathname, search: u.search, header: request.headers.get('host') });
+    } };`;
+    const v2 = await f.target(source, { manifest: { handler: { file: 'index.mjs', export: 'default' } } });
+    const v1 = await f.target(source, { manifest: { handler: { file: 'index.mjs', export: 'default' }, runtime: { payloadFormat: '1.0', allowCodeGeneration: false } } });
+    for (const host of ['x/admin/users?', 'evil.example/admin#', 'user@evil.example', 'evil.example:1/admin?x=']) {
+      const r2 = await f.sandbox.invoke(v2, request(event20({}, { headers: { host, 'content-type': 'application/json' } })));
+      assert.deepEqual(JSON.parse(r2.body), { host: `${v2.name}.bulwark.internal`, path: '/hello', search: '?a=1', header: host });
+      const r1 = await f.sandbox.invoke(v1, request({ ...event10, headers: { host }, multiValueHeaders: { host: [host] } }));
+      assert.deepEqual(JSON.parse(r1.body), { host: `${v1.name}.bulwark.internal`, path: '/items/7', search: '?q=1&q=2', header: host });
+    }
+  });
+
   test('Web fetch shape, payload 1.0, binary response', async () => {
     const t = await f.target(
       `export default { async fetch(request) {
@@ -154,11 +169,11 @@ describe('process sandbox', () => {
     assert.ok(logs.some((l) => l.message === 'structured' && l.level === 'warn' && l.requestId === req.requestId && (l.fields as { n: number }).n === 1));
   });
 
-  test('beyond concurrency + queue, callers get BWK_E_GUARD_CONCURRENCY', async () => {
+  test('beyond concurrency + queue, callers get BWK_E_SANDBOX_POOL_FULL', async () => {
     const t = await f.target(`export const handler = async () => { await new Promise((r) => setTimeout(r, 300)); return 'done'; };`, { limits: { concurrency: 1, queue: 1 } });
     const results = await Promise.allSettled([0, 1, 2].map(() => f.sandbox.invoke(t, request())));
     assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'fulfilled', 'rejected']);
-    assert.equal((results[2] as PromiseRejectedResult).reason.code, 'BWK_E_GUARD_CONCURRENCY');
+    assert.equal((results[2] as PromiseRejectedResult).reason.code, 'BWK_E_SANDBOX_POOL_FULL');
   });
 
   test('prepare() of a candidate (version 0) warms the pool the committed version uses; retire stops old pools', async () => {

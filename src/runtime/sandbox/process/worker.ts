@@ -4,7 +4,7 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readFile, rm } from 'node:fs/promises';
+import { lstat, readdir, readFile, rm } from 'node:fs/promises';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Socket } from 'node:net';
@@ -12,16 +12,39 @@ import { BulwarkError, isBulwarkError } from '../../../errors.ts';
 import type { SecurityEvent } from '../../../bus/bus.ts';
 import { Broker } from '../../broker/broker.ts';
 import { writeFunctionLog } from '../../broker/function-log.ts';
+import { MAX_BYTES_PER_INVOCATION, MAX_LINES_PER_INVOCATION } from '../../capabilities/log.ts';
 import { LineReader, parseWorkerMessage, type GatewayMessage, type WorkerMessage } from '../../broker/protocol.ts';
 import type { CapabilityDeps, InvocationContext } from '../../capabilities/capability.ts';
 import type { FunctionTarget, InvokeRequest } from '../sandbox.ts';
 import type { WorkerCommand } from './command.ts';
 
-/** Spawn to `ready` (bundle imported) must take less than this. */
+/** Spawn to `loading` (the bootstrap set up, about to import the bundle) must take less than this. */
 const START_TIMEOUT_MS = 10_000;
+/** `loading` to `ready`: importing the bundle (its top-level await included), as Lambda's init phase. */
+export const LOAD_TIMEOUT_MS = 10_000;
 const WATCH_BUSY_MS = 50;
 const WATCH_IDLE_MS = 1000;
+/**
+ * CPU a worker may use during one idle watchdog tick (utime + stime from /proc/<pid>/stat). Work a
+ * handler left running after it returned would make the next caller wait on a spinning worker.
+ */
+export const IDLE_CPU_MAX_MS = 300;
 const MAX_OUTPUT_LINE = 8 * 1024;
+/** Raw stdout/stderr kept per invocation; the rest is dropped (the log capability has the same caps). */
+const MAX_OUTPUT_LINES = MAX_LINES_PER_INVOCATION;
+/**
+ * stdout/stderr a worker may write while no invocation runs (loading, or between invocations) before
+ * it is killed as a protocol violation: a timer left running must not flood the log. Reset by each
+ * invocation; generous enough for output that races the result frame on its separate pipe.
+ */
+export const IDLE_OUTPUT_LINES = 200;
+export const IDLE_OUTPUT_BYTES = 64 * 1024;
+/** `denied` frames taken while loading and per invocation (bootstrap.mjs sends at most as many). */
+export const MAX_DENIED_FRAMES = 8;
+/** Each scratch entry counts at least this much, so a flood of empty files is charged too. */
+const SCRATCH_ENTRY_MIN_BYTES = 1024;
+/** Linux reports utime/stime in USER_HZ ticks, 100 per second on every mainstream architecture. */
+const MS_PER_TICK = 10;
 const OOM_SIGNATURE = /Reached heap limit|JavaScript heap out of memory|Allocation failed/;
 
 export interface WorkerOptions {
@@ -31,6 +54,8 @@ export interface WorkerOptions {
   init: Extract<GatewayMessage, { t: 'init' }>;
   hostScratch: string;
   rssLimitBytes: number;
+  /** Bytes the scratch root may hold (it is usually on tmpfs: RAM). */
+  scratchQuotaBytes: number;
   maxFrameBytes: number;
   deps: CapabilityDeps;
   /** Called once when the process is gone, whatever the cause. */
@@ -43,7 +68,7 @@ interface InFlight {
   settle: (outcome: { value: unknown } | { error: BulwarkError }) => void;
 }
 
-type KillReason = { kind: 'timeout' | 'memory' | 'protocol' | 'retired' | 'scratch'; why?: string };
+type KillReason = { kind: 'timeout' | 'memory' | 'protocol' | 'retired' | 'scratch' | 'idle'; why?: string };
 
 export class SandboxWorker {
   readonly id: string;
@@ -56,10 +81,22 @@ export class SandboxWorker {
   #killReason: KillReason | undefined;
   #oomSeen = false;
   #current: InFlight | undefined;
+  /** Invocations started, so the idle-CPU check knows whether one ran between two samples. */
+  #runs = 0;
+  /** Idle-CPU baseline: CPU ticks at the last idle sample and #runs then. */
+  #cpuMark: { ticks: number; runs: number; at: number } | undefined;
+  /** Output and `denied` frames since the last invocation started (or since spawn). */
+  #idleLines = 0;
+  #idleBytes = 0;
+  #deniedFrames = 0;
+  /** The start timer (spawn to `loading`), then the load timer (`loading` to `ready`). */
+  #startTimer: NodeJS.Timeout | undefined;
   /** Settles once the scratch root holds nothing from the previous invocation. */
   #scratchEmptied: Promise<void> = Promise.resolve();
   #broker: Broker;
   #watchTimer: NodeJS.Timeout | undefined;
+  /** performance.now() at which the pending RSS check fires. */
+  #watchDue = 0;
   #started: Promise<void>;
   /** Last target that ran here, for attributing output written between invocations. */
   #target: FunctionTarget;
@@ -83,16 +120,16 @@ export class SandboxWorker {
     });
     this.#channel = this.#child.stdio[3] as Socket;
     this.#started = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        reject(new BulwarkError('BWK_E_SANDBOX_UNAVAILABLE', [opts.target.name], { why: 'worker not ready in time' }));
-        this.kill({ kind: 'retired' });
-      }, START_TIMEOUT_MS);
       this.#onReady = (err) => {
-        clearTimeout(timer);
+        clearTimeout(this.#startTimer);
         if (err) reject(err);
         else resolve();
       };
     });
+    this.#startTimer = setTimeout(() => {
+      this.#onReady(new BulwarkError('BWK_E_SANDBOX_UNAVAILABLE', [opts.target.name], { why: 'worker did not start in time' }));
+      this.kill({ kind: 'retired' });
+    }, START_TIMEOUT_MS);
     this.#started.catch(() => {});
     this.#wire();
     this.#send(opts.init);
@@ -107,6 +144,11 @@ export class SandboxWorker {
 
   get alive(): boolean {
     return !this.#dead && this.#killReason === undefined;
+  }
+
+  /** Killed for what it did rather than retired or timed out: its pool stops keeping warm workers. */
+  get abusive(): boolean {
+    return this.#killReason?.kind === 'protocol' || this.#killReason?.kind === 'idle';
   }
 
   get pid(): number | undefined {
@@ -153,12 +195,21 @@ export class SandboxWorker {
 
   #outputLine(line: string, level: 'info' | 'error'): void {
     if (level === 'error' && OOM_SIGNATURE.test(line)) this.#oomSeen = true;
-    if (line.trim() === '') return;
     const cur = this.#current;
     if (cur) {
       cur.inv.logLines++;
-      if (cur.inv.logLines > 1000) return;
+      cur.inv.logBytes += line.length + 1;
+      if (cur.inv.logLines > MAX_OUTPUT_LINES || cur.inv.logBytes > MAX_BYTES_PER_INVOCATION) return;
+    } else {
+      if (this.#killReason) return;
+      this.#idleLines++;
+      this.#idleBytes += line.length + 1;
+      if (this.#idleLines > IDLE_OUTPUT_LINES || this.#idleBytes > IDLE_OUTPUT_BYTES) {
+        this.#violation(protocolError(`output while no invocation runs beyond ${IDLE_OUTPUT_LINES} lines or ${IDLE_OUTPUT_BYTES} bytes`), 'idle');
+        return;
+      }
     }
+    if (line.trim() === '') return;
     writeFunctionLog(this.#opts.deps, { ...(cur?.inv.target ?? this.#target), requestId: cur?.inv.requestId ?? '-' }, level, line);
   }
 
@@ -169,6 +220,18 @@ export class SandboxWorker {
   #onMessage(msg: WorkerMessage): void {
     const cur = this.#current;
     switch (msg.t) {
+      case 'loading': {
+        if (this.#ready) throw protocolError('loading after ready');
+        clearTimeout(this.#startTimer);
+        const t = this.#opts.target;
+        this.#startTimer = setTimeout(() => {
+          const why = `the bundle did not finish loading within ${LOAD_TIMEOUT_MS} ms (a top-level await that never settles?)`;
+          writeFunctionLog(this.#opts.deps, { ...t, requestId: '-' }, 'error', why);
+          this.#onReady(new BulwarkError('BWK_E_SANDBOX_LOAD_FAILED', [t.name], { why }));
+          this.kill({ kind: 'retired' });
+        }, LOAD_TIMEOUT_MS);
+        return;
+      }
       case 'ready':
         if (this.#ready) throw protocolError('second ready');
         this.#ready = true;
@@ -185,6 +248,10 @@ export class SandboxWorker {
         return;
       }
       case 'denied':
+        // Raw writes to fd 3 can forge these at any rate: the bootstrap only sends them while loading or
+        // during an invocation, and never more than MAX_DENIED_FRAMES each time.
+        if (this.#ready && !cur) throw protocolError('denied frame while no invocation runs');
+        if (++this.#deniedFrames > MAX_DENIED_FRAMES) throw protocolError(`more than ${MAX_DENIED_FRAMES} denied frames`);
         this.#permissionDenied(cur?.inv, msg.what);
         return;
       case 'cap': {
@@ -222,12 +289,12 @@ export class SandboxWorker {
     this.#publish({ type: 'sandbox.permission-denied', requestId: inv?.requestId, function: t.name, version: t.version, actor: inv?.actor, detail: { what, worker: this.id } });
   }
 
-  #violation(err: unknown): void {
+  #violation(err: unknown, kind: 'protocol' | 'idle' = 'protocol'): void {
     const why = isBulwarkError(err) ? String(err.detail?.why ?? err.message) : String(err);
     const t = this.#current?.inv.target ?? this.#target;
     this.#opts.deps.logger.warn({ worker: this.id, function: t.name, why }, 'sandbox protocol violation');
     this.#publish({ type: 'sandbox.protocol-violation', requestId: this.#current?.inv.requestId, function: t.name, version: t.version, detail: { why, worker: this.id } });
-    this.kill({ kind: 'protocol', why });
+    this.kill({ kind, why });
   }
 
   #publish(e: Omit<SecurityEvent, 'at'>): void {
@@ -251,17 +318,73 @@ export class SandboxWorker {
   // Buffers and other external memory escape --max-old-space-size, so resident size is checked too.
   #watch(): void {
     if (this.#dead || this.#pid === undefined) return;
+    const interval = this.#current ? WATCH_BUSY_MS : WATCH_IDLE_MS;
+    this.#watchDue = performance.now() + interval;
     this.#watchTimer = setTimeout(() => {
-      readFile(`/proc/${this.#pid}/status`, 'utf8').then((status) => {
-        const m = /VmRSS:\s+(\d+) kB/.exec(status);
-        if (m && Number(m[1]) * 1024 > this.#opts.rssLimitBytes) {
-          this.kill({ kind: 'memory', why: `rss ${m[1]} kB` });
-          return;
-        }
-        this.#watch();
-      }, () => {});
-    }, this.#current ? WATCH_BUSY_MS : WATCH_IDLE_MS);
+      this.#inspect().then((go) => { if (go) this.#watch(); }, () => {});
+    }, interval);
     this.#watchTimer.unref();
+  }
+
+  /** One watchdog tick: resident size, scratch usage, and CPU burnt while idle. False once the worker is killed or gone. */
+  async #inspect(): Promise<boolean> {
+    const status = await readFile(`/proc/${this.#pid}/status`, 'utf8');
+    const m = /VmRSS:\s+(\d+) kB/.exec(status);
+    if (m && Number(m[1]) * 1024 > this.#opts.rssLimitBytes) {
+      this.#killForMemory(`rss ${m[1]} kB`);
+      return false;
+    }
+    if (!(await this.#scratchWithinQuota())) return false;
+    if (this.#current) {
+      this.#cpuMark = undefined;
+      return this.alive;
+    }
+    const stat = await readFile(`/proc/${this.#pid}/stat`, 'utf8');
+    // Fields after the parenthesised command name: state is field 3, utime 14 and stime 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    const mark = this.#cpuMark;
+    const now = performance.now();
+    this.#cpuMark = { ticks, runs: this.#runs, at: now };
+    const usedMs = mark === undefined ? 0 : (ticks - mark.ticks) * MS_PER_TICK;
+    // Scaled to the time that really passed: a gateway too busy to tick on time must not make a
+    // worker's light background work look like a spin.
+    const allowedMs = mark === undefined ? 0 : IDLE_CPU_MAX_MS * Math.max(1, (now - mark.at) / WATCH_IDLE_MS);
+    if (mark !== undefined && mark.runs === this.#runs && !this.#current && usedMs > allowedMs) {
+      const t = this.#target;
+      const why = `${usedMs} ms of CPU in ${Math.round(now - mark.at)} ms idle (work left running after the handler returned)`;
+      this.#opts.deps.logger.warn({ worker: this.id, function: t.name, why }, 'worker busy while idle; replacing it');
+      writeFunctionLog(this.#opts.deps, { ...t, requestId: '-' }, 'warn', `worker replaced: ${why}`);
+      this.#publish({ type: 'sandbox.timeout', function: t.name, version: t.version, detail: { idle: true, cpuMs: usedMs, worker: this.id } });
+      this.kill({ kind: 'idle', why });
+      return false;
+    }
+    return this.alive;
+  }
+
+  /**
+   * Kills the worker over its memory limit (RSS or scratch). During an invocation the caller gets
+   * BWK_E_SANDBOX_MEMORY and the event is published on exit; while idle the event is published here.
+   */
+  #killForMemory(why: string): void {
+    if (!this.#current && this.alive) {
+      const t = this.#target;
+      writeFunctionLog(this.#opts.deps, { ...t, requestId: '-' }, 'warn', `worker replaced: ${why}`);
+      this.#publish({ type: 'sandbox.memory-exceeded', function: t.name, version: t.version, detail: { memoryMb: t.manifest.limits.memoryMb, why, idle: true, worker: this.id } });
+    }
+    this.kill({ kind: 'memory', why });
+  }
+
+  /**
+   * Scratch is on tmpfs (RAM) by default and has no file-system quota, so its size counts against the
+   * function's memory: over scratchQuotaBytes the worker is killed. Usually the root is empty or holds
+   * one empty tmpdir, so this is one or two readdirs.
+   */
+  async #scratchWithinQuota(): Promise<boolean> {
+    const used = await scratchUsage(this.#opts.hostScratch, this.#opts.scratchQuotaBytes);
+    if (used <= this.#opts.scratchQuotaBytes) return true;
+    this.#killForMemory(`scratch holds more than ${this.#opts.scratchQuotaBytes} bytes`);
+    return false;
   }
 
   /** Runs one invocation. The worker must be idle and ready. */
@@ -273,7 +396,11 @@ export class SandboxWorker {
     await this.#scratchEmptied;
     if (!this.alive) throw new BulwarkError('BWK_E_SANDBOX_UNAVAILABLE', [target.name], { why: 'worker died before the invocation' });
     const timeoutMs = target.manifest.limits.timeoutMs;
-    const inv: InvocationContext = { target, requestId: req.requestId, actor: req.actor, logLines: 0 };
+    const inv: InvocationContext = { target, requestId: req.requestId, actor: req.actor, logLines: 0, logBytes: 0 };
+    this.#runs++;
+    this.#idleLines = 0;
+    this.#idleBytes = 0;
+    this.#deniedFrames = 0;
     let timer: NodeJS.Timeout | undefined;
     try {
       return await new Promise<unknown>((resolve, reject) => {
@@ -286,9 +413,13 @@ export class SandboxWorker {
             else resolve(outcome.value);
           },
         };
-        // Tighten the watchdog to the busy interval for this invocation.
-        clearTimeout(this.#watchTimer);
-        this.#watch();
+        // Tighten the watchdog to the busy interval for this invocation, unless a check is due sooner
+        // anyway. Re-arming on every invocation would push the check back forever under steady load
+        // (an invocation every < 50 ms), and memory kept across short invocations would go unchecked.
+        if (this.#watchTimer !== undefined && this.#watchDue > performance.now() + WATCH_BUSY_MS) {
+          clearTimeout(this.#watchTimer);
+          this.#watch();
+        }
         timer = setTimeout(() => this.kill({ kind: 'timeout' }), timeoutMs);
         this.#send({ t: 'invoke', id, requestId: req.requestId, event: req.event, timeoutMs, tmpdir: `${this.#opts.command.inside.scratch}/${id}` });
       });
@@ -307,6 +438,8 @@ export class SandboxWorker {
       // thread-pool round trip of the async call ~60 µs, and this runs once per invocation.
       const entries = readdirSync(this.#opts.hostScratch);
       if (entries.length === 0) return;
+      // What a short invocation wrote between two watchdog ticks is measured here, before it goes.
+      if (!(await this.#scratchWithinQuota())) return;
       await Promise.all(entries.map((e) => rm(join(this.#opts.hostScratch, e), { recursive: true, force: true })));
     } catch (err) {
       // Something the function left cannot be removed: never reuse this worker.
@@ -356,6 +489,30 @@ export class SandboxWorker {
     this.#opts.onExit(this);
     void rm(this.#opts.hostScratch, { recursive: true, force: true }).finally(() => this.#exited());
   }
+}
+
+/**
+ * Bytes allocated under `root` (st_blocks, so sparse files count what they really use; every entry at
+ * least SCRATCH_ENTRY_MIN_BYTES). Stops counting once past `limit`.
+ */
+async function scratchUsage(root: string, limit: number): Promise<number> {
+  let total = 0;
+  const dirs = [root];
+  while (dirs.length > 0 && total <= limit) {
+    const dir = dirs.pop()!;
+    const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+    for (let i = 0; i < entries.length && total <= limit; i += 64) {
+      const batch = entries.slice(i, i + 64);
+      const sizes = await Promise.all(batch.map(async (e) => {
+        const path = join(dir, e.name);
+        if (e.isDirectory()) dirs.push(path);
+        const st = await lstat(path).catch(() => undefined);
+        return Math.max(SCRATCH_ENTRY_MIN_BYTES, st ? st.blocks * 512 : 0);
+      }));
+      for (const s of sizes) total += s;
+    }
+  }
+  return total;
 }
 
 function protocolError(why: string): BulwarkError {
