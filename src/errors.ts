@@ -19,6 +19,7 @@ export const errors = {
   BWK_E_GATEWAY_HEADERS_TOO_LARGE: { status: 431, message: 'Request headers are too large' },
   BWK_E_GATEWAY_FUNCTION_EXPIRED: { status: 410, message: 'Function %s is disabled: it is past its expiry date' },
   BWK_E_GATEWAY_INTERNAL: { status: 500, message: 'Internal error' },
+  BWK_E_GATEWAY_CLIENT_CLOSED: { status: 499, message: 'The caller closed the request before it was served' },
 
   // guards: the chain in src/guards/chain.ts
   BWK_E_GUARD_BODY_TOO_LARGE: { status: 413, message: 'Request body exceeds %s bytes' },
@@ -36,6 +37,7 @@ export const errors = {
   BWK_E_SANDBOX_BAD_RESPONSE: { status: 502, message: 'Function %s returned an invalid response' },
   BWK_E_SANDBOX_LOAD_FAILED: { status: 502, message: 'Function %s could not be loaded' },
   BWK_E_SANDBOX_UNAVAILABLE: { status: 503, message: 'No sandbox could be started for %s' },
+  BWK_E_SANDBOX_POOL_FULL: { status: 429, message: 'Function %s has no free sandbox' },
 
   // broker: capabilities the sandbox asks for
   BWK_E_BROKER_PROTOCOL: { status: 502, message: 'Function %s broke the sandbox protocol' },

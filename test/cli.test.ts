@@ -45,6 +45,8 @@ let home: string;
 let platform: Platform;
 let env: Record<string, string>;
 let adminKey: string;
+/** `invoke` sends only BULWARK_API_KEY, never the admin key in credentials.json: an invoker key here. */
+let invokeEnv: Record<string, string>;
 
 before(async () => {
   work = mkdtempSync(join(tmpdir(), 'bwk-cli-'));
@@ -54,6 +56,13 @@ before(async () => {
   adminKey = (JSON.parse(readFileSync(join(home, 'credentials.json'), 'utf8')) as { apiKey: string }).apiKey;
   // The CLI finds URL and key in $BULWARK_HOME/credentials.json, as after `bulwark serve`.
   env = { BULWARK_HOME: home };
+  const res = await fetch(`${platform.url}/admin/v1/keys`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ role: 'invoker', functions: ['*'], label: 'cli-tests' }),
+  });
+  assert.equal(res.status, 201);
+  invokeEnv = { ...env, BULWARK_API_KEY: ((await res.json()) as { key: string }).key };
 });
 
 after(async () => {
@@ -94,21 +103,44 @@ test('deploy prints name@version and sha256; an unchanged redeploy stores no new
 });
 
 test('invoke calls the function through the gateway; a schema violation shows code and request id', async () => {
-  const ok = await cli(['invoke', 'greet', '--data', '{"name":"Ada"}'], { env });
+  const ok = await cli(['invoke', 'greet', '--data', '{"name":"Ada"}'], { env: invokeEnv });
   assert.equal(ok.code, 0, ok.stderr);
   assert.equal((JSON.parse(ok.stdout) as { message: string }).message, 'Hello, Ada!');
 
   writeFileSync(join(work, 'body.json'), '{"name":"Grace"}');
-  const fromFile = await cli(['invoke', 'greet', '--data', '@body.json', '--json'], { env });
+  const fromFile = await cli(['invoke', 'greet', '--data', '@body.json', '--json'], { env: invokeEnv });
   assert.equal(fromFile.code, 0, fromFile.stderr);
   const answer = JSON.parse(fromFile.stdout) as { statusCode: number; body: string };
   assert.equal(answer.statusCode, 200);
   assert.equal((JSON.parse(answer.body) as { message: string }).message, 'Hello, Grace!');
 
-  const bad = await cli(['invoke', 'greet', '--data', '{"nom":"x"}'], { env });
+  const bad = await cli(['invoke', 'greet', '--data', '{"nom":"x"}'], { env: invokeEnv });
   assert.equal(bad.code, 1);
   assertCleanError(bad, 'BWK_E_GUARD_INPUT_INVALID');
   assert.match(bad.stderr, /HTTP 400, request id [0-9a-f-]+/);
+});
+
+test('invoke never sends the stored admin key: a public function sees no credential, a protected one answers 401 with a hint', async () => {
+  const dir = join(work, 'headers');
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'bulwark.yaml'), [
+    'name: headers', 'handler: index.mjs#handler', 'owner: owner@example.com', 'expires: 2099-12-31',
+    'triggers:', '  - http: { method: GET, path: /, auth: public }', '',
+  ].join('\n'));
+  writeFileSync(join(dir, 'index.mjs'), 'export const handler = async (event) => ({ statusCode: 200, body: JSON.stringify(event.headers) });\n');
+  const deployed = await cli(['deploy', 'headers'], { env });
+  assert.equal(deployed.code, 0, deployed.stderr);
+  const seen = await cli(['invoke', 'headers'], { env });
+  assert.equal(seen.code, 0, seen.stderr);
+  const headers = JSON.parse(seen.stdout) as Record<string, string>;
+  assert.ok(Object.keys(headers).length > 0, 'the function echoed the request headers');
+  assert.equal(headers.authorization, undefined, 'no Authorization header reached the function');
+  assert.ok(!seen.stdout.includes(adminKey.slice(0, 20)), 'the admin key never reached the function');
+
+  const denied = await cli(['invoke', 'greet', '--data', '{"name":"Ada"}'], { env });
+  assertCleanError(denied, 'BWK_E_GUARD_AUTH_REQUIRED');
+  assert.match(denied.stderr, /hint: invoke sends only BULWARK_API_KEY/);
+  assert.equal((await cli(['rm', 'headers'], { env })).code, 0);
 });
 
 test('list --json, logs and logs --request-id', async () => {
@@ -139,7 +171,7 @@ test('a second version, rollback to the previous one and forward again with --to
   const v2 = await cli(['deploy', 'greet'], { env });
   assert.equal(v2.code, 0, v2.stderr);
   assert.match(v2.stdout, /^greet@2\n/);
-  const greet = async () => (JSON.parse((await cli(['invoke', 'greet', '--data', '{"name":"Ada"}'], { env })).stdout) as { message: string }).message;
+  const greet = async () => (JSON.parse((await cli(['invoke', 'greet', '--data', '{"name":"Ada"}'], { env: invokeEnv })).stdout) as { message: string }).message;
   assert.equal(await greet(), 'Hi, Ada!');
 
   const back = await cli(['rollback', 'greet'], { env });
@@ -187,7 +219,7 @@ test('rm removes the function; invoking it then is a 404', async () => {
   const r = await cli(['rm', 'greet'], { env });
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout, 'removed greet\n');
-  const gone = await cli(['invoke', 'greet', '--data', '{"name":"Ada"}'], { env });
+  const gone = await cli(['invoke', 'greet', '--data', '{"name":"Ada"}'], { env: invokeEnv });
   assertCleanError(gone, 'BWK_E_GATEWAY_NOT_FOUND');
   const list = await cli(['list', '--json'], { env });
   assert.deepEqual(JSON.parse(list.stdout), { functions: [] });

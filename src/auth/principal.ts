@@ -23,6 +23,15 @@ export function covers(principal: Principal, functionName: string): boolean {
   return principal.functions.includes('*') || principal.functions.includes(functionName);
 }
 
+/**
+ * True when every function in `scope` is one `principal` covers. A '*' scope is within '*' only: a
+ * scoped principal cannot hand out (or see, or revoke) a credential reaching beyond its own scope.
+ */
+export function coversAll(principal: Principal, scope: readonly string[]): boolean {
+  if (principal.functions.includes('*')) return true;
+  return scope.every((f) => f !== '*' && principal.functions.includes(f));
+}
+
 /** The one authorisation question: may this principal do `action`, on `functionName` when given? */
 export function mayPerform(principal: Principal, action: Action, functionName?: string): boolean {
   if (!allows(principal.roles, action)) return false;

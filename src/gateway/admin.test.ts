@@ -5,6 +5,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../config.ts';
 import { Writable } from 'node:stream';
+import { request as httpRequest } from 'node:http';
 import { startPlatform } from './platform.ts';
 import { errorBody, manifest, startTestPlatform, type TestPlatform } from './testing.ts';
 
@@ -119,6 +120,72 @@ test('status reports node, store, bus, isolation and the function count; viewers
   assert.equal(typeof status.functions, 'number');
   const invoker = await tp.key('invoker', ['*']);
   assert.equal((await tp.fetch('/admin/v1/status', { key: invoker.key })).status, 403);
+});
+
+test('a scoped admin cannot escalate: no admin keys, no scope beyond its own, and it sees and revokes only keys within it', async () => {
+  const scopedAdmin = await tp.key('admin', ['probe']);
+  const post = (key: string, body: unknown) => tp.fetch('/admin/v1/keys', { method: 'POST', key, headers: json, body: JSON.stringify(body) });
+
+  for (const body of [{ role: 'admin', functions: ['*'] }, { role: 'admin', functions: ['probe'] }, { role: 'invoker', functions: ['*'] }, { role: 'deployer', functions: ['probe', 'other'] }]) {
+    const res = await post(scopedAdmin.key, body);
+    assert.equal(res.status, 403, `${JSON.stringify(body)} → ${res.status}`);
+    const err = await errorBody(res, [scopedAdmin.key]);
+    assert.equal(err.code, 'BWK_E_GUARD_FORBIDDEN');
+    const denied = tp.events.find((e) => e.type === 'authz.denied' && e.requestId === err.requestId);
+    assert.equal(denied?.actor, `key:${scopedAdmin.id}`, 'the refusal is on the security stream');
+  }
+  const within = await post(scopedAdmin.key, { role: 'deployer', functions: ['probe'] });
+  assert.equal(within.status, 201, 'a key within its own scope and below admin is fine');
+  const probeKey = await within.json() as { id: string };
+
+  const outside = await tp.key('invoker', ['other']);
+  const everything = await tp.key('viewer', ['*']);
+  const listed = (await (await tp.fetch('/admin/v1/keys', { key: scopedAdmin.key })).json() as { keys: Array<{ id: string; functions: string[] }> }).keys;
+  assert.ok(listed.length >= 2);
+  assert.ok(listed.every((k) => k.functions.length > 0 && k.functions.every((f) => f === 'probe')), `only keys within [probe]: ${JSON.stringify(listed)}`);
+  assert.ok(listed.some((k) => k.id === probeKey.id) && listed.some((k) => k.id === scopedAdmin.id));
+  const all = (await (await tp.fetch('/admin/v1/keys', { key: tp.adminKey })).json() as { keys: Array<{ id: string }> }).keys;
+  assert.ok(all.some((k) => k.id === outside.id) && all.some((k) => k.id === everything.id), 'the * admin sees every key');
+
+  for (const id of [outside.id, everything.id, tp.adminKey.split('_')[1]!]) {
+    const res = await tp.fetch(`/admin/v1/keys/${id}`, { method: 'DELETE', key: scopedAdmin.key });
+    assert.equal(res.status, 404, `revoking ${id} outside the scope → ${res.status}`);
+    assert.equal((await errorBody(res)).code, 'BWK_E_REGISTRY_KEY_NOT_FOUND');
+  }
+  assert.equal((await tp.fetch('/fn/gamma', { key: tp.adminKey })).status, 200, 'the bootstrap admin key was not revoked');
+  assert.deepEqual(await (await tp.fetch(`/admin/v1/keys/${probeKey.id}`, { method: 'DELETE', key: scopedAdmin.key })).json(), { revoked: true });
+});
+
+test('the role is checked before the body is read: an invoker uploading a 30 MB deploy gets 403 while still sending', async () => {
+  const invoker = await tp.key('invoker', ['*']);
+  const total = 30 * 1024 * 1024;
+  const chunk = Buffer.alloc(64 * 1024, 'a');
+  const url = new URL(tp.url);
+  const answer = await new Promise<{ status: number; body: string; sent: number }>((resolve, reject) => {
+    let sent = 0;
+    const req = httpRequest({
+      host: url.hostname, port: Number(url.port), method: 'POST', path: '/admin/v1/functions',
+      headers: { authorization: `Bearer ${invoker.key}`, 'content-type': 'application/json', 'content-length': String(total) },
+    }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (d: string) => (body += d)).on('end', () => {
+        resolve({ status: res.statusCode!, body, sent });
+        req.destroy();
+      });
+    });
+    req.on('error', reject);
+    const giveUp = setTimeout(() => req.destroy(new Error('no answer before the upload finished')), 10_000);
+    req.on('close', () => clearTimeout(giveUp));
+    // One chunk only, then nothing: the upload never finishes, so only an answer given before the
+    // body is read can arrive (the gateway's request timeout is 30 s; this test gives up after 10 s).
+    req.write(chunk, () => (sent += chunk.length));
+  });
+  assert.equal(answer.status, 403, answer.body);
+  assert.ok(answer.sent < total, 'answered while the upload was unfinished');
+  assert.equal((JSON.parse(answer.body) as { error: { code: string } }).error.code, 'BWK_E_GUARD_FORBIDDEN');
+  const viewer = await tp.key('viewer', ['*']);
+  const refused = await tp.fetch('/admin/v1/keys', { method: 'POST', key: viewer.key, headers: json, body: '{not even json' });
+  assert.equal(refused.status, 403, 'a viewer is refused before its (malformed) body is parsed');
 });
 
 test('a restart keeps the admin key and refreshes the URL in credentials.json', async () => {

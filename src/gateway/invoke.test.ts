@@ -28,6 +28,7 @@ before(async () => {
     { 'bulwark.yaml': manifest('v2', ['{ method: ANY, path: "/items/{id}" }', '{ method: GET, path: /items/special }', '{ method: ANY, path: "/files/{path+}" }']), 'index.mjs': echoHandler },
     { 'bulwark.yaml': manifest('v1', ['{ method: ANY, path: "/items/{id}" }'], ['runtime: { payloadFormat: "1.0" }']), 'index.mjs': echoHandler },
     { 'bulwark.yaml': manifest('pub', ['{ method: GET, path: /, auth: public }']), 'index.mjs': echoHandler },
+    { 'bulwark.yaml': manifest('pub1', ['{ method: GET, path: /, auth: public }'], ['runtime: { payloadFormat: "1.0" }']), 'index.mjs': echoHandler },
     { 'bulwark.yaml': manifest('resp', ['{ method: GET, path: "/{kind}" }']), 'index.mjs': responder },
   ];
   for (const f of fns) assert.equal((await tp.deploy(f)).status, 201);
@@ -92,10 +93,28 @@ test('1.0 event: resource, path, httpMethod, multi-value maps, null for empty ma
   assert.match(e.requestContext.authorizer.principalId, /^key:/);
 });
 
-test('public routes forward credential headers as they are (the function may do its own auth)', async () => {
+test('public routes forward other credentials (the function may do its own auth), never a Bulwark key', async () => {
   const e = await (await tp.fetch('/fn/pub', { headers: { authorization: 'Bearer its-own-token' } })).json() as Json;
   assert.equal(e.headers.authorization, 'Bearer its-own-token');
   assert.equal(e.requestContext.authorizer, undefined);
+
+  // A caller (or a CLI) that sends its admin key to a public function out of habit: the key never
+  // reaches function code, in either header, in either payload format.
+  for (const path of ['/fn/pub', '/fn/pub1']) {
+    const variants: Array<Record<string, string>> = [{ authorization: `Bearer ${tp.adminKey}` }, { 'x-api-key': tp.adminKey }, { authorization: `Bearer ${tp.adminKey}`, 'x-api-key': tp.adminKey }];
+    for (const headers of variants) {
+      const res = await tp.fetch(path, { headers });
+      assert.equal(res.status, 200);
+      const text = await res.text();
+      assert.ok(!text.includes('bwk_'), `${path} with ${Object.keys(headers).join('+')}: a Bulwark key reached the function: ${text.slice(0, 300)}`);
+      const seen = JSON.parse(text) as Json;
+      assert.equal(seen.headers.authorization ?? seen.headers.Authorization, undefined);
+      assert.equal(seen.headers['x-api-key'], undefined);
+    }
+  }
+  const mixed = await (await tp.fetch('/fn/pub', { headers: { 'x-api-key': tp.adminKey, authorization: 'Bearer its-own-token' } })).json() as Json;
+  assert.equal(mixed.headers.authorization, 'Bearer its-own-token', 'the function\'s own token still passes beside a stripped key');
+  assert.equal(mixed.headers['x-api-key'], undefined);
 });
 
 test('a function cannot set framing, hop-by-hop or protected headers; cookies become Set-Cookie', async () => {

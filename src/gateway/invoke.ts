@@ -2,7 +2,7 @@
 //   1. resolve   /fn/<name><path> → active version + trigger       404 BWK_E_GATEWAY_NOT_FOUND, 410 _FUNCTION_EXPIRED
 //   2. guards    src/guards/chain.ts, in its declared order          413 / 401 / 403 / 400 / 429
 //   3. event     API Gateway 2.0 (default) or 1.0 payload
-//   4. dispatch  sandbox.invoke                                      502 / 503 / 504 BWK_E_SANDBOX_*
+//   4. dispatch  sandbox.invoke                                      502 / 503 / 504 BWK_E_SANDBOX_*, 499 BWK_E_GATEWAY_CLIENT_CLOSED
 //   5. respond   the function's HttpResult, framing headers stripped
 // Every early exit throws or returns a BulwarkError; error-reply.ts turns it into the one error shape.
 // docs/lifecycle.md draws this same path and changes with this file.
@@ -45,6 +45,19 @@ function splitFunctionUrl(url: string): { path: string; name: string; subPath: s
   };
 }
 
+/**
+ * Aborted when the connection closes before the response was sent: the caller is gone. The response's
+ * 'close' is the one to watch; the request's fires as soon as its body has been read.
+ */
+function callerGone(reply: FastifyReply): AbortSignal {
+  const controller = new AbortController();
+  const res = reply.raw;
+  res.once('close', () => {
+    if (!res.writableFinished) controller.abort();
+  });
+  return controller.signal;
+}
+
 export function createInvokeHandler(deps: InvokeDeps) {
   async function refuse(reply: FastifyReply, req: GuardRequest, verdict: Deny): Promise<FastifyReply> {
     if (verdict.event) {
@@ -83,6 +96,7 @@ export function createInvokeHandler(deps: InvokeDeps) {
       body,
       sourceIp: request.ip,
       principal: undefined,
+      signal: callerGone(reply),
     };
     const verdict = await deps.chain.run(guardRequest);
     if (!verdict.pass) return refuse(reply, guardRequest, verdict);
@@ -108,7 +122,8 @@ export function createInvokeHandler(deps: InvokeDeps) {
       };
       const event = fn.manifest.runtime.payloadFormat === '1.0' ? buildV1Event(facts) : buildV2Event(facts);
 
-      // 4. dispatch
+      // 4. dispatch (never for a caller who left while queued: nobody would get the answer)
+      if (guardRequest.signal.aborted) throw new BulwarkError('BWK_E_GATEWAY_CLIENT_CLOSED', [], { function: fn.name });
       const result = await deps.sandbox.invoke(fn, { requestId, event, actor: verdict.principal.actor });
 
       // 5. respond

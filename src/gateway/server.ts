@@ -8,6 +8,7 @@ import type { Config } from '../config.ts';
 import { BulwarkError } from '../errors.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { applySecurityHeaders } from './security-headers.ts';
+import { isValidHost, requestTargetProblem } from './request-target.ts';
 import { createClientErrorHandler, echo, sendError } from './error-reply.ts';
 
 declare module 'fastify' {
@@ -59,9 +60,19 @@ export function buildServer(parts: ServerParts) {
 
   app.addHook('onRequest', async (request, reply) => {
     applySecurityHeaders(reply, request.id);
+    // Before the function route table and before any body is read: see request-target.ts for the attacks.
+    const pathProblem = requestTargetProblem(request.url);
+    if (pathProblem) throw new BulwarkError('BWK_E_GATEWAY_BAD_REQUEST', [pathProblem]);
+    const hosts = request.raw.headersDistinct.host;
+    if (!hosts || hosts.length !== 1 || !isValidHost(hosts[0]!) || !isValidHost(request.host)) {
+      throw new BulwarkError('BWK_E_GATEWAY_BAD_REQUEST', ['the Host header must be one hostname[:port]']);
+    }
   });
 
   app.addHook('onResponse', async (request, reply) => {
+    // The line is built only when it will be written (the object, the path split and the spreads cost
+    // a few µs on every request, for nothing at level warn).
+    if (!logger.isLevelEnabled('info')) return;
     const callerId = request.headers['x-request-id'];
     logger.info({
       requestId: request.id,

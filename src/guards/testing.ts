@@ -33,6 +33,7 @@ export function request(fn: FunctionTarget, over: Partial<GuardRequest> = {}): G
     body: undefined,
     sourceIp: '127.0.0.1',
     principal: undefined,
+    signal: new AbortController().signal,
     ...over,
   };
 }

@@ -20,6 +20,8 @@ export interface GuardRequest {
   sourceIp: string;
   /** Set by the chain once authn has passed; undefined before. */
   principal: Principal | undefined;
+  /** Aborted when the caller disconnects before the answer: a guard holding the request must let go. */
+  signal: AbortSignal;
 }
 
 export interface Pass {

@@ -16,6 +16,11 @@ const files: Record<string, string> = {
   'schemas/broken.json': '{ "type": "object", "requried": ["name"] }',
   'schemas/not-json.json': '{ type: object }',
   'schemas/list.json': '[1, 2]',
+  'schemas/backref.json': JSON.stringify({ type: 'string', pattern: '^(a+)\\1$' }),
+  'schemas/lookahead.json': JSON.stringify({ type: 'object', patternProperties: { '^(?!x)': { type: 'string' } } }),
+  'schemas/counted.json': JSON.stringify({ type: 'string', pattern: '^[A-Z]{1,32}$' }),
+  'schemas/unicode.json': JSON.stringify({ type: 'string', pattern: '^\\p{Lu}+$' }),
+  'schemas/redos.json': JSON.stringify({ type: 'object', properties: { s: { type: 'string', pattern: '^(a|a)+$' } } }),
 };
 const readFile = (p: string) => files[p];
 
@@ -224,6 +229,21 @@ const invalid: Array<{ name: string; source: string; code?: string; problems: Ar
     ],
   },
   {
+    name: 'egress IP literals only in canonical form: disguised loopback and metadata addresses, trailing dots, non-ASCII',
+    source: `${BASE}permissions:\n  egress:\n    - 0xa9fea9fe:80\n    - 0x7f000001:8787\n    - "2130706433:80"\n    - 0177.0.0.1:80\n    - 0x7f.1:80\n    - api.example.com.:443\n    - bücher.example:443\n    - "[::ffff:169.254.169.254]:80"\n    - "[fe80::1%eth0]:80"\n`,
+    problems: [
+      [9, 7, "egress entry '0xa9fea9fe:80' writes an IP address in a non-canonical form ('0xa9fea9fe'): use dotted-quad decimal"],
+      [10, 7, "egress entry '0x7f000001:8787' writes an IP address in a non-canonical form ('0x7f000001')"],
+      [11, 7, "egress entry '2130706433:80' writes an IP address in a non-canonical form ('2130706433')"],
+      [12, 7, "egress entry '0177.0.0.1:80' writes an IP address in a non-canonical form ('0177.0.0.1')"],
+      [13, 7, "egress entry '0x7f.1:80' writes an IP address in a non-canonical form ('0x7f.1')"],
+      [14, 7, "egress entry 'api.example.com.:443' has a host ending in a dot ('api.example.com.'): write it without the trailing dot"],
+      [15, 7, "egress entry 'bücher.example:443' has a non-ASCII host 'bücher.example': write internationalised names in punycode"],
+      [16, 7, "egress entry '[::ffff:169.254.169.254]:80' is an IPv4 address written as IPv6: write it as 169.254.169.254:80"],
+      [17, 7, "egress entry '[fe80::1%eth0]:80' has an IPv6 zone id"],
+    ],
+  },
+  {
     name: 'input schema: missing, not JSON, not an object, does not compile, outside the directory',
     source: `${BASE}input: ./schemas/missing.json\n`,
     problems: [[7, 8, "input schema file 'schemas/missing.json' was not found next to the manifest"]],
@@ -242,6 +262,26 @@ const invalid: Array<{ name: string; source: string; code?: string; problems: Ar
     name: 'input schema that does not compile',
     source: `${BASE}input: schemas/broken.json\n`,
     problems: [[7, 8, 'is not a usable JSON Schema (draft-07): strict mode: unknown keyword: "requried"']],
+  },
+  {
+    name: 'input schema pattern with a backreference: the linear-time engine cannot run it',
+    source: `${BASE}input: schemas/backref.json\n`,
+    problems: [[7, 8, `input schema file 'schemas/backref.json': pattern "^(a+)\\\\1$" uses a backreference, which cannot run in linear time`]],
+  },
+  {
+    name: 'input schema patternProperties key with a lookahead',
+    source: `${BASE}input: schemas/lookahead.json\n`,
+    problems: [[7, 8, `input schema file 'schemas/lookahead.json': pattern "^(?!x)" uses a lookahead`]],
+  },
+  {
+    name: 'input schema pattern with counted repetition over 16 says to use maxLength',
+    source: `${BASE}input: schemas/counted.json\n`,
+    problems: [[7, 8, `input schema file 'schemas/counted.json': pattern "^[A-Z]{1,32}$" repeats a part more than 16 times ({n,m}), which cannot run in linear time: use + or * and bound the length with minLength/maxLength`]],
+  },
+  {
+    name: 'input schema pattern with a unicode property escape',
+    source: `${BASE}input: schemas/unicode.json\n`,
+    problems: [[7, 8, `input schema file 'schemas/unicode.json': pattern "^\\\\p{Lu}+$" uses a \\p{…} or \\u{…} escape`]],
   },
   {
     name: 'input schema outside the function directory',

@@ -10,7 +10,7 @@ import { Ajv, type ErrorObject } from 'ajv';
 import ipaddr from 'ipaddr.js';
 import { BulwarkError } from '../errors.ts';
 import { manifestSchema, hints, plannedKeys } from './schema.ts';
-import { compileInputSchema } from './input-schema.ts';
+import { compileInputSchema, LinearPatternError } from './input-schema.ts';
 import type { EgressRule, HttpMethod, HttpTrigger, Manifest } from './types.ts';
 
 export interface ManifestProblem {
@@ -365,6 +365,7 @@ function loadInputSchema(rel: string, readFile: (relPath: string) => string | un
   try {
     compileInputSchema(schema as Record<string, unknown>);
   } catch (err) {
+    if (err instanceof LinearPatternError) return void report(`input schema file '${rel}': ${err.message}`);
     return void report(`input schema file '${rel}' is not a usable JSON Schema (draft-07): ${(err as Error).message}`);
   }
   return schema as Record<string, unknown>;
@@ -387,6 +388,26 @@ function parseSize(s: string): number {
 
 const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
 
+/**
+ * Egress hosts are compared as text by the allowlist but resolved by URL parsers and inet_aton, which
+ * read `0x7f000001`, `2130706433`, `0177.0.0.1` or `0x7f.1` as 127.0.0.1 (and `0xa9fea9fe` as the cloud
+ * metadata address). A reviewer reading the manifest sees none of that, so the only IP literals accepted
+ * are dotted-quad decimal IPv4 and bracketed IPv6: a name whose last label is a number is an IP address
+ * to those parsers, and must then be canonical. Trailing dots and non-ASCII names (which resolve to
+ * their punycode form) are refused for the same reason: the entry must say exactly what is reached.
+ */
+function hostProblem(host: string): string | undefined {
+  if (/[^\x00-\x7f]/.test(host)) return `has a non-ASCII host '${host}': write internationalised names in punycode, like xn--bcher-kva.example`;
+  if (host.endsWith('.')) return `has a host ending in a dot ('${host}'): write it without the trailing dot`;
+  const last = host.slice(host.lastIndexOf('.') + 1);
+  if (/^(0x[0-9a-f]*|[0-9]+)$/.test(last)) {
+    if (ipaddr.IPv4.isValidFourPartDecimal(host)) return undefined;
+    return `writes an IP address in a non-canonical form ('${host}'): use dotted-quad decimal like 192.0.2.10, or brackets for IPv6`;
+  }
+  if (!HOSTNAME.test(host)) return `has an invalid host '${host}': use a DNS name like api.example.com or an IPv4 address`;
+  return undefined;
+}
+
 /** host:port → EgressRule, or a message saying how to write it. IPv6 hosts come back without brackets. */
 function parseEgress(entry: string): EgressRule | string {
   const fix = `egress entry '${entry}'`;
@@ -396,8 +417,13 @@ function parseEgress(entry: string): EgressRule | string {
   let portText: string;
   const v6 = /^\[([^\]]+)\]:([0-9]+)$/.exec(entry);
   if (v6) {
+    if (v6[1]!.includes('%')) return `${fix} has an IPv6 zone id: write the address without %<zone>`;
     if (!ipaddr.IPv6.isValid(v6[1]!)) return `${fix} has an invalid IPv6 address`;
-    host = ipaddr.IPv6.parse(v6[1]!).toString();
+    const address = ipaddr.IPv6.parse(v6[1]!);
+    if (address.isIPv4MappedAddress()) {
+      return `${fix} is an IPv4 address written as IPv6: write it as ${address.toIPv4Address().toString()}:${v6[2]}`;
+    }
+    host = address.toString();
     portText = v6[2]!;
   } else {
     const parts = entry.split(':');
@@ -405,10 +431,8 @@ function parseEgress(entry: string): EgressRule | string {
     if (parts.length < 2 || parts[1] === '') return `${fix} needs a port, like ${parts[0]}:443`;
     host = parts[0]!.toLowerCase();
     portText = parts[1]!;
-    const ipv4Like = /^[0-9.]+$/.test(host);
-    if (ipv4Like ? !ipaddr.IPv4.isValidFourPartDecimal(host) : !HOSTNAME.test(host)) {
-      return `${fix} has an invalid host '${parts[0]}': use a DNS name like api.example.com or an IPv4 address`;
-    }
+    const problem = hostProblem(host);
+    if (problem) return `${fix} ${problem}`;
   }
   const port = /^[0-9]{1,5}$/.test(portText) ? Number(portText) : NaN;
   if (!(port >= 1 && port <= 65535)) return `${fix} has an invalid port '${portText}': use 1-65535`;

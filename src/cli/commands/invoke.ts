@@ -1,4 +1,5 @@
-// `bulwark invoke <name>`: call a deployed function through the gateway, like any client would.
+// `bulwark invoke <name>`: call a deployed function through the gateway, like any client would, with
+// the key in BULWARK_API_KEY or none (public routes); the stored admin credentials are never sent.
 // `bulwark invoke --local [dir]`: bundle the function in `dir` and run it once in a real sandbox,
 // without a gateway, in a temporary home — the quickest way to see a handler's result and logs.
 
@@ -78,13 +79,21 @@ export function invokeCommand(io: CliIo): Command {
         return;
       }
       if (!target) throw new BulwarkError('BWK_E_CLI_USAGE', ['invoke needs a function name (or --local [dir])']);
-      const client = createClient(resolveTarget(io.env));
+      // Only a key the user gave for this (BULWARK_API_KEY), never the admin key in credentials.json:
+      // a function route is the one place the gateway hands requests to code someone else wrote.
+      const invokeKey = io.env.BULWARK_API_KEY || undefined;
+      const client = createClient({ ...resolveTarget(io.env), apiKey: invokeKey }, { requireKey: false });
       const headers: Record<string, string> = {};
       if (payload.contentType) headers['content-type'] = payload.contentType;
       const answer = await client.send(method, `/fn/${encodeURIComponent(target)}${opts.path === '/' ? '' : opts.path}`,
         { body: payload.body, headers });
       const remote = parseErrorBody(answer);
-      if (remote) throw remote;
+      if (remote) {
+        if (remote.status === 401 && !invokeKey) {
+          io.stderr.write(`hint: invoke sends only BULWARK_API_KEY, never the stored admin key; create one with \`bulwark keys create --role invoker --functions ${target}\`\n`);
+        }
+        throw remote;
+      }
       if (opts.json) printJson(io, { statusCode: answer.status, headers: Object.fromEntries(answer.headers), body: answer.text });
       else io.stdout.write(answer.text + (answer.text === '' || answer.text.endsWith('\n') ? '' : '\n'));
       if (answer.status >= 400) throw new BulwarkError('BWK_E_CLI_REMOTE', [`${target} answered HTTP ${answer.status}`]);

@@ -60,6 +60,7 @@ async function quickstart(io: CliIo, url: string, home: string): Promise<void> {
     '',
     `  curl -H 'Authorization: Bearer ${key}' '${url}/fn/${deployed.name}?name=Ada'`,
     `  curl -H 'Authorization: Bearer ${key}' -H 'content-type: application/json' -d '{"name":"Ada"}' ${url}/fn/${deployed.name}`,
+    `  BULWARK_API_KEY=${key} npx bulwark invoke ${deployed.name} --data '{"name":"Ada"}'`,
     '',
     `Admin credentials for the bulwark CLI are in ${credentialsFile} (mode 0600), e.g.`,
     '  npx bulwark list    npx bulwark logs hello    npx bulwark doctor',

@@ -15,6 +15,11 @@ export interface AdminAccess {
   authenticate(request: FastifyRequest): Promise<Principal>;
   /** Throws 403 after publishing authz.denied unless `principal` may do `action` (on `fn`). */
   authorize(request: FastifyRequest, principal: Principal, action: Action, fn?: string): Promise<void>;
+  /**
+   * Publishes authz.denied for a refusal beyond the role matrix (a scope the caller does not cover) and
+   * throws `error`: 403 "Not allowed to <what>" unless the caller must not learn the target exists.
+   */
+  refuse(request: FastifyRequest, principal: Principal, action: Action, what: string, error?: BulwarkError): Promise<never>;
   /** Publishes a security event for a change made through the admin API. */
   publish(request: FastifyRequest, event: Omit<SecurityEvent, 'at' | 'requestId' | 'sourceIp'>): Promise<void>;
 }
@@ -39,6 +44,14 @@ export function createAdminAccess(deps: { authenticator: Authenticator; bus: Eve
         detail: { reason: outcome.reason, surface: 'admin', ...(outcome.keyId ? { keyId: outcome.keyId } : {}) },
       });
       throw new BulwarkError(outcome.code, [], { reason: outcome.reason });
+    },
+    async refuse(request, principal, action, what, error) {
+      await publish(request, {
+        type: 'authz.denied',
+        actor: principal.actor,
+        detail: { action, what, roles: principal.roles, functions: principal.functions, surface: 'admin' },
+      });
+      throw error ?? new BulwarkError('BWK_E_GUARD_FORBIDDEN', [what]);
     },
     async authorize(request, principal, action, fn) {
       if (mayPerform(principal, action, fn)) return;

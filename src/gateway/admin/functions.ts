@@ -50,7 +50,7 @@ export async function registerFunctionRoutes(app: FastifyInstance, deps: Functio
   const { store, access } = deps;
   const deployDeps = { store: deps.store, sandbox: deps.sandbox, bus: deps.bus, logger: deps.logger };
 
-  app.post<{ Body: DeployBody }>('/functions', { schema: deploySchema }, async (request, reply) => {
+  app.post<{ Body: DeployBody }>('/functions', { schema: deploySchema, config: { action: 'deploy' } }, async (request, reply) => {
     const principal = principalOf(request);
     await access.authorize(request, principal, 'deploy');
     const files = request.body.files ?? {};
@@ -67,14 +67,14 @@ export async function registerFunctionRoutes(app: FastifyInstance, deps: Functio
     return reply.code(201).send({ name: version.name, version: version.version, sha256: version.sha256, deployedAt: version.deployedAt, unchanged });
   });
 
-  app.get('/functions', async (request) => {
+  app.get('/functions', { config: { action: 'list' } }, async (request) => {
     const principal = principalOf(request);
     await access.authorize(request, principal, 'list');
     const all = await store.functions.list();
     return { functions: all.filter((f) => covers(principal, f.name)) };
   });
 
-  app.get<{ Params: { name: string } }>('/functions/:name', { schema: { params: nameParams } }, async (request) => {
+  app.get<{ Params: { name: string } }>('/functions/:name', { schema: { params: nameParams }, config: { action: 'list' } }, async (request) => {
     const { name } = request.params;
     await access.authorize(request, principalOf(request), 'list', name);
     const summary = (await store.functions.list()).find((f) => f.name === name);
@@ -86,7 +86,7 @@ export async function registerFunctionRoutes(app: FastifyInstance, deps: Functio
     };
   });
 
-  app.delete<{ Params: { name: string } }>('/functions/:name', { schema: { params: nameParams } }, async (request) => {
+  app.delete<{ Params: { name: string } }>('/functions/:name', { schema: { params: nameParams }, config: { action: 'remove' } }, async (request) => {
     const { name } = request.params;
     const principal = principalOf(request);
     await access.authorize(request, principal, 'remove', name);
@@ -95,6 +95,7 @@ export async function registerFunctionRoutes(app: FastifyInstance, deps: Functio
   });
 
   app.post<{ Params: { name: string }; Body: { version?: number } | undefined }>('/functions/:name/rollback', {
+    config: { action: 'rollback' },
     schema: {
       params: nameParams,
       body: { type: ['object', 'null'], additionalProperties: false, properties: { version: { type: 'integer', minimum: 1 } } },
@@ -108,6 +109,7 @@ export async function registerFunctionRoutes(app: FastifyInstance, deps: Functio
   });
 
   app.get<{ Params: { name: string }; Querystring: { limit?: number; requestId?: string } }>('/functions/:name/logs', {
+    config: { action: 'read-logs' },
     schema: {
       params: nameParams,
       querystring: {

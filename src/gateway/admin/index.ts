@@ -1,5 +1,6 @@
-// The admin API under /admin/v1: JSON only, every route behind authentication (here, before the body
-// is read) and its own authorisation check (in the route). Bodies up to gateway.maxAdminBodyBytes,
+// The admin API under /admin/v1: JSON only, every route behind authentication and its role check (here,
+// before the body is read; each route names its action in config.action) and its scope check (in the
+// route, which may need the body). Bodies up to gateway.maxAdminBodyBytes,
 // since a deploy carries its bundle.
 
 import type { FastifyInstance } from 'fastify';
@@ -9,10 +10,19 @@ import type { EventBus } from '../../bus/bus.ts';
 import type { SandboxProvider } from '../../runtime/sandbox/sandbox.ts';
 import type { Logger } from '../../telemetry/logger.ts';
 import type { Authenticator } from '../../auth/authenticate.ts';
+import { BulwarkError } from '../../errors.ts';
+import type { Action } from '../../auth/roles.ts';
 import { createAdminAccess } from './access.ts';
 import { registerFunctionRoutes } from './functions.ts';
 import { registerKeyRoutes } from './keys.ts';
 import { registerStatusRoutes } from './status.ts';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The role-matrix action an admin route performs, checked in onRequest before the body is read. */
+    action?: Action;
+  }
+}
 
 export interface AdminDeps {
   config: Config;
@@ -34,6 +44,13 @@ export function createAdminApi(deps: AdminDeps): (app: FastifyInstance) => Promi
     });
     app.addHook('onRequest', async (request) => {
       request.adminPrincipal = await access.authenticate(request);
+      // The role check too, before the body is read: a viewer or invoker key must not be able to make
+      // the gateway receive and parse a 32 MB deploy only to be refused by the handler. Checks that need
+      // the body or the function name (scope) stay in the handlers.
+      if (request.is404) return;
+      const action = request.routeOptions.config.action;
+      if (!action) throw new BulwarkError('BWK_E_GATEWAY_INTERNAL', [], { reason: `admin route ${request.routeOptions.url} declares no action` });
+      await access.authorize(request, request.adminPrincipal, action);
     });
     await registerFunctionRoutes(app, { store: deps.store, sandbox: deps.sandbox, bus: deps.bus, logger: deps.logger, access });
     await registerKeyRoutes(app, { store: deps.store, access });

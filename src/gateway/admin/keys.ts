@@ -1,10 +1,13 @@
 // /admin/v1/keys: create (the key is in the answer once and nowhere else), list (never a secret or
-// its hash), revoke. Admin only (manage-keys). Every change is a security event.
+// its hash), revoke. Admin only (manage-keys), and an admin scoped to some functions sees, creates and
+// revokes keys within that scope only; only an admin scoped to * creates admin keys. Every change and
+// every refusal is a security event.
 
 import type { FastifyInstance } from 'fastify';
 import { BulwarkError } from '../../errors.ts';
 import { createApiKey } from '../../auth/api-keys.ts';
 import { roles, type Role } from '../../auth/roles.ts';
+import { coversAll } from '../../auth/principal.ts';
 import type { ApiKeyRecord, Store } from '../../store/store.ts';
 import type { AdminAccess } from './access.ts';
 import { principalOf } from './principal.ts';
@@ -38,11 +41,19 @@ function publicView(k: ApiKeyRecord) {
 export async function registerKeyRoutes(app: FastifyInstance, deps: { store: Store; access: AdminAccess }): Promise<void> {
   const { store, access } = deps;
 
-  app.post<{ Body: CreateKeyBody }>('/keys', { schema: createKeySchema }, async (request, reply) => {
+  app.post<{ Body: CreateKeyBody }>('/keys', { schema: createKeySchema, config: { action: 'manage-keys' } }, async (request, reply) => {
     const principal = principalOf(request);
     await access.authorize(request, principal, 'manage-keys');
     // ['*', 'x'] is just ['*']; say so rather than storing a scope that reads narrower than it is.
     const functions = request.body.functions.includes('*') ? ['*'] : request.body.functions;
+    // No escalation: an admin scoped to some functions hands out keys within that scope only, and
+    // never an admin key (which could then manage keys in a scope of its own).
+    if (request.body.role === 'admin' && !principal.functions.includes('*')) {
+      await access.refuse(request, principal, 'manage-keys', 'create an admin key (only an admin scoped to * may)');
+    }
+    if (!coversAll(principal, functions)) {
+      await access.refuse(request, principal, 'manage-keys', 'create a key for functions outside your own scope');
+    }
     const { record, key } = await createApiKey(store.keys, { ...request.body, functions });
     await access.publish(request, {
       type: 'key.created',
@@ -53,12 +64,14 @@ export async function registerKeyRoutes(app: FastifyInstance, deps: { store: Sto
     return reply.code(201).send({ ...view, key });
   });
 
-  app.get('/keys', async (request) => {
-    await access.authorize(request, principalOf(request), 'manage-keys');
-    return { keys: (await store.keys.list()).map(publicView) };
+  app.get('/keys', { config: { action: 'manage-keys' } }, async (request) => {
+    const principal = principalOf(request);
+    await access.authorize(request, principal, 'manage-keys');
+    return { keys: (await store.keys.list()).filter((k) => coversAll(principal, k.functions)).map(publicView) };
   });
 
   app.delete<{ Params: { id: string } }>('/keys/:id', {
+    config: { action: 'manage-keys' },
     schema: { params: { type: 'object', required: ['id'], properties: { id: { type: 'string', pattern: '^[A-Za-z0-9]{12}$' } } } },
   }, async (request) => {
     const principal = principalOf(request);
@@ -66,6 +79,11 @@ export async function registerKeyRoutes(app: FastifyInstance, deps: { store: Sto
     const { id } = request.params;
     const existing = await store.keys.get(id);
     if (!existing) throw new BulwarkError('BWK_E_REGISTRY_KEY_NOT_FOUND', [id]);
+    // A key outside the caller's scope is as invisible here as in the listing: the same 404 as an
+    // unknown id, and the attempt on the security stream.
+    if (!coversAll(principal, existing.functions)) {
+      await access.refuse(request, principal, 'manage-keys', `revoke key ${id} (outside your scope)`, new BulwarkError('BWK_E_REGISTRY_KEY_NOT_FOUND', [id]));
+    }
     const revoked = await store.keys.revoke(id, new Date().toISOString());
     if (revoked) await access.publish(request, { type: 'key.revoked', actor: principal.actor, detail: { keyId: id, role: existing.role } });
     return { revoked };

@@ -1,5 +1,6 @@
 // Carries the authenticated admin caller from the onRequest hook (which runs before the body is even
-// read, so an unauthenticated caller cannot make the gateway parse a 32 MB deploy) to the route handler.
+// read, so neither an unauthenticated caller nor one whose role may not use the route can make the
+// gateway parse a 32 MB deploy) to the route handler.
 
 import type { FastifyRequest } from 'fastify';
 import { BulwarkError } from '../../errors.ts';

@@ -8,7 +8,7 @@ import type { AdminAccess } from './access.ts';
 import { principalOf } from './principal.ts';
 
 export async function registerStatusRoutes(app: FastifyInstance, deps: { store: Store; bus: EventBus; sandbox: SandboxProvider; access: AdminAccess }): Promise<void> {
-  app.get('/status', async (request) => {
+  app.get('/status', { config: { action: 'doctor' } }, async (request) => {
     await deps.access.authorize(request, principalOf(request), 'doctor');
     return {
       node: process.version,

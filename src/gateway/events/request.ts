@@ -24,16 +24,31 @@ export interface RequestFacts {
 }
 
 /**
- * Headers Bulwark consumed itself and does not pass on. The caller's credential was checked by the
- * gateway; handing it to function code would let any function replay its callers' keys. Public routes
- * keep them: there Bulwark did not look, and the function may do its own authentication.
+ * Credential headers. Where the gateway checked the caller's credential it drops them: handing them to
+ * function code would let any function replay its callers' keys. On public routes the gateway did not
+ * look, and the function may authenticate callers itself, so other credentials (a JWT from the
+ * function's own identity provider) pass through. A Bulwark API key never does, on any route: a public
+ * function, or whoever took one over, would otherwise collect the keys of callers who send theirs out
+ * of habit, admin keys included.
  */
 const CREDENTIAL_HEADERS = ['authorization', 'x-api-key'];
+const BULWARK_KEY = /bwk_/i;
+
+function carriesBulwarkKey(headers: Record<string, string[]>): boolean {
+  return CREDENTIAL_HEADERS.some((h) => headers[h]?.some((v) => BULWARK_KEY.test(v)));
+}
 
 export function forwardedHeaders(facts: RequestFacts): Record<string, string[]> {
-  if (facts.principal.kind === 'anonymous') return facts.headers;
+  const anonymous = facts.principal.kind === 'anonymous';
+  if (anonymous && !carriesBulwarkKey(facts.headers)) return facts.headers;
   const out: Record<string, string[]> = {};
-  for (const [k, v] of Object.entries(facts.headers)) if (!CREDENTIAL_HEADERS.includes(k)) out[k] = v;
+  for (const [k, v] of Object.entries(facts.headers)) {
+    if (!CREDENTIAL_HEADERS.includes(k)) out[k] = v;
+    else if (anonymous) {
+      const kept = v.filter((value) => !BULWARK_KEY.test(value));
+      if (kept.length > 0) out[k] = kept;
+    }
+  }
   return out;
 }
 

@@ -55,3 +55,25 @@ test('versions have separate gates', async () => {
   release(a);
   release(b);
 });
+
+test('a queued caller that disconnects leaves the queue: its slot frees up and it never gets a permit', async () => {
+  const concurrency = create();
+  const single = target(manifestYaml({ limits: '{ concurrency: 1, queue: 1 }' }));
+  const held = await concurrency(request(single));
+  const gone = new AbortController();
+  const queued = concurrency(request(single, { signal: gone.signal }));
+  gone.abort();
+  const left = await queued;
+  assert.equal(!left.pass && left.error.code, 'BWK_E_GATEWAY_CLIENT_CLOSED');
+  const next = concurrency(request(single));
+  release(held);
+  const admitted = await next;
+  assert.equal(admitted.pass, true, 'the freed queue slot went to the next caller, who got the permit');
+  release(admitted);
+  const already = new AbortController();
+  already.abort();
+  const blocker = await concurrency(request(single));
+  const late = await concurrency(request(single, { signal: already.signal }));
+  assert.equal(!late.pass && late.error.code, 'BWK_E_GATEWAY_CLIENT_CLOSED', 'an already-gone caller is not queued');
+  release(blocker);
+});
