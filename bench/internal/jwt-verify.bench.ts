@@ -1,12 +1,12 @@
 // Cost of one JWT verification through createJwtVerifier, per algorithm (not a test; run by hand):
-//   node src/auth/jwt.bench.ts
+//   node bench/internal/jwt-verify.bench.ts
 // Prints verifications per second for HS256, RS256 and ES256 on this machine.
 
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SignJWT, exportJWK, generateKeyPair } from 'jose';
-import { createJwtVerifier, type JwtVerifier } from './jwt.ts';
+import { createJwtVerifier, type JwtVerifier } from '../../src/auth/jwt.ts';
 
 const home = mkdtempSync(join(tmpdir(), 'bwk-jwt-bench-'));
 try {
