@@ -279,7 +279,7 @@ test('no credentials anywhere → BWK_E_CLI_NO_CREDENTIALS; usage errors exit 2'
   }
 });
 
-test('invoke --local runs the function once in a real sandbox, without a gateway', async () => {
+test('invoke --local runs the function once in a real sandbox, on a throwaway gateway', async () => {
   const r = await cli(['invoke', '--local', join(repo, 'examples/json-api'), '--path', '/quote', '--data',
     '{"items":[{"sku":"A-1","quantity":2,"unitPrice":60}]}'], { env: {} });
   assert.equal(r.code, 0, r.stderr);

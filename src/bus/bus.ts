@@ -2,6 +2,8 @@
 // SecurityEvents; a later issue persists that stream into the audit ledger and drives alerts from it.
 // The embedded implementation is src/bus/in-process/; NATS comes later and must pass bus.contract.ts.
 
+import type { Logger } from '../telemetry/logger.ts';
+
 export type SecurityEventType =
   | 'deploy.succeeded'
   | 'deploy.rejected'
@@ -42,4 +44,16 @@ export interface EventBus {
   publish<T extends Topic>(topic: T, event: TopicMap[T]): Promise<void>;
   subscribe<T extends Topic>(topic: T, handler: (event: TopicMap[T]) => void | Promise<void>): Unsubscribe;
   close(): Promise<void>;
+}
+
+/**
+ * Publishes a security event stamped with the current time. What it reports has already happened (or
+ * been refused): a bus failure is logged, never turned into a failure of the request or change itself.
+ */
+export async function publishSecurityEvent(bus: EventBus, logger: Logger, event: Omit<SecurityEvent, 'at'>): Promise<void> {
+  try {
+    await bus.publish('security', { ...event, at: new Date().toISOString() });
+  } catch (err) {
+    logger.error({ err, event: event.type, requestId: event.requestId }, 'security event not published');
+  }
 }

@@ -103,6 +103,19 @@ export function createClient(target: Target, opts: { requireKey?: boolean } = {}
   };
 }
 
+/** A request body as `bulwark invoke` sends it; read from --data by readPayload. */
+export interface Payload {
+  body: string | undefined;
+  contentType: string | undefined;
+}
+
+/** Calls a function route, `/fn/<name><path>` (path "/" is the function's root); the answer whatever its status. */
+export function invokeFunction(client: Client, name: string, method: string, path: string, payload: Payload): Promise<HttpAnswer> {
+  const headers: Record<string, string> = {};
+  if (payload.contentType) headers['content-type'] = payload.contentType;
+  return client.send(method, `/fn/${encodeURIComponent(name)}${path === '/' ? '' : path}`, { body: payload.body, headers });
+}
+
 /** A RemoteError when the answer is the platform's error shape, else undefined. */
 export function parseErrorBody(answer: HttpAnswer): RemoteError | undefined {
   if (answer.status < 400) return undefined;

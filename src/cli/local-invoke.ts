@@ -1,29 +1,21 @@
-// `bulwark invoke --local`: one invocation of the function in `dir` with no gateway. It goes through the
-// same parts the gateway uses — bundle, the deploy gate (which proves the bundle loads), the route table,
-// the API Gateway event builders and the process sandbox with its isolation — against a store in a
-// temporary home that is deleted afterwards. Guards (auth, schema) are not run: there is no caller.
+// `bulwark invoke --local`: one invocation of the function in `dir` through a real gateway — startPlatform
+// on a temporary home and a loopback port — driven over HTTP exactly as the other commands drive a
+// gateway: deployed with `bulwark deploy`'s deployDirectory, called with `bulwark invoke`'s request by a
+// key scoped to the function, its logs read through the logs admin API. So it gets everything the gateway
+// does (guards, credential stripping, response-header filtering, isolation). The temporary home is
+// deleted afterwards, also on failure and on SIGINT/SIGTERM.
 
-import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Writable } from 'node:stream';
-import { BulwarkError, isBulwarkError } from '../errors.ts';
+import { Writable } from 'node:stream';
 import { loadConfig } from '../config.ts';
-import { loadManifest } from '../manifest/load.ts';
-import { bundleFunction } from '../deploy/bundle.ts';
-import { deployFunction } from '../deploy/deploy.ts';
-import { openStore } from '../store/index.ts';
-import { createBus } from '../bus/index.ts';
-import { createProcessSandbox } from '../runtime/sandbox/process/index.ts';
-import { createRouteTable } from '../gateway/routes.ts';
-import { buildV1Event } from '../gateway/events/apigw-v1.ts';
-import { buildV2Event } from '../gateway/events/apigw-v2.ts';
-import type { RequestFacts } from '../gateway/events/request.ts';
-import type { Principal } from '../auth/principal.ts';
-import type { FunctionLogEntry } from '../store/store.ts';
-import { createLogger } from '../telemetry/logger.ts';
-import type { Payload } from './commands/invoke.ts';
+import { CREDENTIALS_FILE, startPlatform } from '../gateway/platform.ts';
+import { createClient, invokeFunction, parseErrorBody, RemoteError, type Payload } from './client.ts';
+import type { CliIo } from './io.ts';
+import { createProgress } from './progress.ts';
+import { deployDirectory } from './commands/deploy.ts';
+import type { LogRow } from './commands/logs.ts';
 
 export interface LocalRequest {
   method: string;
@@ -36,69 +28,74 @@ export interface LocalResult {
   function: string;
   version: number;
   /** What the function logged, also when it failed: the error and its stack are only there. */
-  logs: FunctionLogEntry[];
-  /** Set when the invocation failed (timeout, crash, thrown error); the response fields are absent then. */
-  error?: BulwarkError;
+  logs: LogRow[];
+  /** Set when the gateway answered with its error shape (timeout, crash, thrown error, guard denial). */
+  error?: RemoteError;
   statusCode: number;
   headers: Record<string, string>;
-  cookies: string[];
   body: string;
-  isBase64Encoded: boolean;
 }
 
-const localCaller: Principal = { kind: 'anonymous', actor: 'local', roles: [], functions: [] };
+/** The most log lines the logs admin API returns for one request. */
+const LOG_LIMIT = 1000;
 
 /**
- * `diagnostics`, when given, receives the local gateway parts' own debug log (pino JSON lines), e.g. why a
- * worker died. Without it they stay silent: the function's own log lines are in the result.
+ * With BULWARK_DEBUG=1 the local gateway's own debug log (pino JSON lines, e.g. why a worker died) goes to
+ * stderr. Without it the gateway stays silent: the function's own log lines are in the result.
  */
-export async function invokeLocally(dir: string, req: LocalRequest, diagnostics?: Writable): Promise<LocalResult> {
-  const { manifest, source, files } = await loadManifest(dir);
-  const bundle = await bundleFunction(dir, manifest);
+export async function invokeLocally(io: CliIo, dir: string, req: LocalRequest): Promise<LocalResult> {
   const home = await mkdtemp(join(tmpdir(), 'bulwark-local-'));
+  const debug = io.env.BULWARK_DEBUG === '1';
   // The host's BULWARK_* variables describe another home; the local run uses defaults only.
-  const config = loadConfig(home, { logLevel: 'warn' }, {});
-  const logger = createLogger({ level: diagnostics ? 'debug' : 'silent', ...(diagnostics ? { destination: diagnostics } : {}) });
-  const closers: Array<() => Promise<void>> = [() => rm(home, { recursive: true, force: true })];
-  try {
-    const store = await openStore(config);
-    closers.push(() => store.close());
-    const bus = await createBus(config, { logger });
-    closers.push(() => bus.close());
-    const sandbox = await createProcessSandbox({ config, logger, bus, logs: store.logs, bundleSource: (sha) => store.functions.getBundle(sha) });
-    closers.push(() => sandbox.close());
-
-    const { version } = await deployFunction({ store, sandbox, bus, logger },
-      { manifest: source, files, bundle: bundle.code, sha256: bundle.sha256 }, 'local', randomUUID());
-
-    const q = req.path.indexOf('?');
-    const rawPath = q < 0 ? req.path : req.path.slice(0, q);
-    const rawQueryString = q < 0 ? '' : req.path.slice(q + 1);
-    const match = await createRouteTable(store.functions).resolve(version.name, req.method, rawPath);
-    if (!match) throw new BulwarkError('BWK_E_GATEWAY_NOT_FOUND', [`${req.method} ${rawPath} (triggers: ${manifest.triggers.http.map((t) => `${t.method} ${t.path}`).join(', ')})`]);
-
-    const requestId = randomUUID();
-    const body = req.payload.body === undefined ? undefined : Buffer.from(req.payload.body);
-    const headers: Record<string, string[]> = { host: ['localhost'], 'user-agent': ['bulwark-cli'] };
-    if (req.payload.contentType) headers['content-type'] = [req.payload.contentType];
-    if (body) headers['content-length'] = [String(body.length)];
-    const facts: RequestFacts = {
-      requestId, method: req.method, rawPath, rawQueryString, headers, body, sourceIp: '127.0.0.1',
-      protocol: 'HTTP/1.1', domainName: 'localhost', timeEpoch: Date.now(), trigger: match.trigger,
-      pathParameters: match.params, principal: localCaller, functionName: version.name,
-    };
-    const event = manifest.runtime.payloadFormat === '1.0' ? buildV1Event(facts) : buildV2Event(facts);
-    const target = { name: version.name, version: version.version, sha256: version.sha256, manifest: version.manifest };
-    const base = { function: version.name, version: version.version };
+  const config = loadConfig(home, { listen: { host: '127.0.0.1', port: 0 }, logLevel: debug ? 'debug' : 'silent' }, {});
+  const starting = startPlatform(config, { logDestination: debug ? io.stderr : new Writable({ write: (_c, _e, cb) => cb() }) });
+  let cleaning: Promise<void> | undefined;
+  const cleanUp = () => (cleaning ??= (async () => {
     try {
-      const result = await sandbox.invoke(target, { requestId, event, actor: localCaller.actor });
-      return { ...base, logs: await store.logs.query({ function: version.name, requestId, limit: 1000 }), ...result };
-    } catch (err) {
-      if (!isBulwarkError(err)) throw err;
-      const logs = await store.logs.query({ function: version.name, requestId, limit: 1000 });
-      return { ...base, logs, error: err, statusCode: err.status, headers: {}, cookies: [], body: '', isBase64Encoded: false };
+      await (await starting.catch(() => undefined))?.close();
+    } finally {
+      await rm(home, { recursive: true, force: true });
     }
+  })());
+  // Interrupted: the default would exit at once and leave the home and the sandbox processes behind. The
+  // sandbox closes first: that ends the running invocation, which closing the gateway would wait for.
+  const onSignal = (signal: NodeJS.Signals) => {
+    void (async () => {
+      await (await starting.catch(() => undefined))?.sandbox.close().catch(() => undefined);
+      await cleanUp();
+    })().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    const platform = await starting;
+    const credentialsFile = join(home, CREDENTIALS_FILE);
+    const { apiKey } = JSON.parse(await readFile(credentialsFile, 'utf8')) as { apiKey: string };
+    const admin = createClient({ url: platform.url, apiKey, credentialsFile });
+    const deployed = await deployDirectory(admin, dir, createProgress(io, true));
+    const { key } = await admin.admin<{ key: string }>('POST', '/admin/v1/keys', {
+      role: 'invoker', functions: [deployed.name], label: 'invoke --local',
+    });
+    const invoker = createClient({ url: platform.url, apiKey: key, credentialsFile });
+    const answer = await invokeFunction(invoker, deployed.name, req.method, req.path, req.payload);
+
+    const requestId = answer.headers.get('x-request-id') ?? '';
+    const q = new URLSearchParams({ requestId, limit: String(LOG_LIMIT) });
+    const { logs } = await admin.admin<{ logs: LogRow[] }>('GET', `/admin/v1/functions/${encodeURIComponent(deployed.name)}/logs?${q}`);
+    const remote = parseErrorBody(answer);
+    return {
+      function: deployed.name,
+      version: deployed.version,
+      logs,
+      // Without its request id: that names a log in a home deleted when this returns; the logs are above.
+      ...(remote ? { error: new RemoteError(remote.status, { code: remote.code, message: remote.message, requestId: '' }) } : {}),
+      statusCode: answer.status,
+      headers: Object.fromEntries(answer.headers),
+      body: answer.text,
+    };
   } finally {
-    for (const close of closers.reverse()) await close().catch(() => undefined);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await cleanUp();
   }
 }

@@ -59,8 +59,10 @@ function report(err: unknown, io: CliIo): number {
     return 2;
   }
   if (err instanceof RemoteError) {
-    const where = err.requestId ? `HTTP ${err.status}, request id ${err.requestId}` : `HTTP ${err.status}`;
-    io.stderr.write(`error ${err.code}: ${err.message} (${where})\n`);
+    // The request id points into the gateway's logs; without one (invoke --local, whose gateway and home
+    // are gone, its logs printed above) there is nothing to point at.
+    const where = err.requestId ? ` (HTTP ${err.status}, request id ${err.requestId})` : '';
+    io.stderr.write(`error ${err.code}: ${err.message}${where}\n`);
     return 1;
   }
   const known = isBulwarkError(err) ? err : new BulwarkError('BWK_E_CLI_UNEXPECTED', [String((err as Error)?.message ?? err)]);

@@ -5,12 +5,12 @@
 // (the `// src/index.ts` module comments) relative to the function directory, and there are no source
 // maps at all.
 
-import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { build, type Message } from 'esbuild';
 import { BulwarkError } from '../errors.ts';
 import type { Manifest } from '../manifest/types.ts';
+import { sha256Hex } from '../store/store.ts';
 
 export interface BundleResult {
   code: Uint8Array;
@@ -59,7 +59,7 @@ export async function bundleFunction(dir: string, manifest: Manifest): Promise<B
   const code = result.outputFiles[0]!.contents;
   return {
     code,
-    sha256: createHash('sha256').update(code).digest('hex'),
+    sha256: sha256Hex(code),
     warnings: formatMessages(result.warnings),
   };
 }

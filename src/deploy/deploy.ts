@@ -13,13 +13,12 @@
 // A version only becomes active after a sandbox has loaded it, so a broken bundle never replaces a
 // working one: the previous version keeps serving.
 
-import { createHash } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { BulwarkError, isBulwarkError } from '../errors.ts';
 import { isExpired, parseManifest } from '../manifest/parse.ts';
 import { MANIFEST_FILE } from '../manifest/load.ts';
-import type { EventBus, SecurityEvent } from '../bus/bus.ts';
-import type { FunctionVersion, Store } from '../store/store.ts';
+import { publishSecurityEvent, type EventBus } from '../bus/bus.ts';
+import { sha256Hex, type FunctionVersion, type Store } from '../store/store.ts';
 import type { SandboxProvider } from '../runtime/sandbox/sandbox.ts';
 import type { Logger } from '../telemetry/logger.ts';
 
@@ -64,7 +63,7 @@ export async function deployFunction(deps: DeployDeps, payload: DeployPayload, a
 
     const active = await deps.store.functions.getActive(manifest.name);
     if (active && active.sha256 === sha256 && active.manifestSource === payload.manifest && isDeepStrictEqual(active.manifest, manifest)) {
-      await publish(deps, { type: 'deploy.succeeded', requestId, actor, function: active.name, version: active.version, detail: { sha256, unchanged: true } });
+      await publishSecurityEvent(deps.bus, deps.logger, { type: 'deploy.succeeded', requestId, actor, function: active.name, version: active.version, detail: { sha256, unchanged: true } });
       return { version: active, unchanged: true };
     }
 
@@ -85,7 +84,7 @@ export async function deployFunction(deps: DeployDeps, payload: DeployPayload, a
     });
     await deps.sandbox.retire(manifest.name, version.version);
     deps.logger.info({ requestId, function: version.name, version: version.version, sha256, actor, previous: active?.version }, 'deploy succeeded');
-    await publish(deps, {
+    await publishSecurityEvent(deps.bus, deps.logger, {
       type: 'deploy.succeeded', requestId, actor, function: version.name, version: version.version,
       detail: { sha256, sizeBytes: version.sizeBytes, previousVersion: active?.version ?? null, unchanged: false },
     });
@@ -93,7 +92,7 @@ export async function deployFunction(deps: DeployDeps, payload: DeployPayload, a
   } catch (err) {
     const code = isBulwarkError(err) ? err.code : 'BWK_E_GATEWAY_INTERNAL';
     deps.logger.warn({ requestId, function: name, actor, code, err }, 'deploy rejected');
-    await publish(deps, {
+    await publishSecurityEvent(deps.bus, deps.logger, {
       type: 'deploy.rejected', requestId, actor, ...(name ? { function: name } : {}),
       detail: { code, reason: isBulwarkError(err) ? err.message : 'internal error' },
     });
@@ -131,7 +130,7 @@ export async function rollbackFunction(deps: DeployDeps, name: string, version: 
   const now = await deps.store.functions.activate(name, target.version);
   await deps.sandbox.retire(name, now.version);
   deps.logger.info({ requestId, function: name, from: active.version, to: now.version, actor }, 'function rolled back');
-  await publish(deps, { type: 'function.rolled-back', requestId, actor, function: name, version: now.version, detail: { from: active.version } });
+  await publishSecurityEvent(deps.bus, deps.logger, { type: 'function.rolled-back', requestId, actor, function: name, version: now.version, detail: { from: active.version } });
   return now;
 }
 
@@ -142,11 +141,7 @@ export async function removeFunction(deps: DeployDeps, name: string, actor: stri
   if (!(await deps.store.functions.remove(name))) throw new BulwarkError('BWK_E_REGISTRY_FUNCTION_NOT_FOUND', [name]);
   await deps.sandbox.retire(name);
   deps.logger.info({ requestId, function: name, actor, lastVersion: active?.version }, 'function removed');
-  await publish(deps, { type: 'function.removed', requestId, actor, function: name, detail: { lastVersion: active?.version ?? null } });
-}
-
-function sha256Hex(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
+  await publishSecurityEvent(deps.bus, deps.logger, { type: 'function.removed', requestId, actor, function: name, detail: { lastVersion: active?.version ?? null } });
 }
 
 /** The worker's first-line load error for the deployer, with host paths taken out. */
@@ -155,14 +150,3 @@ function loadFailure(err: BulwarkError): string {
   return why.replace(/(?:\/[^\s/'"`:]+){2,}/g, '<path>').slice(0, 300);
 }
 
-/**
- * The change already happened when this runs: a bus failure is logged, never turned into a failed
- * deploy that in fact succeeded.
- */
-async function publish(deps: DeployDeps, event: Omit<SecurityEvent, 'at'>): Promise<void> {
-  try {
-    await deps.bus.publish('security', { ...event, at: new Date().toISOString() });
-  } catch (err) {
-    deps.logger.error({ err, event: event.type, requestId: event.requestId }, 'security event could not be published');
-  }
-}

@@ -7,7 +7,7 @@ import { loadConfig } from '../config.ts';
 import { Writable } from 'node:stream';
 import { request as httpRequest } from 'node:http';
 import { startPlatform } from './platform.ts';
-import { errorBody, manifest, startTestPlatform, type TestPlatform } from './testing.ts';
+import { errorBody, manifest, startTestPlatform, type TestPlatform } from '../../test/support/platform.ts';
 
 let tp: TestPlatform;
 const json = { 'content-type': 'application/json' };
@@ -30,14 +30,14 @@ test('bootstrap: credentials.json is 0600 with the URL and an admin key, and the
 });
 
 test('deploy → 201, redeploy of the same bundle is unchanged, a new bundle is version 2', async () => {
-  const first = await tp.deploy(files('alpha', 'one'));
+  const first = await tp.deployFiles(files('alpha', 'one'));
   assert.equal(first.status, 201);
-  const body = await first.json() as Record<string, unknown>;
+  const body = first.json as Record<string, unknown>;
   assert.deepEqual(Object.keys(body).sort(), ['deployedAt', 'name', 'sha256', 'unchanged', 'version']);
   assert.equal(body.version, 1);
-  const again = await (await tp.deploy(files('alpha', 'one'))).json() as { unchanged: boolean; version: number };
+  const again = (await tp.deployFiles(files('alpha', 'one'))).json as { unchanged: boolean; version: number };
   assert.deepEqual([again.unchanged, again.version], [true, 1]);
-  const second = await (await tp.deploy(files('alpha', 'two'))).json() as { version: number };
+  const second = (await tp.deployFiles(files('alpha', 'two'))).json as { version: number };
   assert.equal(second.version, 2);
   assert.equal(await (await tp.fetch('/fn/alpha', { key: tp.adminKey })).text(), 'two');
   assert.ok(tp.events.some((e) => e.type === 'deploy.succeeded' && e.function === 'alpha' && e.version === 2));
@@ -55,8 +55,8 @@ test('a bad deploy body → 400: wrong digest, bad manifest with file:line:col',
 });
 
 test('list is filtered by scope; inspect shows versions; logs come back per request id', async () => {
-  await tp.deploy(files('gamma', 'g'));
-  const scoped = await tp.key('viewer', ['gamma']);
+  await tp.deployFiles(files('gamma', 'g'));
+  const scoped = await tp.createKey({ role: 'viewer', functions: ['gamma'] });
   const list = await (await tp.fetch('/admin/v1/functions', { key: scoped.key })).json() as { functions: Array<{ name: string }> };
   assert.deepEqual(list.functions.map((f) => f.name), ['gamma']);
   assert.equal((await tp.fetch('/admin/v1/functions/alpha', { key: scoped.key })).status, 403);
@@ -80,7 +80,7 @@ test('list is filtered by scope; inspect shows versions; logs come back per requ
 });
 
 test('rollback to the previous version, then remove; a deployer scoped elsewhere may do neither', async () => {
-  const outsider = await tp.key('deployer', ['gamma']);
+  const outsider = await tp.createKey({ role: 'deployer', functions: ['gamma'] });
   assert.equal((await tp.fetch('/admin/v1/functions/alpha/rollback', { method: 'POST', key: outsider.key, headers: json, body: '{}' })).status, 403);
   assert.equal((await tp.fetch('/admin/v1/functions/alpha', { method: 'DELETE', key: outsider.key })).status, 403);
   const rb = await tp.fetch('/admin/v1/functions/alpha/rollback', { method: 'POST', key: tp.adminKey, headers: json, body: '{}' });
@@ -111,19 +111,19 @@ test('keys: created once with the secret, listed without it, revoked; key.create
 });
 
 test('status reports node, store, bus, isolation and the function count; viewers may read it, invokers not', async () => {
-  const viewer = await tp.key('viewer', ['*']);
+  const viewer = await tp.createKey({ role: 'viewer', functions: ['*'] });
   const status = await (await tp.fetch('/admin/v1/status', { key: viewer.key })).json() as Record<string, any>;
   assert.equal(status.node, process.version);
   assert.equal(status.store, 'sqlite');
   assert.equal(typeof status.bus, 'string');
   assert.ok(Array.isArray(status.isolation.layers));
   assert.equal(typeof status.functions, 'number');
-  const invoker = await tp.key('invoker', ['*']);
+  const invoker = await tp.createKey({ role: 'invoker', functions: ['*'] });
   assert.equal((await tp.fetch('/admin/v1/status', { key: invoker.key })).status, 403);
 });
 
 test('a scoped admin cannot escalate: no admin keys, no scope beyond its own, and it sees and revokes only keys within it', async () => {
-  const scopedAdmin = await tp.key('admin', ['probe']);
+  const scopedAdmin = await tp.createKey({ role: 'admin', functions: ['probe'] });
   const post = (key: string, body: unknown) => tp.fetch('/admin/v1/keys', { method: 'POST', key, headers: json, body: JSON.stringify(body) });
 
   for (const body of [{ role: 'admin', functions: ['*'] }, { role: 'admin', functions: ['probe'] }, { role: 'invoker', functions: ['*'] }, { role: 'deployer', functions: ['probe', 'other'] }]) {
@@ -138,8 +138,8 @@ test('a scoped admin cannot escalate: no admin keys, no scope beyond its own, an
   assert.equal(within.status, 201, 'a key within its own scope and below admin is fine');
   const probeKey = await within.json() as { id: string };
 
-  const outside = await tp.key('invoker', ['other']);
-  const everything = await tp.key('viewer', ['*']);
+  const outside = await tp.createKey({ role: 'invoker', functions: ['other'] });
+  const everything = await tp.createKey({ role: 'viewer', functions: ['*'] });
   const listed = (await (await tp.fetch('/admin/v1/keys', { key: scopedAdmin.key })).json() as { keys: Array<{ id: string; functions: string[] }> }).keys;
   assert.ok(listed.length >= 2);
   assert.ok(listed.every((k) => k.functions.length > 0 && k.functions.every((f) => f === 'probe')), `only keys within [probe]: ${JSON.stringify(listed)}`);
@@ -157,7 +157,7 @@ test('a scoped admin cannot escalate: no admin keys, no scope beyond its own, an
 });
 
 test('the role is checked before the body is read: an invoker uploading a 30 MB deploy gets 403 while still sending', async () => {
-  const invoker = await tp.key('invoker', ['*']);
+  const invoker = await tp.createKey({ role: 'invoker', functions: ['*'] });
   const total = 30 * 1024 * 1024;
   const chunk = Buffer.alloc(64 * 1024, 'a');
   const url = new URL(tp.url);
@@ -183,7 +183,7 @@ test('the role is checked before the body is read: an invoker uploading a 30 MB 
   assert.equal(answer.status, 403, answer.body);
   assert.ok(answer.sent < total, 'answered while the upload was unfinished');
   assert.equal((JSON.parse(answer.body) as { error: { code: string } }).error.code, 'BWK_E_GUARD_FORBIDDEN');
-  const viewer = await tp.key('viewer', ['*']);
+  const viewer = await tp.createKey({ role: 'viewer', functions: ['*'] });
   const refused = await tp.fetch('/admin/v1/keys', { method: 'POST', key: viewer.key, headers: json, body: '{not even json' });
   assert.equal(refused.status, 403, 'a viewer is refused before its (malformed) body is parsed');
 });

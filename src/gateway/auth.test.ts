@@ -5,7 +5,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SignJWT, exportJWK, exportSPKI, generateKeyPair, base64url } from 'jose';
 import { createApiKey } from '../auth/api-keys.ts';
-import { echoHandler, errorBody, manifest, startTestPlatform, type TestPlatform } from './testing.ts';
+import { echoHandler, errorBody, manifest, startTestPlatform, type TestPlatform } from '../../test/support/platform.ts';
 
 const rsa = await generateKeyPair('RS256', { extractable: true });
 const ec = await generateKeyPair('ES256', { extractable: true });
@@ -22,15 +22,15 @@ function jwt(alg: string, key: CryptoKey | Uint8Array, claims: Record<string, un
 let tp: TestPlatform;
 before(async () => {
   tp = await startTestPlatform({
-    config: { auth: { jwt: { issuer: ISS, audience: AUD, algorithms: ['RS256', 'ES256'], jwksFile: 'jwks.json', rolesClaim: 'roles', functionsClaim: 'functions', clockToleranceSec: 0 } } },
-    beforeStart: async (home) => {
+    overrides: { auth: { jwt: { issuer: ISS, audience: AUD, algorithms: ['RS256', 'ES256'], jwksFile: 'jwks.json', rolesClaim: 'roles', functionsClaim: 'functions', clockToleranceSec: 0 } } },
+    prepareHome: async (home) => {
       const keys = [{ ...(await exportJWK(rsa.publicKey)), kid: 'rsa-1', alg: 'RS256' }, { ...(await exportJWK(ec.publicKey)), kid: 'ec-1', alg: 'ES256' }];
       writeFileSync(join(home, 'jwks.json'), JSON.stringify({ keys }));
     },
   });
   for (const [name, trigger] of [['orders', '{ method: ANY, path: / }'], ['billing', '{ method: ANY, path: / }'], ['open', '{ method: GET, path: /, auth: public }']] as const) {
-    const res = await tp.deploy({ 'bulwark.yaml': manifest(name, [trigger]), 'index.mjs': echoHandler });
-    assert.equal(res.status, 201, await res.text());
+    const res = await tp.deployFiles({ 'bulwark.yaml': manifest(name, [trigger]), 'index.mjs': echoHandler });
+    assert.equal(res.status, 201, res.text);
   }
 });
 after(() => tp.close());
@@ -50,7 +50,7 @@ test('no key → 401 BWK_E_GUARD_AUTH_REQUIRED, and an auth.failed event with th
 });
 
 test('wrong key → 401; the event names the key id, never the secret', async () => {
-  const { key, id } = await tp.key('invoker', ['orders']);
+  const { key, id } = await tp.createKey({ role: 'invoker', functions: ['orders'] });
   const secret = key.slice(`bwk_${id}_`.length);
   const forged = `bwk_${id}_${secret.startsWith('A') ? 'B' : 'A'}${secret.slice(1)}`;
   const res = await tp.fetch('/fn/orders', { key: forged });
@@ -65,7 +65,7 @@ test('wrong key → 401; the event names the key id, never the secret', async ()
 });
 
 test('a valid key → 200; the same key once revoked → 401', async () => {
-  const { key, id } = await tp.key('invoker', ['orders']);
+  const { key, id } = await tp.createKey({ role: 'invoker', functions: ['orders'] });
   assert.equal((await tp.fetch('/fn/orders', { key })).status, 200);
   const del = await tp.fetch(`/admin/v1/keys/${id}`, { method: 'DELETE', key: tp.adminKey });
   assert.deepEqual(await del.json(), { revoked: true });
@@ -83,7 +83,7 @@ test('an expired key → 401', async () => {
 });
 
 test('a key scoped to another function → 403 and an authz.denied event', async () => {
-  const { key } = await tp.key('invoker', ['billing']);
+  const { key } = await tp.createKey({ role: 'invoker', functions: ['billing'] });
   assert.equal((await tp.fetch('/fn/billing', { key })).status, 200);
   const res = await tp.fetch('/fn/orders', { key });
   assert.equal(res.status, 403);
@@ -93,8 +93,8 @@ test('a key scoped to another function → 403 and an authz.denied event', async
 });
 
 test('a viewer key cannot deploy or invoke → 403; a deployer cannot deploy outside its scope', async () => {
-  const viewer = await tp.key('viewer', ['*']);
-  const res = await tp.deploy({ 'bulwark.yaml': manifest('orders', ['{ method: ANY, path: / }']), 'index.mjs': echoHandler }, viewer.key);
+  const viewer = await tp.createKey({ role: 'viewer', functions: ['*'] });
+  const res = await tp.deployFiles({ 'bulwark.yaml': manifest('orders', ['{ method: ANY, path: / }']), 'index.mjs': echoHandler }, viewer.key);
   assert.equal(res.status, 403);
   const err = await errorBody(res, [viewer.key]);
   assert.equal(err.code, 'BWK_E_GUARD_FORBIDDEN');
@@ -102,14 +102,14 @@ test('a viewer key cannot deploy or invoke → 403; a deployer cannot deploy out
   assert.equal((await tp.fetch('/fn/orders', { key: viewer.key })).status, 403);
   assert.equal((await tp.fetch('/admin/v1/functions', { key: viewer.key })).status, 200);
 
-  const deployer = await tp.key('deployer', ['billing']);
-  const other = await tp.deploy({ 'bulwark.yaml': manifest('orders', ['{ method: ANY, path: / }']), 'index.mjs': echoHandler }, deployer.key);
+  const deployer = await tp.createKey({ role: 'deployer', functions: ['billing'] });
+  const other = await tp.deployFiles({ 'bulwark.yaml': manifest('orders', ['{ method: ANY, path: / }']), 'index.mjs': echoHandler }, deployer.key);
   assert.equal(other.status, 403);
   assert.match((await errorBody(other)).message, /deploy orders/);
 });
 
 test('an invoker cannot list or create keys → 403', async () => {
-  const { key } = await tp.key('invoker', ['*']);
+  const { key } = await tp.createKey({ role: 'invoker', functions: ['*'] });
   const list = await tp.fetch('/admin/v1/keys', { key });
   assert.equal(list.status, 403);
   assert.equal((await errorBody(list, [key])).code, 'BWK_E_GUARD_FORBIDDEN');
@@ -168,7 +168,7 @@ test('a JWT without roles is denied (default deny); a JWT with the admin role ma
 });
 
 test('the log file has the request id with detail, and never the Authorization header value', async () => {
-  const { key } = await tp.key('invoker', ['billing']);
+  const { key } = await tp.createKey({ role: 'invoker', functions: ['billing'] });
   const res = await tp.fetch('/fn/orders', { key });
   const err = await errorBody(res);
   const ok = await tp.fetch('/fn/orders', { key: tp.adminKey });
@@ -186,11 +186,11 @@ test('the log file has the request id with detail, and never the Authorization h
 test('a valid HS256 JWT (secret file, mode 0600) → 200; a group-readable secret file stops the gateway from starting', async () => {
   const secret = 'hs256-test-secret-'.padEnd(48, 'z');
   const hs = await startTestPlatform({
-    config: { auth: { jwt: { issuer: ISS, audience: AUD, algorithms: ['HS256'], hs256SecretFile: 'jwt.secret', rolesClaim: 'roles', functionsClaim: 'functions', clockToleranceSec: 0 } } },
-    beforeStart: (home) => writeFileSync(join(home, 'jwt.secret'), secret, { mode: 0o600 }),
+    overrides: { auth: { jwt: { issuer: ISS, audience: AUD, algorithms: ['HS256'], hs256SecretFile: 'jwt.secret', rolesClaim: 'roles', functionsClaim: 'functions', clockToleranceSec: 0 } } },
+    prepareHome: (home) => writeFileSync(join(home, 'jwt.secret'), secret, { mode: 0o600 }),
   });
   try {
-    assert.equal((await hs.deploy({ 'bulwark.yaml': manifest('orders', ['{ method: ANY, path: / }']), 'index.mjs': echoHandler })).status, 201);
+    assert.equal((await hs.deployFiles({ 'bulwark.yaml': manifest('orders', ['{ method: ANY, path: / }']), 'index.mjs': echoHandler })).status, 201);
     const t = await new SignJWT({ roles: ['invoker'], functions: ['orders'] }).setProtectedHeader({ alg: 'HS256' })
       .setIssuer(ISS).setAudience(AUD).setExpirationTime('5m').sign(new TextEncoder().encode(secret));
     assert.equal((await hs.fetch('/fn/orders', { key: t })).status, 200);
@@ -201,8 +201,8 @@ test('a valid HS256 JWT (secret file, mode 0600) → 200; a group-readable secre
   }
   await assert.rejects(
     startTestPlatform({
-      config: { auth: { jwt: { issuer: ISS, audience: AUD, algorithms: ['HS256'], hs256SecretFile: 'jwt.secret', rolesClaim: 'roles', functionsClaim: 'functions', clockToleranceSec: 0 } } },
-      beforeStart: (home) => writeFileSync(join(home, 'jwt.secret'), secret, { mode: 0o640 }),
+      overrides: { auth: { jwt: { issuer: ISS, audience: AUD, algorithms: ['HS256'], hs256SecretFile: 'jwt.secret', rolesClaim: 'roles', functionsClaim: 'functions', clockToleranceSec: 0 } } },
+      prepareHome: (home) => writeFileSync(join(home, 'jwt.secret'), secret, { mode: 0o640 }),
     }),
     (e: unknown) => (e as { code?: string }).code === 'BWK_E_CONFIG_INVALID',
   );

@@ -2,7 +2,7 @@
 // the gateway lets a function's response do.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { echoHandler, errorBody, manifest, startTestPlatform, type TestPlatform } from './testing.ts';
+import { echoHandler, errorBody, manifest, startTestPlatform, type TestPlatform } from '../../test/support/platform.ts';
 
 let tp: TestPlatform;
 
@@ -31,7 +31,7 @@ before(async () => {
     { 'bulwark.yaml': manifest('pub1', ['{ method: GET, path: /, auth: public }'], ['runtime: { payloadFormat: "1.0" }']), 'index.mjs': echoHandler },
     { 'bulwark.yaml': manifest('resp', ['{ method: GET, path: "/{kind}" }']), 'index.mjs': responder },
   ];
-  for (const f of fns) assert.equal((await tp.deploy(f)).status, 201);
+  for (const f of fns) assert.equal((await tp.deployFiles(f)).status, 201);
 });
 after(() => tp.close());
 

@@ -10,7 +10,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { BulwarkError } from '../errors.ts';
 import { isExpired } from '../manifest/parse.ts';
-import type { EventBus } from '../bus/bus.ts';
+import { publishSecurityEvent, type EventBus } from '../bus/bus.ts';
 import type { FunctionTarget, SandboxProvider } from '../runtime/sandbox/sandbox.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import type { GuardChain } from '../guards/chain.ts';
@@ -61,16 +61,15 @@ function callerGone(reply: FastifyReply): AbortSignal {
 export function createInvokeHandler(deps: InvokeDeps) {
   async function refuse(reply: FastifyReply, req: GuardRequest, verdict: Deny): Promise<FastifyReply> {
     if (verdict.event) {
-      await deps.bus.publish('security', {
+      await publishSecurityEvent(deps.bus, deps.logger, {
         type: verdict.event.type,
-        at: new Date().toISOString(),
         requestId: req.requestId,
         function: req.fn.name,
         version: req.fn.version,
         actor: req.principal?.actor ?? 'anonymous',
         sourceIp: req.sourceIp,
         detail: { ...verdict.event.detail, code: verdict.error.code },
-      }).catch((err: unknown) => deps.logger.error({ requestId: req.requestId, err }, 'security event not published'));
+      });
     }
     return sendError(reply, verdict.error, deps.logger, verdict.headers);
   }

@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
-import { manifest, startTestPlatform, type TestPlatform } from './testing.ts';
+import { manifest, startTestPlatform, type TestPlatform } from '../../test/support/platform.ts';
 
 let tp: TestPlatform;
 
@@ -22,12 +22,12 @@ export default {
 
 before(async () => {
   tp = await startTestPlatform();
-  const res = await tp.deploy({
+  const res = await tp.deployFiles({
     'bulwark.yaml': manifest('webapp', ['{ method: GET, path: "/public/{proxy+}", auth: public }', '{ method: GET, path: "/admin/{proxy+}" }'])
       .replace('index.mjs#handler', 'index.mjs#default'),
     'index.mjs': webapp,
   });
-  assert.equal(res.status, 201, await res.text());
+  assert.equal(res.status, 201, res.text);
 });
 after(() => tp.close());
 

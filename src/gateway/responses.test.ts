@@ -2,21 +2,21 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
-import { echoHandler, errorBody, manifest, startTestPlatform, type TestPlatform } from './testing.ts';
+import { echoHandler, errorBody, manifest, startTestPlatform, type TestPlatform } from '../../test/support/platform.ts';
 
 let tp: TestPlatform;
 const json = { 'content-type': 'application/json' };
 const schema = JSON.stringify({ type: 'object', required: ['qty'], additionalProperties: false, properties: { qty: { type: 'integer', minimum: 1 } } });
 
 before(async () => {
-  tp = await startTestPlatform({ config: { gateway: { maxBodyBytes: 8192 } } });
+  tp = await startTestPlatform({ overrides: { gateway: { maxBodyBytes: 8192 } } });
   const fns: Array<Record<string, string>> = [
     { 'bulwark.yaml': manifest('echo', ['{ method: ANY, path: "/{proxy+}" }', '{ method: ANY, path: / }'], ['limits: { body: 100B }']), 'index.mjs': echoHandler },
     { 'bulwark.yaml': manifest('orders', ['{ method: POST, path: / }'], ['input: ./schema.json']), 'schema.json': schema, 'index.mjs': echoHandler },
     { 'bulwark.yaml': manifest('slow', ['{ method: GET, path: / }'], ['limits: { concurrency: 1, queue: 1 }']), 'index.mjs': echoHandler },
     { 'bulwark.yaml': manifest('boom', ['{ method: GET, path: / }']), 'index.mjs': 'export const handler = async () => { throw new Error("kaboom at /home/secret/path.js"); };' },
   ];
-  for (const f of fns) assert.equal((await tp.deploy(f)).status, 201);
+  for (const f of fns) assert.equal((await tp.deployFiles(f)).status, 201);
 });
 after(() => tp.close());
 
@@ -137,7 +137,7 @@ test('security headers on Bulwark responses', async () => {
 });
 
 test('a request not received within gateway.requestTimeoutMs → 408 in the error shape', async () => {
-  const slow = await startTestPlatform({ config: { gateway: { requestTimeoutMs: 500 } } });
+  const slow = await startTestPlatform({ overrides: { gateway: { requestTimeoutMs: 500 } } });
   try {
     const url = new URL(slow.url);
     const started = Date.now();

@@ -2,7 +2,13 @@
 // src/store/sqlite/, the cluster one (PostgreSQL) comes later and must pass src/store/store.contract.ts
 // unchanged. Every method that writes more than one row is one transaction.
 
+import { createHash } from 'node:crypto';
 import type { Manifest } from '../manifest/types.ts';
+
+/** A bundle's content address: the lowercase hex SHA-256 of its bytes. */
+export function sha256Hex(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
 
 export type Role = 'admin' | 'deployer' | 'invoker' | 'viewer';
 

@@ -12,7 +12,7 @@ import { request as httpRequest, type ClientRequest } from 'node:http';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { deployBody, request, tempDir, writeFunction } from '../support/platform.ts';
-import { startGatewayProcess, type GatewayProcess } from '../support/gateway-process.ts';
+import { startGatewayProcess, stopGatewayProcess, type GatewayProcess } from '../support/gateway-process.ts';
 
 let home: string;
 let gw: GatewayProcess;
@@ -44,11 +44,7 @@ before(async () => {
 });
 
 after(async () => {
-  if (gw && gw.child.exitCode === null && gw.child.signalCode === null) {
-    gw.child.kill('SIGTERM');
-    await Promise.race([gw.exited, new Promise((r) => setTimeout(r, 5000))]);
-    if (gw.child.exitCode === null && gw.child.signalCode === null) gw.child.kill('SIGKILL');
-  }
+  if (gw) await stopGatewayProcess(gw);
   for (const d of dirs) await rm(d, { recursive: true, force: true });
   if (home) await rm(home, { recursive: true, force: true });
 });

@@ -13,24 +13,15 @@ import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { defaultConfig } from '../../src/config.ts';
 import { openStore } from '../../src/store/index.ts';
-import { deployBody, request, tempDir, writeFunction } from '../support/platform.ts';
-import { processesMentioning, startGatewayProcess, type GatewayProcess } from '../support/gateway-process.ts';
+import { deployBody, manifest, request, tempDir, writeFunction } from '../support/platform.ts';
+import { processesMentioning, startGatewayProcess, stopGatewayProcess, type GatewayProcess } from '../support/gateway-process.ts';
 
 const NAME = 'crashy';
 
 function files(marker: string, padKiB: number): Record<string, string> {
   return {
-    'bulwark.yaml': [
-      `# marker: ${marker}`,
-      `name: ${NAME}`,
-      'handler: index.mjs#handler',
-      'owner: platform-team@example.com',
-      'expires: 2030-01-01',
-      'triggers:',
-      '  - http: { method: GET, path: / }',
-      'limits: { timeout: 3s, memory: 128MB, concurrency: 2 }',
-      '',
-    ].join('\n'),
+    'bulwark.yaml': `# marker: ${marker}\n`
+      + manifest(NAME, ['{ method: GET, path: / }'], ['limits: { timeout: 3s, memory: 128MB, concurrency: 2 }']),
     // The padding makes the upload and the store write take long enough to be interrupted.
     'index.mjs': [
       `const pad = '${'p'.repeat(padKiB * 1024)}';`,
@@ -124,11 +115,7 @@ let gw: GatewayProcess | undefined;
 const dirs: string[] = [];
 
 after(async () => {
-  if (gw && gw.child.exitCode === null && gw.child.signalCode === null) {
-    gw.child.kill('SIGTERM');
-    await Promise.race([gw.exited, new Promise((r) => setTimeout(r, 5000))]);
-    if (gw.child.exitCode === null && gw.child.signalCode === null) gw.child.kill('SIGKILL');
-  }
+  if (gw) await stopGatewayProcess(gw);
   for (const d of dirs) await rm(d, { recursive: true, force: true });
   if (home) await rm(home, { recursive: true, force: true });
 });

@@ -6,20 +6,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { rm } from 'node:fs/promises';
-import { assertError, deployBody, runCli, startTestPlatform, writeFunction, type TestPlatform } from '../support/platform.ts';
+import { assertError, deployBody, manifest as testManifest, runCli, startTestPlatform, writeFunction, type TestPlatform } from '../support/platform.ts';
 
-function manifest(name: string, extra = ''): string {
-  return [
-    `name: ${name}`,
-    'handler: index.mjs#handler',
-    'owner: platform-team@example.com',
-    'expires: 2030-01-01',
-    'triggers:',
-    '  - http: { method: GET, path: / }',
-    'limits: { timeout: 3s, memory: 128MB, concurrency: 2 }',
-    extra,
-  ].join('\n');
-}
+const manifest = (name: string, extra = '') =>
+  testManifest(name, ['{ method: GET, path: / }'], ['limits: { timeout: 3s, memory: 128MB, concurrency: 2 }', extra]);
 
 const handlerReturning = (v: string) =>
   `export const handler = async () => ({ statusCode: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ v: '${v}' }) });\n`;

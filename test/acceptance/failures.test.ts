@@ -9,7 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import { rm } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import type { IsolationMode } from '../../src/config.ts';
-import { assertError, startTestPlatform, writeFunction, type Answer, type TestPlatform } from '../support/platform.ts';
+import { assertError, manifest as testManifest, startTestPlatform, writeFunction, type Answer, type TestPlatform } from '../support/platform.ts';
 
 const TIMEOUT_MS = 1000;
 /** Kill, reap and answer: generous, since two test files share two cores. */
@@ -46,18 +46,7 @@ export const handler = async (event) => {
 };
 `;
 
-function manifest(name: string, limits: string): string {
-  return [
-    `name: ${name}`,
-    'handler: index.mjs#handler',
-    'owner: platform-team@example.com',
-    'expires: 2030-01-01',
-    'triggers:',
-    '  - http: { method: GET, path: / }',
-    `limits: { ${limits} }`,
-    '',
-  ].join('\n');
-}
+const manifest = (name: string, limits: string) => testManifest(name, ['{ method: GET, path: / }'], [`limits: { ${limits} }`]);
 
 function failureSuite(mode: IsolationMode): void {
   describe(`failing functions (isolation: ${mode})`, () => {

@@ -12,20 +12,10 @@ import { request as httpRequest } from 'node:http';
 import { existsSync } from 'node:fs';
 import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { assertError, startTestPlatform, writeFunction, type TestPlatform } from '../support/platform.ts';
+import { assertError, manifest as testManifest, startTestPlatform, writeFunction, type TestPlatform } from '../support/platform.ts';
 
-function manifest(name: string, limits = 'timeout: 5s, memory: 64MB, concurrency: 1', method = 'GET'): string {
-  return [
-    `name: ${name}`,
-    'handler: index.mjs#handler',
-    'owner: platform-team@example.com',
-    'expires: 2030-01-01',
-    'triggers:',
-    `  - http: { method: ${method}, path: / }`,
-    `limits: { ${limits} }`,
-    '',
-  ].join('\n');
-}
+const manifest = (name: string, limits = 'timeout: 5s, memory: 64MB, concurrency: 1', method = 'GET') =>
+  testManifest(name, [`{ method: ${method}, path: / }`], [`limits: { ${limits} }`]);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -42,6 +42,15 @@ export function startGatewayProcess(home: string, env: Record<string, string> = 
   });
 }
 
+/** Stops the gateway if it still runs: SIGTERM, then SIGKILL when it has not exited within 5 s. */
+export async function stopGatewayProcess(gw: GatewayProcess): Promise<void> {
+  const running = () => gw.child.exitCode === null && gw.child.signalCode === null;
+  if (!running()) return;
+  gw.child.kill('SIGTERM');
+  await Promise.race([gw.exited, new Promise((r) => setTimeout(r, 5000))]);
+  if (running()) gw.child.kill('SIGKILL');
+}
+
 /** Pids of live processes whose command line mentions `needle` (e.g. a home dir in a worker's flags). */
 export async function processesMentioning(needle: string): Promise<number[]> {
   const found: number[] = [];

@@ -1,7 +1,9 @@
-// Acceptance-test harness: a real platform (gateway, sqlite store, process sandboxes) on a temp home and
-// an ephemeral loopback port, driven only over HTTP, the way the CLI and remote callers drive it. It
-// records every security event, reads the gateway log file, and checks answers for leaks. Nothing here
-// replaces a part of the platform.
+// The one platform test harness (acceptance tests, CLI tests and the gateway's own tests): a real platform
+// (gateway, sqlite store, process sandboxes) on a temp home and an ephemeral loopback port, driven only
+// over HTTP, the way the CLI and remote callers drive it. Functions are bundled with the real bundler and
+// deployed through the real admin API. It records every security event, keeps the gateway's log lines in
+// memory as well as in $home/logs/gateway.log, and checks answers for leaks. Nothing here replaces a part
+// of the platform.
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -36,6 +38,29 @@ export async function writeFunction(files: Record<string, string>): Promise<stri
   return dir;
 }
 
+/** A manifest for test functions (handler index.mjs#handler); `extra` lines are appended as they are. */
+export function manifest(name: string, triggers: string[], extra: string[] = []): string {
+  return [
+    `name: ${name}`,
+    'handler: index.mjs#handler',
+    'owner: tests@example.com',
+    'expires: 2099-12-31',
+    'triggers:',
+    ...triggers.map((t) => `  - http: ${t}`),
+    ...extra,
+  ].join('\n') + '\n';
+}
+
+/** A handler that answers with the event it received, after ?sleep=ms if asked. */
+export const echoHandler = `
+export const handler = async (event) => {
+  const q = event.queryStringParameters ?? event.multiValueQueryStringParameters ?? {};
+  const sleep = Array.isArray(q.sleep) ? q.sleep[0] : q.sleep;
+  if (sleep) await new Promise((r) => setTimeout(r, Number(sleep)));
+  return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(event) };
+};
+`;
+
 export interface Answer {
   status: number;
   headers: Headers;
@@ -65,6 +90,11 @@ export async function request(baseUrl: string, method: string, path: string, opt
   }
   const started = performance.now();
   const res = await fetch(baseUrl + path, { method, headers, body, redirect: 'manual' });
+  return answerOf(res, started);
+}
+
+/** Reads a fetch Response into an Answer; `started` is when the request was sent (for `ms`). */
+export async function answerOf(res: Response, started = performance.now()): Promise<Answer> {
   const text = await res.text();
   const ms = performance.now() - started;
   let json: unknown;
@@ -95,6 +125,7 @@ export interface DeployAnswer {
 /** Everything that must never reach a remote caller, beyond the per-test secrets passed in. */
 const ALWAYS_FORBIDDEN: Array<[string, RegExp]> = [
   ['a stack frame', /\n\s+at\s|\bat (async )?[\w$.<>]+ \(/],
+  ['a stack location', /\bat (?:\S+ \()?(?:file:\/\/|node:|\/)[^\s)]*:\d+:\d+/],
   ['a node internal', /node:internal/],
   ['the repository path', new RegExp(repoRoot.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))],
   ['a /work path', /\/work\//],
@@ -113,21 +144,38 @@ export function assertNoLeak(text: string, secrets: ReadonlyArray<string>, what 
   }
 }
 
+export interface ErrorFields {
+  code: string;
+  message: string;
+  requestId: string;
+}
+
 /**
  * Asserts the answer is exactly the platform's error shape with this status and code, carrying the
  * request id of the x-request-id header, and leaking nothing.
  */
 export function assertError(answer: Answer, status: number, code: string, secrets: ReadonlyArray<string>): void {
   assert.equal(answer.status, status, `expected HTTP ${status} ${code}, got ${answer.status}: ${answer.text.slice(0, 500)}`);
+  assert.equal(errorOf(answer, secrets).code, code);
+}
+
+/** The error of an error answer (or raw Response), after asserting what assertError does except the status and code. */
+export async function errorBody(res: Response | Answer, secrets: ReadonlyArray<string> = []): Promise<ErrorFields> {
+  return errorOf(res instanceof Response ? await answerOf(res) : res, secrets);
+}
+
+function errorOf(answer: Answer, secrets: ReadonlyArray<string>): ErrorFields {
   assert.ok(answer.json && typeof answer.json === 'object', `error body is not JSON: ${answer.text.slice(0, 200)}`);
   assert.deepEqual(Object.keys(answer.json), ['error'], 'error body has only "error"');
   assert.deepEqual(Object.keys(answer.json.error).sort(), ['code', 'message', 'requestId']);
-  assert.equal(answer.json.error.code, code);
+  assert.equal(typeof answer.json.error.code, 'string');
   assert.equal(typeof answer.json.error.message, 'string');
   assert.match(answer.requestId, /^[0-9a-f-]{36}$/, 'x-request-id header');
   assert.equal(answer.json.error.requestId, answer.requestId, 'body requestId equals x-request-id');
   assertNoLeak(answer.text, secrets);
+  assert.doesNotMatch(answer.text, /\/(home|tmp|work|usr|etc|root)\//, `error body leaks a host path: ${answer.text.slice(0, 500)}`);
   assertNoLeak([...answer.headers].map(([k, v]) => `${k}: ${v}`).join('\n'), secrets, 'response headers');
+  return answer.json.error as ErrorFields;
 }
 
 export interface CreatedKey {
@@ -145,9 +193,15 @@ export interface TestPlatform {
   readonly events: SecurityEvent[];
   /** Keys, tokens and host paths no response may contain. Add to it as a test creates more. */
   readonly secrets: string[];
+  /** Gateway log lines (pino JSON, every level from debug) written since start. */
+  logLines(): string[];
   request(method: string, path: string, opts?: RequestOptions): Promise<Answer>;
+  /** A raw fetch of a gateway path (streams, exact headers), with `key` sent as a bearer token. */
+  fetch(path: string, init?: RequestInit & { key?: string }): Promise<Response>;
   /** Deploys a function directory through the admin API (raw answer, any status). */
   deployRaw(dir: string, key?: string): Promise<Answer>;
+  /** Writes `files` (path → content) to a temp dir removed on close, and deploys it (raw answer, any status). */
+  deployFiles(files: Record<string, string>, key?: string): Promise<Answer>;
   /** Deploys and asserts 201. */
   deploy(dir: string, key?: string): Promise<DeployAnswer>;
   createKey(input: { role: Role; functions: string[]; label?: string; expiresInDays?: number }): Promise<CreatedKey>;
@@ -165,10 +219,8 @@ export interface TestPlatform {
 export interface StartOptions {
   overrides?: ConfigOverrides;
   /** Runs on the fresh home before the platform starts (config files, JWT secrets). */
-  prepareHome?: (home: string) => Promise<void>;
+  prepareHome?: (home: string) => void | Promise<void>;
 }
-
-const discard = new Writable({ write(_chunk, _enc, cb) { cb(); } });
 
 async function until<T>(ms: number, probe: () => Promise<T | undefined> | T | undefined): Promise<T | undefined> {
   const deadline = Date.now() + ms;
@@ -182,12 +234,15 @@ async function until<T>(ms: number, probe: () => Promise<T | undefined> | T | un
 /** Starts a platform on a temp home and port 0. Call close() in an `after` hook: it removes the home. */
 export async function startTestPlatform(opts: StartOptions = {}): Promise<TestPlatform> {
   const home = await tempDir('home');
+  const lines: string[] = [];
+  const sink = new Writable({ write(chunk, _enc, cb) { lines.push(...String(chunk).split('\n').filter(Boolean)); cb(); } });
   let platform: Platform | undefined;
   try {
     await opts.prepareHome?.(home);
-    // An empty env: a BULWARK_PORT in the developer's shell must not move the test gateway.
-    const config = loadConfig(home, { logLevel: 'info', ...opts.overrides, listen: { host: '127.0.0.1', port: 0 } }, {});
-    platform = await startPlatform(config, { logDestination: discard });
+    // An empty env: a BULWARK_PORT in the developer's shell must not move the test gateway. Debug level,
+    // so that the leak checks on log lines see everything the gateway can write.
+    const config = loadConfig(home, { logLevel: 'debug', ...opts.overrides, listen: { host: '127.0.0.1', port: 0 } }, {});
+    platform = await startPlatform(config, { logDestination: sink });
   } catch (err) {
     await platform?.close();
     await rm(home, { recursive: true, force: true });
@@ -202,6 +257,7 @@ export async function startTestPlatform(opts: StartOptions = {}): Promise<TestPl
   const secrets = [adminKey, home];
   const url = p.url;
   const call = (method: string, path: string, o?: RequestOptions) => request(url, method, path, o);
+  const sourceDirs: string[] = [];
 
   const tp: TestPlatform = {
     platform: p,
@@ -211,10 +267,22 @@ export async function startTestPlatform(opts: StartOptions = {}): Promise<TestPl
     adminKey,
     events,
     secrets,
+    logLines: () => [...lines],
     request: call,
+    fetch(path, init = {}) {
+      const { key, ...rest } = init;
+      const headers = new Headers(rest.headers);
+      if (key) headers.set('authorization', `Bearer ${key}`);
+      return fetch(url + path, { ...rest, headers });
+    },
     async deployRaw(dir, key = adminKey) {
       const { body } = await deployBody(dir);
       return call('POST', '/admin/v1/functions', { key, body, headers: { 'content-type': 'application/json' } });
+    },
+    async deployFiles(files, key = adminKey) {
+      const dir = await writeFunction(files);
+      sourceDirs.push(dir);
+      return tp.deployRaw(dir, key);
     },
     async deploy(dir, key = adminKey) {
       const answer = await tp.deployRaw(dir, key);
@@ -262,7 +330,7 @@ export async function startTestPlatform(opts: StartOptions = {}): Promise<TestPl
       try {
         await p.close();
       } finally {
-        await rm(home, { recursive: true, force: true });
+        for (const dir of [home, ...sourceDirs]) await rm(dir, { recursive: true, force: true });
       }
     },
   };

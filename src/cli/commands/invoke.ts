@@ -1,13 +1,13 @@
 // `bulwark invoke <name>`: call a deployed function through the gateway, like any client would, with
 // the key in BULWARK_API_KEY or none (public routes); the stored admin credentials are never sent.
-// `bulwark invoke --local [dir]`: bundle the function in `dir` and run it once in a real sandbox,
-// without a gateway, in a temporary home — the quickest way to see a handler's result and logs.
+// `bulwark invoke --local [dir]`: deploy the function in `dir` to a throwaway gateway in a temporary home
+// and call it once (see local-invoke.ts) — the quickest way to see a handler's result and logs.
 
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { BulwarkError } from '../../errors.ts';
-import { createClient, parseErrorBody, resolveTarget } from '../client.ts';
+import { createClient, invokeFunction, parseErrorBody, resolveTarget, type Payload } from '../client.ts';
 import { printJson, type CliIo } from '../io.ts';
 import { invokeLocally } from '../local-invoke.ts';
 
@@ -17,11 +17,6 @@ export interface InvokeOptions {
   method?: string;
   local?: boolean;
   json?: boolean;
-}
-
-export interface Payload {
-  body: string | undefined;
-  contentType: string | undefined;
 }
 
 /** `--data` is JSON text or `@file`; JSON is sent as application/json, anything else as text/plain. */
@@ -51,15 +46,14 @@ export function invokeCommand(io: CliIo): Command {
     .option('-p, --path <path>', 'path under the function, with an optional ?query', '/')
     .addOption(new Option('-X, --method <method>', 'HTTP method (default: POST with --data, else GET)')
       .choices(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']))
-    .option('--local', 'bundle and run the function in a local sandbox, without a gateway')
+    .option('--local', 'run the function once on a throwaway local gateway (temporary home, no key needed)')
     .option('--json', 'print status, headers and body as JSON')
     .action(async (target: string | undefined, opts: InvokeOptions) => {
       if (!opts.path.startsWith('/')) throw new BulwarkError('BWK_E_CLI_USAGE', ['--path must start with /']);
       const payload = readPayload(io, opts.data);
       const method = opts.method ?? (payload.body === undefined ? 'GET' : 'POST');
       if (opts.local) {
-        const result = await invokeLocally(resolve(io.cwd, target ?? '.'), { method, path: opts.path, payload },
-          io.env.BULWARK_DEBUG === '1' ? io.stderr : undefined);
+        const result = await invokeLocally(io, resolve(io.cwd, target ?? '.'), { method, path: opts.path, payload });
         if (opts.json) {
           const { error, ...rest } = result;
           printJson(io, error ? { ...rest, error: { code: error.code, message: error.message } } : rest);
@@ -70,8 +64,7 @@ export function invokeCommand(io: CliIo): Command {
           }
           if (!result.error) {
             io.stderr.write(`${result.function}: HTTP ${result.statusCode}\n`);
-            const body = result.isBase64Encoded ? Buffer.from(result.body, 'base64').toString('utf8') : result.body;
-            io.stdout.write(body + (body === '' || body.endsWith('\n') ? '' : '\n'));
+            io.stdout.write(result.body + (result.body === '' || result.body.endsWith('\n') ? '' : '\n'));
           }
         }
         if (result.error) throw result.error;
@@ -83,10 +76,7 @@ export function invokeCommand(io: CliIo): Command {
       // a function route is the one place the gateway hands requests to code someone else wrote.
       const invokeKey = io.env.BULWARK_API_KEY || undefined;
       const client = createClient({ ...resolveTarget(io.env), apiKey: invokeKey }, { requireKey: false });
-      const headers: Record<string, string> = {};
-      if (payload.contentType) headers['content-type'] = payload.contentType;
-      const answer = await client.send(method, `/fn/${encodeURIComponent(target)}${opts.path === '/' ? '' : opts.path}`,
-        { body: payload.body, headers });
+      const answer = await invokeFunction(client, target, method, opts.path, payload);
       const remote = parseErrorBody(answer);
       if (remote) {
         if (remote.status === 401 && !invokeKey) {

@@ -5,7 +5,7 @@ import { positiveInt } from '../args.ts';
 import { createClient, resolveTarget } from '../client.ts';
 import { printJson, type CliIo } from '../io.ts';
 
-interface LogRow {
+export interface LogRow {
   at: string;
   function: string;
   version: number;

@@ -4,7 +4,7 @@
 
 import type { FastifyRequest } from 'fastify';
 import { BulwarkError } from '../../errors.ts';
-import type { EventBus, SecurityEvent } from '../../bus/bus.ts';
+import { publishSecurityEvent, type EventBus, type SecurityEvent } from '../../bus/bus.ts';
 import type { Authenticator } from '../../auth/authenticate.ts';
 import { mayPerform, type Principal } from '../../auth/principal.ts';
 import type { Action } from '../../auth/roles.ts';
@@ -26,11 +26,7 @@ export interface AdminAccess {
 
 export function createAdminAccess(deps: { authenticator: Authenticator; bus: EventBus; logger: Logger }): AdminAccess {
   async function publish(request: FastifyRequest, event: Omit<SecurityEvent, 'at' | 'requestId' | 'sourceIp'>): Promise<void> {
-    try {
-      await deps.bus.publish('security', { ...event, at: new Date().toISOString(), requestId: request.id, sourceIp: request.ip });
-    } catch (err) {
-      deps.logger.error({ requestId: request.id, err, event: event.type }, 'security event not published');
-    }
+    await publishSecurityEvent(deps.bus, deps.logger, { ...event, requestId: request.id, sourceIp: request.ip });
   }
 
   return {

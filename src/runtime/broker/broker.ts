@@ -6,7 +6,7 @@
 import { BulwarkError, isBulwarkError } from '../../errors.ts';
 import { capabilities } from '../capabilities/index.ts';
 import type { CapabilityDeps, InvocationContext } from '../capabilities/capability.ts';
-import type { GatewayMessage } from './protocol.ts';
+import { protocolError, type GatewayMessage } from './protocol.ts';
 
 export type CapReply = Extract<GatewayMessage, { t: 'cap-result' }>;
 
@@ -28,7 +28,7 @@ export class Broker {
     const cap = capabilities.get(capName);
     if (!cap || !cap.granted(inv.target.manifest)) {
       // The worker was never told about this capability: only a tampered sandbox asks for it.
-      throw new BulwarkError('BWK_E_BROKER_PROTOCOL', [inv.target.name], { why: `capability ${capName.slice(0, 32)} not granted` });
+      throw protocolError(`capability ${capName.slice(0, 32)} not granted`, inv.target.name);
     }
     if (this.#open >= MAX_OPEN_CALLS) {
       return Promise.resolve(refusal(call, new BulwarkError('BWK_E_BROKER_CAPABILITY_DENIED', [`${capName} (too many open calls)`])));

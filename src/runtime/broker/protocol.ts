@@ -34,12 +34,13 @@ export type GatewayMessage =
 
 const MAX_TEXT = 64 * 1024;
 
-function violation(why: string): BulwarkError {
-  return new BulwarkError('BWK_E_BROKER_PROTOCOL', ['(worker)'], { why });
+/** The error for a worker that broke the protocol; `why` goes to the log only. */
+export function protocolError(why: string, fn = '(worker)'): BulwarkError {
+  return new BulwarkError('BWK_E_BROKER_PROTOCOL', [fn], { why });
 }
 
 function str(v: unknown, field: string, max = MAX_TEXT): string {
-  if (typeof v !== 'string' || v.length > max) throw violation(`${field} must be a string of at most ${max} chars`);
+  if (typeof v !== 'string' || v.length > max) throw protocolError(`${field} must be a string of at most ${max} chars`);
   return v;
 }
 
@@ -49,13 +50,13 @@ export function parseWorkerMessage(line: string): WorkerMessage {
   try {
     m = JSON.parse(line);
   } catch {
-    throw violation('frame is not JSON');
+    throw protocolError('frame is not JSON');
   }
-  if (m === null || typeof m !== 'object' || Array.isArray(m)) throw violation('frame is not an object');
+  if (m === null || typeof m !== 'object' || Array.isArray(m)) throw protocolError('frame is not an object');
   const o = m as Record<string, unknown>;
   const keys = Object.keys(o);
   const only = (...allowed: string[]): void => {
-    for (const k of keys) if (!allowed.includes(k)) throw violation(`unexpected field ${k.slice(0, 40)}`);
+    for (const k of keys) if (!allowed.includes(k)) throw protocolError(`unexpected field ${k.slice(0, 40)}`);
   };
   switch (o.t) {
     case 'loading':
@@ -72,22 +73,22 @@ export function parseWorkerMessage(line: string): WorkerMessage {
       return { t: 'result', id: str(o.id, 'id', 64), value: o.value };
     case 'error': {
       only('t', 'id', 'kind', 'error');
-      if (o.kind !== 'function' && o.kind !== 'bad-response') throw violation('error.kind');
+      if (o.kind !== 'function' && o.kind !== 'bad-response') throw protocolError('error.kind');
       const e = o.error as Record<string, unknown> | null;
-      if (e === null || typeof e !== 'object') throw violation('error must be an object');
+      if (e === null || typeof e !== 'object') throw protocolError('error must be an object');
       const error: WorkerError = { name: str(e.name, 'error.name', 256), message: str(e.message, 'error.message'), stack: str(e.stack, 'error.stack') };
       if (e.code !== undefined) error.code = str(e.code, 'error.code', 128);
       return { t: 'error', id: str(o.id, 'id', 64), kind: o.kind, error };
     }
     case 'cap':
       only('t', 'id', 'call', 'cap', 'args');
-      if (!Number.isSafeInteger(o.call) || (o.call as number) < 0) throw violation('call must be a non-negative integer');
+      if (!Number.isSafeInteger(o.call) || (o.call as number) < 0) throw protocolError('call must be a non-negative integer');
       return { t: 'cap', id: str(o.id, 'id', 64), call: o.call as number, cap: str(o.cap, 'cap', 32), args: o.args };
     case 'denied':
       only('t', 'what');
       return { t: 'denied', what: str(o.what, 'what', 256) };
     default:
-      throw violation('unknown frame type');
+      throw protocolError('unknown frame type');
   }
 }
 
@@ -122,7 +123,7 @@ export class LineReader {
 
   #take(part: Buffer): void {
     this.#size += part.length;
-    if (this.#size > this.#maxBytes) throw violation(`frame exceeds ${this.#maxBytes} bytes`);
+    if (this.#size > this.#maxBytes) throw protocolError(`frame exceeds ${this.#maxBytes} bytes`);
     this.#parts.push(part);
   }
 }

@@ -7,6 +7,7 @@
 
 import { Agent, request } from 'undici';
 import { BulwarkError } from '../../errors.ts';
+import { protocolError } from '../broker/protocol.ts';
 import { checkEgress, egressTarget, type CheckedAddress } from '../broker/egress-policy.ts';
 import { writeFunctionLog } from '../broker/function-log.ts';
 import type { Capability, CapabilityDeps, InvocationContext } from './capability.ts';
@@ -37,9 +38,6 @@ export interface FetchResult {
   url: string;
 }
 
-function protocol(why: string): BulwarkError {
-  return new BulwarkError('BWK_E_BROKER_PROTOCOL', ['(worker)'], { why: `fetch: ${why}` });
-}
 
 /** The URL without query or credentials, for logs and error messages. */
 function safeUrl(raw: string): string {
@@ -81,20 +79,20 @@ export const fetch: Capability<FetchArgs> = {
   name: 'fetch',
   granted: (manifest) => manifest.permissions.egress.length > 0,
   parse(args) {
-    if (args === null || typeof args !== 'object' || Array.isArray(args)) throw protocol('args must be an object');
+    if (args === null || typeof args !== 'object' || Array.isArray(args)) throw protocolError('fetch: args must be an object');
     const a = args as Record<string, unknown>;
-    if (typeof a.url !== 'string' || a.url.length > MAX_URL) throw protocol('bad url');
-    if (typeof a.method !== 'string' || !METHODS.has(a.method)) throw protocol('bad method');
-    if (!Array.isArray(a.headers) || a.headers.length > MAX_HEADERS) throw protocol('bad headers');
+    if (typeof a.url !== 'string' || a.url.length > MAX_URL) throw protocolError('fetch: bad url');
+    if (typeof a.method !== 'string' || !METHODS.has(a.method)) throw protocolError('fetch: bad method');
+    if (!Array.isArray(a.headers) || a.headers.length > MAX_HEADERS) throw protocolError('fetch: bad headers');
     let headerBytes = 0;
     const headers: Array<[string, string]> = [];
     for (const h of a.headers) {
-      if (!Array.isArray(h) || h.length !== 2 || typeof h[0] !== 'string' || typeof h[1] !== 'string') throw protocol('bad header');
+      if (!Array.isArray(h) || h.length !== 2 || typeof h[0] !== 'string' || typeof h[1] !== 'string') throw protocolError('fetch: bad header');
       headerBytes += h[0].length + h[1].length;
       headers.push([h[0], h[1]]);
     }
-    if (headerBytes > MAX_HEADER_BYTES) throw protocol('headers too large');
-    if (a.body !== null && typeof a.body !== 'string') throw protocol('bad body');
+    if (headerBytes > MAX_HEADER_BYTES) throw protocolError('fetch: headers too large');
+    if (a.body !== null && typeof a.body !== 'string') throw protocolError('fetch: bad body');
     return { url: a.url, method: a.method, headers, body: a.body === null ? null : Buffer.from(a.body, 'base64') };
   },
   async handle(args, inv, deps) {

@@ -1,7 +1,7 @@
 // context.log.{debug,info,warn,error}(message, fields?) and console.* inside a function.
 
-import { BulwarkError } from '../../errors.ts';
 import { writeFunctionLog, type LogLevel } from '../broker/function-log.ts';
+import { protocolError } from '../broker/protocol.ts';
 import type { Capability } from './capability.ts';
 
 const LEVELS = new Set<LogLevel>(['debug', 'info', 'warn', 'error']);
@@ -17,22 +17,19 @@ interface LogArgs {
   fields?: Record<string, unknown>;
 }
 
-function protocol(why: string): BulwarkError {
-  return new BulwarkError('BWK_E_BROKER_PROTOCOL', ['(worker)'], { why: `log: ${why}` });
-}
 
 export const log: Capability<LogArgs> = {
   name: 'log',
   granted: () => true,
   parse(args) {
-    if (args === null || typeof args !== 'object' || Array.isArray(args)) throw protocol('args must be an object');
+    if (args === null || typeof args !== 'object' || Array.isArray(args)) throw protocolError('log: args must be an object');
     const a = args as Record<string, unknown>;
-    if (!LEVELS.has(a.level as LogLevel)) throw protocol('bad level');
-    if (typeof a.message !== 'string' || a.message.length > MAX_MESSAGE) throw protocol('bad message');
+    if (!LEVELS.has(a.level as LogLevel)) throw protocolError('log: bad level');
+    if (typeof a.message !== 'string' || a.message.length > MAX_MESSAGE) throw protocolError('log: bad message');
     const out: LogArgs = { level: a.level as LogLevel, message: a.message };
     if (a.fields !== undefined) {
-      if (a.fields === null || typeof a.fields !== 'object' || Array.isArray(a.fields)) throw protocol('fields must be an object');
-      if (JSON.stringify(a.fields).length > MAX_FIELDS_JSON) throw protocol('fields too large');
+      if (a.fields === null || typeof a.fields !== 'object' || Array.isArray(a.fields)) throw protocolError('log: fields must be an object');
+      if (JSON.stringify(a.fields).length > MAX_FIELDS_JSON) throw protocolError('log: fields too large');
       out.fields = a.fields as Record<string, unknown>;
     }
     return out;

@@ -40,6 +40,15 @@ export function openDatabase(home: string): DatabaseSync {
   return db;
 }
 
+/** Runs `fn` (statements outside a transaction) with its errors mapped by storeError. */
+export function runStatement<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    throw storeError(err);
+  }
+}
+
 /**
  * Runs `fn` in one BEGIN IMMEDIATE transaction: the write lock is taken up front, so two writers
  * never both read "next version = 7" and SQLite never has to abort one of them half way.

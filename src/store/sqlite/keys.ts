@@ -3,7 +3,7 @@
 
 import type { DatabaseSync } from 'node:sqlite';
 import type { ApiKeyRecord, ApiKeyStore, Role } from '../store.ts';
-import { createReadCache, storeError, type ChangeTracker } from './database.ts';
+import { createReadCache, runStatement, type ChangeTracker } from './database.ts';
 
 interface KeyRow {
   id: string;
@@ -37,17 +37,10 @@ export function createSqliteKeys(db: DatabaseSync, tracker: ChangeTracker): ApiK
     list: db.prepare('SELECT * FROM api_keys ORDER BY created_at, id'),
     revoke: db.prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL'),
   };
-  const run = <T>(fn: () => T): T => {
-    try {
-      return fn();
-    } catch (err) {
-      throw storeError(err);
-    }
-  };
   // Whatever a write did, cached reads must not outlive it: a revocation is seen by the next request.
   const write = <T>(fn: () => T): T => {
     try {
-      return run(fn);
+      return runStatement(fn);
     } finally {
       tracker.changed();
     }
@@ -60,12 +53,12 @@ export function createSqliteKeys(db: DatabaseSync, tracker: ChangeTracker): ApiK
     },
     async get(id) {
       return byId.get(id, () => {
-        const row = run(() => q.get.get(id)) as KeyRow | undefined;
+        const row = runStatement(() => q.get.get(id)) as KeyRow | undefined;
         return row && toRecord(row);
       });
     },
     async list() {
-      return (run(() => q.list.all()) as unknown as KeyRow[]).map(toRecord);
+      return (runStatement(() => q.list.all()) as unknown as KeyRow[]).map(toRecord);
     },
     async revoke(id, at) {
       return write(() => q.revoke.run(at, id)).changes > 0;

@@ -2,11 +2,10 @@
 // function. deploy() and activate() are single transactions; see docs/store.md for the crash argument.
 
 import type { DatabaseSync } from 'node:sqlite';
-import { createHash } from 'node:crypto';
 import { BulwarkError } from '../../errors.ts';
 import type { Manifest } from '../../manifest/types.ts';
-import type { FunctionRegistry, FunctionSummary, FunctionVersion, NewFunctionVersion } from '../store.ts';
-import { createReadCache, storeError, transaction, type ChangeTracker } from './database.ts';
+import { sha256Hex, type FunctionRegistry, type FunctionSummary, type FunctionVersion, type NewFunctionVersion } from '../store.ts';
+import { createReadCache, runStatement, transaction, type ChangeTracker } from './database.ts';
 
 /** Unreferenced bundles younger than this may belong to a deploy in progress (staged, being prepared). */
 const ORPHAN_GRACE_MS = 60 * 60 * 1000;
@@ -38,10 +37,6 @@ function toVersion(row: VersionRow): FunctionVersion {
   };
 }
 
-function sha256Hex(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
-
 export function createSqliteRegistry(db: DatabaseSync, tracker: ChangeTracker): FunctionRegistry {
   const q = {
     putBundle: db.prepare('INSERT INTO bundles (sha256, code, size_bytes, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (sha256) DO NOTHING'),
@@ -69,13 +64,6 @@ export function createSqliteRegistry(db: DatabaseSync, tracker: ChangeTracker): 
 
   // node:sqlite is synchronous: each method runs to completion before the next starts, so within one
   // process calls never interleave; across processes BEGIN IMMEDIATE serialises them.
-  const read = <T>(fn: () => T): T => {
-    try {
-      return fn();
-    } catch (err) {
-      throw storeError(err);
-    }
-  };
   // Every write goes through here: whatever it did, cached reads must not outlive it.
   const write = <T>(fn: () => T): T => {
     try {
@@ -106,28 +94,28 @@ export function createSqliteRegistry(db: DatabaseSync, tracker: ChangeTracker): 
         q.pruneOrphans.run(new Date(now.getTime() - ORPHAN_GRACE_MS).toISOString());
         return v;
       });
-      return toVersion(read(() => q.getVersion.get(input.name, version)) as unknown as VersionRow);
+      return toVersion(runStatement(() => q.getVersion.get(input.name, version)) as unknown as VersionRow);
     },
 
     async getActive(name) {
       return active.get(name, () => {
-        const row = read(() => q.getActive.get(name)) as VersionRow | undefined;
+        const row = runStatement(() => q.getActive.get(name)) as VersionRow | undefined;
         return row && toVersion(row);
       });
     },
 
     async getVersion(name, version) {
-      const row = read(() => q.getVersion.get(name, version)) as VersionRow | undefined;
+      const row = runStatement(() => q.getVersion.get(name, version)) as VersionRow | undefined;
       return row && toVersion(row);
     },
 
     async getBundle(sha256) {
-      const row = read(() => q.getBundle.get(sha256)) as { code: Uint8Array } | undefined;
+      const row = runStatement(() => q.getBundle.get(sha256)) as { code: Uint8Array } | undefined;
       return row?.code;
     },
 
     async list() {
-      const rows = read(() => q.list.all()) as Array<{
+      const rows = runStatement(() => q.list.all()) as Array<{
         name: string; active_version: number; updated_at: string; sha256: string; manifest: string; latest_version: number;
       }>;
       return rows.map((r): FunctionSummary => {
@@ -145,7 +133,7 @@ export function createSqliteRegistry(db: DatabaseSync, tracker: ChangeTracker): 
     },
 
     async listVersions(name) {
-      return (read(() => q.listVersions.all(name)) as unknown as VersionRow[]).map(toVersion);
+      return (runStatement(() => q.listVersions.all(name)) as unknown as VersionRow[]).map(toVersion);
     },
 
     async activate(name, version) {
@@ -154,7 +142,7 @@ export function createSqliteRegistry(db: DatabaseSync, tracker: ChangeTracker): 
         if (!q.getVersion.get(name, version)) throw new BulwarkError('BWK_E_REGISTRY_VERSION_NOT_FOUND', [name, version]);
         q.touchActive.run(version, new Date().toISOString(), name);
       });
-      return toVersion(read(() => q.getVersion.get(name, version)) as unknown as VersionRow);
+      return toVersion(runStatement(() => q.getVersion.get(name, version)) as unknown as VersionRow);
     },
 
     async remove(name) {

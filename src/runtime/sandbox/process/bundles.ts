@@ -3,10 +3,11 @@
 // behind by a crash is harmless and never wrong; the provider removes a file once no pool uses it (the
 // store keeps the bytes, so it is written again if needed).
 
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BulwarkError } from '../../../errors.ts';
+import { sha256Hex } from '../../../store/store.ts';
 
 const SHA256 = /^[0-9a-f]{64}$/;
 
@@ -49,20 +50,16 @@ export class BundleFiles {
     if (!SHA256.test(sha256)) throw new BulwarkError('BWK_E_SANDBOX_LOAD_FAILED', [fn], { why: 'malformed sha256' });
     const file = join(this.#dir, `${sha256}.mjs`);
     const existing = await readFile(file).catch(() => undefined);
-    if (existing && digest(existing) === sha256) return file;
+    if (existing && sha256Hex(existing) === sha256) return file;
     if (existing) await rm(file, { force: true }); // corrupted or tampered: replace from the store
 
     const bytes = await this.#source(sha256);
     if (!bytes) throw new BulwarkError('BWK_E_SANDBOX_LOAD_FAILED', [fn], { why: `bundle ${sha256} not found` });
-    if (digest(bytes) !== sha256) throw new BulwarkError('BWK_E_SANDBOX_LOAD_FAILED', [fn], { why: `bundle ${sha256} digest mismatch` });
+    if (sha256Hex(bytes) !== sha256) throw new BulwarkError('BWK_E_SANDBOX_LOAD_FAILED', [fn], { why: `bundle ${sha256} digest mismatch` });
     await mkdir(this.#dir, { recursive: true, mode: 0o700 });
     const tmp = join(this.#dir, `.${sha256}.${randomBytes(6).toString('hex')}.tmp`);
     await writeFile(tmp, bytes, { mode: 0o444 });
     await rename(tmp, file);
     return file;
   }
-}
-
-function digest(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
 }

@@ -9,11 +9,11 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Socket } from 'node:net';
 import { BulwarkError, isBulwarkError } from '../../../errors.ts';
-import type { SecurityEvent } from '../../../bus/bus.ts';
+import { publishSecurityEvent, type SecurityEvent } from '../../../bus/bus.ts';
 import { Broker } from '../../broker/broker.ts';
 import { writeFunctionLog } from '../../broker/function-log.ts';
 import { MAX_BYTES_PER_INVOCATION, MAX_LINES_PER_INVOCATION } from '../../capabilities/log.ts';
-import { LineReader, parseWorkerMessage, type GatewayMessage, type WorkerMessage } from '../../broker/protocol.ts';
+import { LineReader, parseWorkerMessage, protocolError, type GatewayMessage, type WorkerMessage } from '../../broker/protocol.ts';
 import type { CapabilityDeps, InvocationContext } from '../../capabilities/capability.ts';
 import type { FunctionTarget, InvokeRequest } from '../sandbox.ts';
 import type { WorkerCommand } from './command.ts';
@@ -298,9 +298,7 @@ export class SandboxWorker {
   }
 
   #publish(e: Omit<SecurityEvent, 'at'>): void {
-    this.#opts.deps.bus.publish('security', { ...e, at: new Date().toISOString() }).catch((err: unknown) => {
-      this.#opts.deps.logger.error({ err }, 'security event publish failed');
-    });
+    void publishSecurityEvent(this.#opts.deps.bus, this.#opts.deps.logger, e);
   }
 
   /** Under bubblewrap the child is bwrap; the process to watch is the node at the bottom of its tree. */
@@ -513,8 +511,4 @@ async function scratchUsage(root: string, limit: number): Promise<number> {
     }
   }
   return total;
-}
-
-function protocolError(why: string): BulwarkError {
-  return new BulwarkError('BWK_E_BROKER_PROTOCOL', ['(worker)'], { why });
 }
