@@ -105,6 +105,11 @@ export class LineReader {
     this.#maxBytes = maxBytes;
   }
 
+  /** Bytes of an unfinished line held back. */
+  get buffered(): number {
+    return this.#size;
+  }
+
   /** Returns the complete lines in `chunk`; throws BWK_E_BROKER_PROTOCOL when a line is too long. */
   push(chunk: Buffer): string[] {
     const lines: string[] = [];

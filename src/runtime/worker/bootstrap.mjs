@@ -23,6 +23,13 @@ const parse = JSON.parse;
 // Captured now: user code may replace fs methods later, and these two manage its scratch dir.
 const makeDir = mkdirSync;
 const removeEmptyDir = rmdirSync;
+// Also captured: finish() writes the end mark through these however user code rewires process.stdout.
+const stdout = process.stdout;
+const stderr = process.stderr;
+const writeStdout = stdout.write;
+const writeStderr = stderr.write;
+// worker.ts OUTPUT_END_MARK: tells the gateway the invocation's output on this pipe is complete.
+const OUTPUT_END_MARK = '\u0000bwk:end:';
 
 // ---- 1. the channel, captured privately -----------------------------------------------------------
 const channel = new Socket({ fd: IPC_FD, readable: true, writable: true });
@@ -313,6 +320,11 @@ function finish(inv, msg) {
   try { removeEmptyDir(inv.tmpdir); } catch { /* not empty: the gateway removes it */ }
   for (const p of pendingCalls.values()) p.reject(new Error('the invocation has ended'));
   pendingCalls.clear();
+  // Pipe writes are synchronous on Linux: all the invocation wrote is in the pipes ahead of the marks,
+  // and the marks ahead of the result, so the gateway charges that output to this invocation.
+  const mark = `${OUTPUT_END_MARK}${inv.id}\n`;
+  try { writeStdout.call(stdout, mark); } catch { /* the gateway stops waiting after a grace period */ }
+  try { writeStderr.call(stderr, mark); } catch { /* likewise */ }
   send(msg);
 }
 

@@ -1,7 +1,9 @@
 // Abuse that is not an escape but would hurt the gateway or the next caller, with real workers: output
-// and forged `denied` frames while idle, CPU burnt after the handler returned, scratch written past its
-// quota, oversized log lines and errors, a bundle whose load never ends, and a worker outliving a
-// SIGKILLed gateway. Each attack must be stopped and the provider must keep serving.
+// and forged `denied` frames or partial frames while idle, CPU burnt after the handler returned (also
+// between frequent calls), scratch written past its quota (also through unlinked files), oversized log
+// lines and errors, a bundle whose load never ends or repeats `loading`, and a worker outliving a
+// SIGKILLed gateway. Each attack must be stopped and the provider must keep serving; honest output
+// racing the result frame must not count as abuse.
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -25,6 +27,40 @@ async function until<T>(ms: number, probe: () => T | undefined | Promise<T | und
 }
 
 const me = `const me = Math.random();`;
+
+/**
+ * Open a scratch file, unlink it and keep writing through the descriptor: no directory lists it, so only
+ * the /proc/<pid>/fd accounting sees it. Also: a descriptor kept past the invocation replaces the worker.
+ */
+async function unlinkedScratchFile(f: Fixture): Promise<void> {
+  const t = await f.target(`import fs from 'node:fs'; import path from 'node:path'; ${me} let kept;
+    export const handler = async (e, ctx) => {
+      const { mib, keep } = JSON.parse(e.body);
+      const file = path.join(ctx.tmpdir, 'hidden');
+      const fd = fs.openSync(file, 'w');
+      fs.unlinkSync(file);
+      const chunk = Buffer.alloc(1024 * 1024, 7);
+      for (let i = 0; i < mib; i++) { fs.writeSync(fd, chunk); if (i % 4 === 0) await new Promise((r) => setTimeout(r, 1)); }
+      if (keep) kept = fd; else fs.closeSync(fd);
+      return { me, wrote: mib };
+    };`, { limits: { memoryMb: 32, timeoutMs: 20_000, concurrency: 1 } });
+  const honest = JSON.parse((await f.sandbox.invoke(t, request(event20({ mib: 8 })))).body);
+  assert.equal(honest.wrote, 8);
+  assert.equal(JSON.parse((await f.sandbox.invoke(t, request(event20({ mib: 8 })))).body).me, honest.me, 'a closed unlinked file costs nothing later');
+  const req = request(event20({ mib: 1024 }));
+  await assert.rejects(f.sandbox.invoke(t, req), { code: 'BWK_E_SANDBOX_MEMORY' });
+  const e = await until(2000, () => f.events.find((x) => x.type === 'sandbox.memory-exceeded' && x.requestId === req.requestId));
+  assert.ok(e, 'no memory-exceeded event');
+  assert.match(String(e.detail?.why), /unlinked files held open/);
+  // Kept open past the invocation: data the next invocation could read, so the worker is replaced.
+  const kept = JSON.parse((await f.sandbox.invoke(t, request(event20({ mib: 1, keep: true })))).body);
+  const replaced = await until(3000, async () => {
+    const logs = await f.store.logs.query({ function: t.name, limit: 50 });
+    return logs.find((l) => /unlinked scratch file is still open/.test(l.message));
+  });
+  assert.ok(replaced, 'the worker holding the file was not replaced');
+  assert.notEqual(JSON.parse((await f.sandbox.invoke(t, request(event20({ mib: 1 })))).body).me, kept.me, 'a new worker serves');
+}
 
 describe('abuse between and around invocations (permission-only: the weakest mode)', () => {
   let f: Fixture;
@@ -55,7 +91,7 @@ describe('abuse between and around invocations (permission-only: the weakest mod
     const first = JSON.parse((await f.sandbox.invoke(t, request(event20({ forge: true })))).body).me;
     const e = await until(5000, () => f.events.find((x) => x.type === 'sandbox.protocol-violation' && x.function === t.name));
     assert.ok(e, 'no protocol-violation event for forged frames');
-    assert.match(String(e.detail?.why), /denied frame while no invocation runs/);
+    assert.match(String(e.detail?.why), /no invocation runs/);
     assert.equal(f.events.filter((x) => x.type === 'sandbox.permission-denied' && x.function === t.name).length, 0);
     assert.notEqual(JSON.parse((await f.sandbox.invoke(t, request(event20({ forge: false })))).body).me, first);
   });
@@ -145,14 +181,123 @@ describe('abuse between and around invocations (permission-only: the weakest mod
     assert.ok(errLog && errLog.message.startsWith('NNNN') && errLog.message.length < 9 * 1024);
   });
 
-  test(`a bundle whose top-level await never settles fails prepare() with LOAD_FAILED after ${LOAD_TIMEOUT_MS} ms`, async () => {
-    const t = await f.target(`await new Promise(() => {}); export const handler = async () => 'never';`);
+  test(`a bundle whose top-level await never settles fails prepare() with LOAD_FAILED after ${LOAD_TIMEOUT_MS} ms; a retire meanwhile drains`, async () => {
+    const t = await f.target(`await new Promise(() => {}); export const handler = async () => 'never ${randomBytes(4).toString('hex')}';`);
     const started = performance.now();
-    await assert.rejects(f.sandbox.prepare(t), { code: 'BWK_E_SANDBOX_LOAD_FAILED' });
+    const prepared = f.sandbox.prepare(t);
+    await new Promise((r) => setTimeout(r, 300));
+    const bundleFile = join(f.home, 'bundles', `${t.sha256}.mjs`);
+    assert.ok(existsSync(bundleFile));
+    // The pool is retired while its only worker is still loading: the drain ends with that worker.
+    await f.sandbox.retire(t.name);
+    await assert.rejects(prepared, { code: 'BWK_E_SANDBOX_LOAD_FAILED' });
     const ms = performance.now() - started;
     assert.ok(ms >= LOAD_TIMEOUT_MS - 100 && ms < LOAD_TIMEOUT_MS + 5000, `load failed after ${ms} ms`);
     const logs = await f.store.logs.query({ function: t.name, limit: 5 });
     assert.ok(logs.some((l) => /did not finish loading/.test(l.message)));
+    assert.equal(await until(3000, () => (existsSync(bundleFile) ? undefined : true)), true, 'the drain did not finish');
+  });
+
+  test('a bundle repeating the loading frame (to re-arm the load timer) is killed at the second one', async () => {
+    const t = await f.target(`import fs from 'node:fs';
+      setInterval(() => { try { fs.writeSync(3, '{"t":"loading"}\\n'); } catch {} }, 100);
+      await new Promise(() => {}); export const handler = async () => 'never';`);
+    const started = performance.now();
+    await assert.rejects(f.sandbox.prepare(t), (err: { code?: string; detail?: { why?: string } }) => {
+      assert.equal(err.code, 'BWK_E_SANDBOX_LOAD_FAILED');
+      assert.match(String(err.detail?.why), /second loading frame/);
+      return true;
+    });
+    assert.ok(performance.now() - started < LOAD_TIMEOUT_MS, 'it waited for the load timeout');
+    assert.ok(f.events.some((x) => x.type === 'sandbox.protocol-violation' && x.function === t.name));
+  });
+
+  test('scratch filled by top-level code while loading: killed before ready (the watchdog runs from spawn)', async () => {
+    const t = await f.target(`import fs from 'node:fs';
+      const fd = fs.openSync('fill', 'w'); fs.unlinkSync('fill');
+      const chunk = Buffer.alloc(1024 * 1024, 7);
+      for (let i = 0; i < 1024; i++) { fs.writeSync(fd, chunk); if (i % 4 === 0) await new Promise((r) => setTimeout(r, 1)); }
+      await new Promise(() => {}); export const handler = async () => 'never';`, { limits: { memoryMb: 32 } });
+    const started = performance.now();
+    await assert.rejects(f.sandbox.prepare(t), { code: 'BWK_E_SANDBOX_LOAD_FAILED' });
+    assert.ok(performance.now() - started < LOAD_TIMEOUT_MS, 'it waited for the load timeout');
+    const e = await until(2000, () => f.events.find((x) => x.type === 'sandbox.memory-exceeded' && x.function === t.name));
+    assert.ok(e, 'no memory-exceeded event');
+    assert.match(String(e.detail?.why), /scratch/);
+  });
+
+  test('an unlinked scratch file written through a kept descriptor counts against the quota', async () => {
+    await unlinkedScratchFile(f);
+  });
+
+  test('scratch filled by a timer after the handler returned is stopped within a tick or two, not at the next 1 s check', async () => {
+    const t = await f.target(`import fs from 'node:fs'; import path from 'node:path';
+      export const handler = async (e, ctx) => {
+        const file = path.join(path.dirname(ctx.tmpdir), 'bg');
+        setTimeout(() => {
+          const fd = fs.openSync(file, 'w'); fs.unlinkSync(file);
+          const chunk = Buffer.alloc(1024 * 1024, 7);
+          // At most 1 GiB, so a regression cannot fill the machine's /dev/shm.
+          for (let mib = 1; mib <= 1024; mib++) { fs.writeSync(fd, chunk); if (mib % 16 === 0) process.stdout.write('wrote ' + mib + '\\n'); }
+        }, 100);
+        return 'ok';
+      };`, { limits: { memoryMb: 32, concurrency: 1 } });
+    assert.equal((await f.sandbox.invoke(t, request())).body, 'ok');
+    // Over the quota (memory-exceeded) or, when a tick lands before that, holding an unlinked file while idle.
+    const stopped = await until(5000, async () => (await f.store.logs.query({ function: t.name, limit: 200 })).find((l) => /^worker replaced: (scratch holds more|an unlinked scratch file)/.test(l.message)));
+    assert.ok(stopped, 'the writer was not stopped');
+    await new Promise((r) => setTimeout(r, 200));
+    const logs = await f.store.logs.query({ function: t.name, limit: 200 });
+    const wrote = Math.max(0, ...logs.map((l) => Number(/^wrote (\d+)$/.exec(l.message)?.[1] ?? 0)));
+    assert.ok(wrote < 1024, `the whole 1 GiB was written (quota 32 MiB) before the kill`);
+  });
+
+  test('stdout written during the invocation is charged to it, not to idle output (400 lines of ~170 B, 30 calls)', async () => {
+    const t = await f.target(`${me} export const handler = async () => {
+      for (let i = 0; i < 400; i++) process.stdout.write('line ' + String(i).padStart(4, '0') + ' ' + 'o'.repeat(160) + '\\n');
+      return { me };
+    };`, { limits: { concurrency: 1 } });
+    const reqs = Array.from({ length: 30 }, () => request());
+    const mes = new Set<number>();
+    for (const r of reqs) mes.add(JSON.parse((await f.sandbox.invoke(t, r)).body).me);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.deepEqual(f.events.filter((x) => x.function === t.name), [], 'no protocol violation or other event');
+    assert.equal(mes.size, 1, 'the worker was replaced');
+    const last = await f.store.logs.query({ function: t.name, requestId: reqs.at(-1)!.requestId, limit: 1000 });
+    assert.equal(last.length, 400, 'the output is attributed to its invocation');
+  });
+
+  test('a background spin between frequent cheap calls is judged on idle CPU only and replaced', async () => {
+    const t = await f.target(`${me} let started = false; export const handler = async () => {
+      if (!started) { started = true; setInterval(() => { const end = Date.now() + 200; while (Date.now() < end); }, 0); }
+      return { me };
+    };`, { limits: { concurrency: 1, timeoutMs: 5000 } });
+    const first = JSON.parse((await f.sandbox.invoke(t, request())).body).me;
+    let e: (typeof f.events)[number] | undefined;
+    for (let i = 0; i < 12 && !e; i++) {
+      await new Promise((r) => setTimeout(r, 700));
+      await f.sandbox.invoke(t, request());
+      e = f.events.find((x) => x.type === 'sandbox.timeout' && x.function === t.name);
+    }
+    assert.ok(e, 'the spinning worker was never replaced');
+    assert.equal(e.detail?.idle, true);
+    assert.notEqual(JSON.parse((await f.sandbox.invoke(t, request())).body).me, first, 'a new worker serves');
+  });
+
+  test('part of a frame written to fd 3 while idle is a protocol violation, not buffered', async () => {
+    const t = await f.target(`import fs from 'node:fs'; ${me} export const handler = async (e) => {
+      if (JSON.parse(e.body).dribble) {
+        const chunk = '{"t":"result","id":"' + 'x'.repeat(64 * 1024);
+        let sent = 0;
+        const timer = setInterval(() => { try { sent += fs.writeSync(3, chunk); } catch {} if (sent > 30 * 1024 * 1024) clearInterval(timer); }, 1);
+      }
+      return { me };
+    };`, { limits: { concurrency: 1 } });
+    const first = JSON.parse((await f.sandbox.invoke(t, request(event20({ dribble: true })))).body).me;
+    const e = await until(5000, () => f.events.find((x) => x.type === 'sandbox.protocol-violation' && x.function === t.name));
+    assert.ok(e, 'no protocol-violation event');
+    assert.match(String(e.detail?.why), /no invocation runs|after the invocation ended/);
+    assert.notEqual(JSON.parse((await f.sandbox.invoke(t, request(event20({ dribble: false })))).body).me, first, 'a new worker serves');
   });
 });
 
@@ -170,6 +315,10 @@ describe('retire drains; bundles go with their last pool', () => {
     await f.sandbox.retire('slow', 2);
     for (const { p } of calls) assert.equal((await p).body, 'done');
     assert.deepEqual(f.events.filter((e) => e.function === 'slow'), [], 'no crash or other event');
+  });
+
+  test('auto isolation: an unlinked scratch file through a kept descriptor counts against the quota', async () => {
+    await unlinkedScratchFile(f);
   });
 
   test('the bundle file is deleted when no pool uses its sha256 any more', async () => {

@@ -6,7 +6,7 @@
 import { availableParallelism } from 'node:os';
 import { BulwarkError } from '../../../errors.ts';
 import type { Logger } from '../../../telemetry/logger.ts';
-import type { SandboxWorker } from './worker.ts';
+import { LOAD_TIMEOUT_MS, START_TIMEOUT_MS, type SandboxWorker } from './worker.ts';
 
 export const IDLE_REAP_MS = 30_000;
 
@@ -214,16 +214,23 @@ export class WorkerPool {
   /**
    * Retires the pool without failing anyone: no new callers, idle workers stop now, busy ones once their
    * invocation ends (bounded by its timeout) and the callers already queued have been served. Resolves
-   * when every worker is gone. close() still stops everything at once.
+   * when every worker is gone. A worker still starting is bounded by the worker's own start and load
+   * timers; past them (plus a second) it is killed here as well, so a drain never waits forever on one.
+   * close() still stops everything at once.
    */
   async drain(): Promise<void> {
     this.#draining = true;
     clearTimeout(this.#growTimer);
     for (const { worker } of this.#idle.splice(0)) worker.kill({ kind: 'retired' });
     this.fill();
+    const startDeadline = performance.now() + START_TIMEOUT_MS + LOAD_TIMEOUT_MS + 1000;
     while (this.#all.size > 0 || this.#starting > 0) {
-      await Promise.all([...this.#all].map((w) => w.exited));
-      if (this.#starting > 0) await new Promise((r) => setTimeout(r, 10));
+      if (this.#starting > 0 && performance.now() > startDeadline) {
+        for (const w of this.#all) if (!this.#busy.has(w)) w.kill({ kind: 'retired' });
+      }
+      // Busy workers end with their invocation; starting ones are polled so the deadline is seen.
+      if (this.#starting > 0) await new Promise((r) => setTimeout(r, 50));
+      else await Promise.all([...this.#all].map((w) => w.exited));
     }
   }
 

@@ -1,11 +1,11 @@
 // One worker process and everything the gateway does around it: spawn, the framed channel on fd 3,
-// stdout/stderr into the function log, the RSS watchdog, the per-invocation scratch dir, the timeout,
-// and turning every way an invocation can end into exactly one result or BulwarkError.
+// stdout/stderr into the function log, the RSS/scratch/idle-CPU watchdog, the per-invocation scratch
+// dir, the timeout, and turning every way an invocation can end into exactly one result or BulwarkError.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { lstat, readdir, readFile, rm } from 'node:fs/promises';
-import { readdirSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Socket } from 'node:net';
 import { BulwarkError, isBulwarkError } from '../../../errors.ts';
@@ -19,14 +19,25 @@ import type { FunctionTarget, InvokeRequest } from '../sandbox.ts';
 import type { WorkerCommand } from './command.ts';
 
 /** Spawn to `loading` (the bootstrap set up, about to import the bundle) must take less than this. */
-const START_TIMEOUT_MS = 10_000;
+export const START_TIMEOUT_MS = 10_000;
 /** `loading` to `ready`: importing the bundle (its top-level await included), as Lambda's init phase. */
 export const LOAD_TIMEOUT_MS = 10_000;
-const WATCH_BUSY_MS = 50;
+/**
+ * The watchdog ticks every WATCH_MS. A tick reads resident size, walks the scratch root and scans the
+ * open descriptors (~200 µs in all), except while the worker is idle and has used no CPU since the last
+ * full tick: then it is one pread of /proc/<pid>/stat (~7 µs), and the full tick comes at least every
+ * WATCH_IDLE_MS. Writing to tmpfs takes CPU (~3 GiB/s here), so a worker filling scratch while idle
+ * moves the counter and gets a full tick at the next WATCH_MS: busy or idle, scratch can overshoot its
+ * quota by what is written in about one tick (~150 MiB at that rate) before the worker is killed.
+ */
+const WATCH_MS = 50;
 const WATCH_IDLE_MS = 1000;
 /**
- * CPU a worker may use during one idle watchdog tick (utime + stime from /proc/<pid>/stat). Work a
- * handler left running after it returned would make the next caller wait on a spinning worker.
+ * CPU a worker may use per second of idle time (utime + stime from /proc/<pid>/stat, read when each
+ * invocation starts and ends, so only the gaps between invocations count). Work a handler left running
+ * after it returned would make the next caller wait on a spinning worker. Judged once a second of idle
+ * time has accumulated; each gap gets one clock tick (MS_PER_TICK) of slack, the resolution of the
+ * counter, so thousands of sub-millisecond gaps under load are not misread as a spin.
  */
 export const IDLE_CPU_MAX_MS = 300;
 const MAX_OUTPUT_LINE = 8 * 1024;
@@ -35,17 +46,30 @@ const MAX_OUTPUT_LINES = MAX_LINES_PER_INVOCATION;
 /**
  * stdout/stderr a worker may write while no invocation runs (loading, or between invocations) before
  * it is killed as a protocol violation: a timer left running must not flood the log. Reset by each
- * invocation; generous enough for output that races the result frame on its separate pipe.
+ * invocation. Output of the invocation itself that is still in the pipe when the result frame arrives
+ * is not idle: see OUTPUT_END_MARK.
  */
 export const IDLE_OUTPUT_LINES = 200;
 export const IDLE_OUTPUT_BYTES = 64 * 1024;
 /** `denied` frames taken while loading and per invocation (bootstrap.mjs sends at most as many). */
 export const MAX_DENIED_FRAMES = 8;
+/**
+ * The bootstrap writes this plus the invocation id as a line to stdout and to stderr right before the
+ * result frame (pipe writes are synchronous on Linux, so everything the invocation wrote is ahead of
+ * it). stdout/stderr and fd 3 are separate pipes read in no fixed order: until the mark arrives on a
+ * pipe, what comes on it is charged to the invocation, not to the idle budget. A forged mark can only
+ * make the worker's own later output count as idle. Marks never reach the log.
+ */
+const OUTPUT_END_MARK = '\u0000bwk:end:';
+/** If a mark never comes (user code broke process.stdout), output stops counting as the invocation's after this. */
+const OUTPUT_GRACE_MS = 1000;
 /** Each scratch entry counts at least this much, so a flood of empty files is charged too. */
 const SCRATCH_ENTRY_MIN_BYTES = 1024;
 /** Linux reports utime/stime in USER_HZ ticks, 100 per second on every mainstream architecture. */
 const MS_PER_TICK = 10;
 const OOM_SIGNATURE = /Reached heap limit|JavaScript heap out of memory|Allocation failed/;
+/** One /proc/<pid>/stat line (well under 1 KiB); reused, as samples never overlap. */
+const STAT_BUFFER = Buffer.alloc(1024);
 
 export interface WorkerOptions {
   id: string;
@@ -69,6 +93,9 @@ interface InFlight {
 }
 
 type KillReason = { kind: 'timeout' | 'memory' | 'protocol' | 'retired' | 'scratch' | 'idle'; why?: string };
+type OutputLevel = 'info' | 'error';
+/** The invocation the output on one pipe is charged to. */
+interface OutputOwner { id: string; inv: InvocationContext }
 
 export class SandboxWorker {
   readonly id: string;
@@ -76,15 +103,29 @@ export class SandboxWorker {
   #child: ChildProcess;
   #channel: Socket;
   #pid: number | undefined;
+  #loading = false;
   #ready = false;
   #dead = false;
   #killReason: KillReason | undefined;
   #oomSeen = false;
   #current: InFlight | undefined;
-  /** Invocations started, so the idle-CPU check knows whether one ran between two samples. */
+  /** Invocations started, so the watchdog knows whether an open scratch file outlived one. */
   #runs = 0;
-  /** Idle-CPU baseline: CPU ticks at the last idle sample and #runs then. */
-  #cpuMark: { ticks: number; runs: number; at: number } | undefined;
+  /** /proc/<pid>/stat of the node process, kept open: one pread per sample (~7 µs). */
+  #statFd: number | undefined;
+  /** The idle gap in progress (CPU ticks and time at its start), and idle gaps not yet judged. */
+  #gap: { ticks: number; at: number } | undefined;
+  #idleWindow = { ticks: 0, ms: 0, gaps: 0 };
+  /** Unlinked scratch files held open (`fd:inode`) and #runs when the watchdog first saw each. */
+  #heldSeen = new Map<string, number>();
+  /** A kill the watchdog decided during an invocation, done when it ends so its caller is not failed. */
+  #afterRun: (() => void) | undefined;
+  #scratchDev: number;
+  /**
+   * Per pipe, the invocations whose output may still be in it, oldest first (see OUTPUT_END_MARK): the
+   * next invocation can start before the previous one's mark was read. Empty: output is idle output.
+   */
+  #outputOwners: Record<OutputLevel, OutputOwner[]> = { info: [], error: [] };
   /** Output and `denied` frames since the last invocation started (or since spawn). */
   #idleLines = 0;
   #idleBytes = 0;
@@ -95,8 +136,8 @@ export class SandboxWorker {
   #scratchEmptied: Promise<void> = Promise.resolve();
   #broker: Broker;
   #watchTimer: NodeJS.Timeout | undefined;
-  /** performance.now() at which the pending RSS check fires. */
-  #watchDue = 0;
+  /** CPU ticks and time at the last full watchdog tick. */
+  #lastFullTick = { ticks: -1, at: 0 };
   #started: Promise<void>;
   /** Last target that ran here, for attributing output written between invocations. */
   #target: FunctionTarget;
@@ -111,6 +152,7 @@ export class SandboxWorker {
     this.#opts = opts;
     this.#target = opts.target;
     this.#broker = new Broker(opts.deps);
+    this.#scratchDev = statSync(opts.hostScratch).dev;
     this.exited = new Promise<void>((resolve) => { this.#exited = resolve; });
     this.#child = spawn(opts.command.file, opts.command.args, {
       cwd: opts.command.cwd,
@@ -133,6 +175,10 @@ export class SandboxWorker {
     this.#started.catch(() => {});
     this.#wire();
     this.#send(opts.init);
+    // Memory and scratch are watched from spawn: a bundle's top-level code runs before `ready`. Until
+    // `loading` the pid may be bwrap's; #findPid moves the watch to node then.
+    this.#pid = this.#child.pid;
+    this.#watch();
   }
 
   #onReady: (err?: BulwarkError) => void = () => {};
@@ -159,10 +205,12 @@ export class SandboxWorker {
     const reader = new LineReader(this.#opts.maxFrameBytes);
     this.#channel.on('data', (chunk: Buffer) => {
       if (this.#killReason) return;
-      let lines: string[];
       try {
-        lines = reader.push(chunk);
-        for (const line of lines) this.#onMessage(parseWorkerMessage(line));
+        // A ready worker speaks only while an invocation runs: anything else on fd 3, even part of a
+        // frame, is raw writes by user code (which would otherwise be buffered up to maxFrameBytes).
+        if (this.#ready && !this.#current) throw protocolError('bytes on the channel while no invocation runs');
+        for (const line of reader.push(chunk)) this.#onMessage(parseWorkerMessage(line));
+        if (this.#ready && !this.#current && reader.buffered > 0) throw protocolError('bytes on the channel after the invocation ended');
       } catch (err) {
         this.#violation(err);
       }
@@ -177,7 +225,7 @@ export class SandboxWorker {
     this.#child.on('exit', (code, signal) => this.#onProcessExit(code, signal));
   }
 
-  #captureOutput(stream: NodeJS.ReadableStream, level: 'info' | 'error'): void {
+  #captureOutput(stream: NodeJS.ReadableStream, level: OutputLevel): void {
     let pending = '';
     stream.setEncoding('utf8');
     stream.on('data', (chunk: string) => {
@@ -193,13 +241,22 @@ export class SandboxWorker {
     stream.on('end', () => { if (pending) this.#outputLine(pending, level); });
   }
 
-  #outputLine(line: string, level: 'info' | 'error'): void {
+  #outputLine(line: string, level: OutputLevel): void {
     if (level === 'error' && OOM_SIGNATURE.test(line)) this.#oomSeen = true;
-    const cur = this.#current;
+    const owners = this.#outputOwners[level];
+    const mark = line.startsWith(OUTPUT_END_MARK);
+    if (mark) {
+      const ended = owners.findIndex((o) => line === OUTPUT_END_MARK + o.id);
+      if (ended >= 0) {
+        owners.splice(0, ended + 1);
+        return;
+      }
+    }
+    const cur = owners[0]?.inv;
     if (cur) {
-      cur.inv.logLines++;
-      cur.inv.logBytes += line.length + 1;
-      if (cur.inv.logLines > MAX_OUTPUT_LINES || cur.inv.logBytes > MAX_BYTES_PER_INVOCATION) return;
+      cur.logLines++;
+      cur.logBytes += line.length + 1;
+      if (cur.logLines > MAX_OUTPUT_LINES || cur.logBytes > MAX_BYTES_PER_INVOCATION) return;
     } else {
       if (this.#killReason) return;
       this.#idleLines++;
@@ -209,8 +266,8 @@ export class SandboxWorker {
         return;
       }
     }
-    if (line.trim() === '') return;
-    writeFunctionLog(this.#opts.deps, { ...(cur?.inv.target ?? this.#target), requestId: cur?.inv.requestId ?? '-' }, level, line);
+    if (mark || line.trim() === '') return;
+    writeFunctionLog(this.#opts.deps, { ...(cur?.target ?? this.#target), requestId: cur?.requestId ?? '-' }, level, line);
   }
 
   #send(msg: GatewayMessage): void {
@@ -221,8 +278,13 @@ export class SandboxWorker {
     const cur = this.#current;
     switch (msg.t) {
       case 'loading': {
-        if (this.#ready) throw protocolError('loading after ready');
+        // Exactly once: each `loading` used to re-arm the load timer, so a bundle repeating it kept a
+        // deploy waiting and its process alive forever.
+        if (this.#loading || this.#ready) throw protocolError('second loading frame');
+        this.#loading = true;
         clearTimeout(this.#startTimer);
+        // The bootstrap runs in node now, so the process tree under bwrap is complete.
+        this.#findPid();
         const t = this.#opts.target;
         this.#startTimer = setTimeout(() => {
           const why = `the bundle did not finish loading within ${LOAD_TIMEOUT_MS} ms (a top-level await that never settles?)`;
@@ -234,9 +296,11 @@ export class SandboxWorker {
       }
       case 'ready':
         if (this.#ready) throw protocolError('second ready');
+        if (!this.#loading) throw protocolError('ready before loading');
         this.#ready = true;
         this.readyAfterMs = performance.now() - this.spawnedAt;
-        void this.#findPid().then(() => this.#watch());
+        try { this.#statFd = openSync(`/proc/${this.#pid}/stat`, 'r'); } catch { /* gone: the exit handler follows */ }
+        this.#gapOpen();
         this.#onReady();
         return;
       case 'load-error': {
@@ -301,11 +365,15 @@ export class SandboxWorker {
     void publishSecurityEvent(this.#opts.deps.bus, this.#opts.deps.logger, e);
   }
 
-  /** Under bubblewrap the child is bwrap; the process to watch is the node at the bottom of its tree. */
-  async #findPid(): Promise<void> {
+  /**
+   * Under bubblewrap the child is bwrap; the process to watch is the node at the bottom of its tree.
+   * Called once, on `loading`: a few /proc reads, synchronous so no tick can watch the wrong process.
+   */
+  #findPid(): void {
     let pid = this.#child.pid;
     for (let depth = 0; pid !== undefined && depth < 4; depth++) {
-      const kids = await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8').catch(() => '');
+      let kids = '';
+      try { kids = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8'); } catch { /* gone */ }
       const first = kids.trim().split(/\s+/)[0];
       if (!first) break;
       pid = Number(first);
@@ -316,12 +384,20 @@ export class SandboxWorker {
   // Buffers and other external memory escape --max-old-space-size, so resident size is checked too.
   #watch(): void {
     if (this.#dead || this.#pid === undefined) return;
-    const interval = this.#current ? WATCH_BUSY_MS : WATCH_IDLE_MS;
-    this.#watchDue = performance.now() + interval;
     this.#watchTimer = setTimeout(() => {
-      this.#inspect().then((go) => { if (go) this.#watch(); }, () => {});
-    }, interval);
+      this.#tick().then((go) => { if (go) this.#watch(); }, () => {});
+    }, WATCH_MS);
     this.#watchTimer.unref();
+  }
+
+  /** See WATCH_MS: a full inspection unless the worker is idle, quiet and was inspected recently. */
+  #tick(): Promise<boolean> {
+    const ticks = this.#cpuTicks() ?? -1;
+    const now = performance.now();
+    const quiet = this.#ready && !this.#current && ticks !== -1 && ticks === this.#lastFullTick.ticks;
+    if (quiet && now - this.#lastFullTick.at < WATCH_IDLE_MS) return Promise.resolve(this.alive);
+    this.#lastFullTick = { ticks, at: now };
+    return this.#inspect();
   }
 
   /** One watchdog tick: resident size, scratch usage, and CPU burnt while idle. False once the worker is killed or gone. */
@@ -332,32 +408,67 @@ export class SandboxWorker {
       this.#killForMemory(`rss ${m[1]} kB`);
       return false;
     }
-    if (!(await this.#scratchWithinQuota())) return false;
-    if (this.#current) {
-      this.#cpuMark = undefined;
-      return this.alive;
+    if (!(await this.#scratchWithinQuota(true))) return false;
+    if (!this.#ready) return this.alive;
+    // The open gap is closed and reopened so it counts up to now.
+    if (this.#gap) {
+      this.#gapClose(false);
+      this.#gapOpen();
     }
-    const stat = await readFile(`/proc/${this.#pid}/stat`, 'utf8');
-    // Fields after the parenthesised command name: state is field 3, utime 14 and stime 15.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ticks = Number(fields[11]) + Number(fields[12]);
-    const mark = this.#cpuMark;
-    const now = performance.now();
-    this.#cpuMark = { ticks, runs: this.#runs, at: now };
-    const usedMs = mark === undefined ? 0 : (ticks - mark.ticks) * MS_PER_TICK;
-    // Scaled to the time that really passed: a gateway too busy to tick on time must not make a
+    const w = this.#idleWindow;
+    if (w.ms < WATCH_IDLE_MS) return this.alive;
+    const usedMs = w.ticks * MS_PER_TICK;
+    const idleMs = Math.round(w.ms);
+    // Scaled to the idle time that really passed: a gateway too busy to tick on time must not make a
     // worker's light background work look like a spin.
-    const allowedMs = mark === undefined ? 0 : IDLE_CPU_MAX_MS * Math.max(1, (now - mark.at) / WATCH_IDLE_MS);
-    if (mark !== undefined && mark.runs === this.#runs && !this.#current && usedMs > allowedMs) {
+    const allowedMs = IDLE_CPU_MAX_MS * (w.ms / 1000) + w.gaps * MS_PER_TICK;
+    this.#idleWindow = { ticks: 0, ms: 0, gaps: 0 };
+    if (usedMs <= allowedMs) return this.alive;
+    const replace = (): void => {
       const t = this.#target;
-      const why = `${usedMs} ms of CPU in ${Math.round(now - mark.at)} ms idle (work left running after the handler returned)`;
+      const why = `${usedMs} ms of CPU in ${idleMs} ms idle (work left running after the handler returned)`;
       this.#opts.deps.logger.warn({ worker: this.id, function: t.name, why }, 'worker busy while idle; replacing it');
       writeFunctionLog(this.#opts.deps, { ...t, requestId: '-' }, 'warn', `worker replaced: ${why}`);
-      this.#publish({ type: 'sandbox.timeout', function: t.name, version: t.version, detail: { idle: true, cpuMs: usedMs, worker: this.id } });
+      this.#publish({ type: 'sandbox.timeout', function: t.name, version: t.version, detail: { idle: true, cpuMs: usedMs, idleMs, worker: this.id } });
       this.kill({ kind: 'idle', why });
+    };
+    if (!this.#current) {
+      replace();
       return false;
     }
+    this.#afterRun ??= replace;
     return this.alive;
+  }
+
+  /** utime + stime of the node process in clock ticks; undefined before `ready` or once it is gone. */
+  #cpuTicks(): number | undefined {
+    if (this.#statFd === undefined) return undefined;
+    try {
+      const n = readSync(this.#statFd, STAT_BUFFER, 0, STAT_BUFFER.length, 0);
+      const stat = STAT_BUFFER.toString('latin1', 0, n);
+      // Fields after the parenthesised command name: state is field 3, utime 14 and stime 15.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return Number(fields[11]) + Number(fields[12]);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** An idle gap starts: at `ready` and when an invocation ends. */
+  #gapOpen(): void {
+    const ticks = this.#cpuTicks();
+    this.#gap = ticks === undefined ? undefined : { ticks, at: performance.now() };
+  }
+
+  /** An idle gap ends (an invocation starts) or is cut by a watchdog tick (`newGap` false). */
+  #gapClose(newGap = true): void {
+    const gap = this.#gap;
+    this.#gap = undefined;
+    const ticks = gap && this.#cpuTicks();
+    if (!gap || ticks === undefined) return;
+    this.#idleWindow.ticks += ticks - gap.ticks;
+    this.#idleWindow.ms += performance.now() - gap.at;
+    if (newGap) this.#idleWindow.gaps++;
   }
 
   /**
@@ -376,13 +487,69 @@ export class SandboxWorker {
   /**
    * Scratch is on tmpfs (RAM) by default and has no file-system quota, so its size counts against the
    * function's memory: over scratchQuotaBytes the worker is killed. Usually the root is empty or holds
-   * one empty tmpdir, so this is one or two readdirs.
+   * one empty tmpdir, so the walk is one or two readdirs. `withHeld` (watchdog ticks) adds the unlinked
+   * scratch files the worker still holds open, which no directory lists (~150 µs: see #heldScratchFiles).
    */
-  async #scratchWithinQuota(): Promise<boolean> {
-    const used = await scratchUsage(this.#opts.hostScratch, this.#opts.scratchQuotaBytes);
-    if (used <= this.#opts.scratchQuotaBytes) return true;
-    this.#killForMemory(`scratch holds more than ${this.#opts.scratchQuotaBytes} bytes`);
-    return false;
+  async #scratchWithinQuota(withHeld: boolean): Promise<boolean> {
+    const { bytes: held, outlived } = withHeld ? this.#heldScratchFiles() : { bytes: 0, outlived: false };
+    const used = held + await scratchUsage(this.#opts.hostScratch, this.#opts.scratchQuotaBytes - held);
+    if (used > this.#opts.scratchQuotaBytes) {
+      this.#killForMemory(`scratch holds more than ${this.#opts.scratchQuotaBytes} bytes${held > 0 ? ` (${held} in unlinked files held open)` : ''}`);
+      return false;
+    }
+    if (outlived && this.alive) {
+      if (this.#current) this.#afterRun ??= () => this.#retireForHeldFile();
+      else this.#retireForHeldFile();
+    }
+    return this.alive;
+  }
+
+  /**
+   * Bytes allocated to regular files on the scratch file system that the worker holds open and that no
+   * directory lists any more: unlinked by the function (open, unlink, keep writing: invisible to the
+   * walk) or removed by the gateway after an invocation. Found through /proc/<pid>/fd: a readlink per
+   * descriptor and a stat (through the link, so the real file) for those that are paths, ~150 µs for
+   * node's ~20 descriptors, hence per tick and not per invocation.
+   *
+   * Such a file also outlives the invocation that opened it, and the next invocation on this worker
+   * could read it: the worker is replaced as soon as one is seen while idle or in a later invocation
+   * than the one it was first seen in (after that invocation ends, so its caller is not failed).
+   */
+  #heldScratchFiles(): { bytes: number; outlived: boolean } {
+    const none = { bytes: 0, outlived: false };
+    if (!this.#loading) return none;
+    const dir = `/proc/${this.#pid}/fd`;
+    let names: string[];
+    try { names = readdirSync(dir); } catch { return none; }
+    const sizes = new Map<number, number>();
+    const seen = new Map<string, number>();
+    let outlived = false;
+    for (const name of names) {
+      let st;
+      try {
+        // Sockets, pipes and anon inodes read as `type:[n]`; only paths can be files.
+        if (!readlinkSync(`${dir}/${name}`).startsWith('/')) continue;
+        st = statSync(`${dir}/${name}`);
+      } catch { continue; }
+      if (!st.isFile() || st.dev !== this.#scratchDev || st.nlink !== 0) continue;
+      sizes.set(st.ino, st.blocks * 512);
+      const key = `${name}:${st.ino}`;
+      const first = this.#heldSeen.get(key) ?? this.#runs;
+      seen.set(key, first);
+      if (this.#ready && (!this.#current || first !== this.#runs)) outlived = true;
+    }
+    this.#heldSeen = seen;
+    let bytes = 0;
+    for (const size of sizes.values()) bytes += size;
+    return { bytes, outlived };
+  }
+
+  #retireForHeldFile(): void {
+    const t = this.#target;
+    const why = 'an unlinked scratch file is still open after its invocation ended';
+    this.#opts.deps.logger.warn({ worker: this.id, function: t.name, why }, 'replacing worker');
+    writeFunctionLog(this.#opts.deps, { ...t, requestId: '-' }, 'warn', `worker replaced: ${why}`);
+    this.kill({ kind: 'scratch', why });
   }
 
   /** Runs one invocation. The worker must be idle and ready. */
@@ -399,6 +566,10 @@ export class SandboxWorker {
     this.#idleLines = 0;
     this.#idleBytes = 0;
     this.#deniedFrames = 0;
+    this.#gapClose();
+    const owner: OutputOwner = { id, inv };
+    this.#outputOwners.info.push(owner);
+    this.#outputOwners.error.push(owner);
     let timer: NodeJS.Timeout | undefined;
     try {
       return await new Promise<unknown>((resolve, reject) => {
@@ -407,22 +578,25 @@ export class SandboxWorker {
           settle: (outcome) => {
             if (this.#current?.id !== id) return;
             this.#current = undefined;
+            this.#gapOpen();
+            setTimeout(() => {
+              for (const owners of Object.values(this.#outputOwners)) {
+                const i = owners.indexOf(owner);
+                if (i >= 0) owners.splice(i, 1);
+              }
+            }, OUTPUT_GRACE_MS).unref();
             if ('error' in outcome) reject(outcome.error);
             else resolve(outcome.value);
           },
         };
-        // Tighten the watchdog to the busy interval for this invocation, unless a check is due sooner
-        // anyway. Re-arming on every invocation would push the check back forever under steady load
-        // (an invocation every < 50 ms), and memory kept across short invocations would go unchecked.
-        if (this.#watchTimer !== undefined && this.#watchDue > performance.now() + WATCH_BUSY_MS) {
-          clearTimeout(this.#watchTimer);
-          this.#watch();
-        }
         timer = setTimeout(() => this.kill({ kind: 'timeout' }), timeoutMs);
         this.#send({ t: 'invoke', id, requestId: req.requestId, event: req.event, timeoutMs, tmpdir: `${this.#opts.command.inside.scratch}/${id}` });
       });
     } finally {
       clearTimeout(timer);
+      const afterRun = this.#afterRun;
+      this.#afterRun = undefined;
+      afterRun?.();
       // Emptied after the response is on its way; the next run() waits for it. The bootstrap creates
       // the tmpdir and removes it when the function left it empty, so the usual cost here is one readdir.
       if (this.alive) this.#scratchEmptied = this.#emptyScratch();
@@ -437,7 +611,7 @@ export class SandboxWorker {
       const entries = readdirSync(this.#opts.hostScratch);
       if (entries.length === 0) return;
       // What a short invocation wrote between two watchdog ticks is measured here, before it goes.
-      if (!(await this.#scratchWithinQuota())) return;
+      if (!(await this.#scratchWithinQuota(false))) return;
       await Promise.all(entries.map((e) => rm(join(this.#opts.hostScratch, e), { recursive: true, force: true })));
     } catch (err) {
       // Something the function left cannot be removed: never reuse this worker.
@@ -459,12 +633,20 @@ export class SandboxWorker {
     if (this.#dead) return;
     this.#dead = true;
     clearTimeout(this.#watchTimer);
+    clearTimeout(this.#startTimer);
+    if (this.#statFd !== undefined) closeSync(this.#statFd);
+    this.#statFd = undefined;
     this.#channel.destroy();
     const reason = this.#killReason;
     const cur = this.#current;
     const t = cur?.inv.target ?? this.#target;
     if (!this.#ready) {
-      this.#onReady(new BulwarkError('BWK_E_SANDBOX_UNAVAILABLE', [t.name], { why: `worker exited before ready (code ${code}, signal ${signal})` }));
+      // Killed for what the bundle did while loading (memory, scratch, output, frames): the bundle is
+      // at fault, so a deploy is refused as for any load failure.
+      const byBundle = reason?.kind === 'memory' || reason?.kind === 'protocol' || reason?.kind === 'idle';
+      this.#onReady(byBundle
+        ? new BulwarkError('BWK_E_SANDBOX_LOAD_FAILED', [t.name], { why: `killed while loading: ${reason.why ?? reason.kind}` })
+        : new BulwarkError('BWK_E_SANDBOX_UNAVAILABLE', [t.name], { why: `worker exited before ready (code ${code}, signal ${signal})` }));
     }
     if (cur) {
       const base = { requestId: cur.inv.requestId, function: t.name, version: t.version, actor: cur.inv.actor };
