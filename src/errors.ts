@@ -27,6 +27,7 @@ export const errors = {
   BWK_E_GUARD_AUTH_INVALID: { status: 401, message: 'Credentials are invalid or expired' },
   BWK_E_GUARD_FORBIDDEN: { status: 403, message: 'Not allowed to %s' },
   BWK_E_GUARD_INPUT_INVALID: { status: 400, message: 'Input does not match the function schema: %s' },
+  BWK_E_GUARD_SCHEMA_UNUSABLE: { status: 500, message: 'Function %s has an input schema this gateway cannot run: it must be redeployed' },
   BWK_E_GUARD_CONCURRENCY: { status: 429, message: 'Function %s is at its concurrency limit' },
 
   // sandbox: running user code

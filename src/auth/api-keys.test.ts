@@ -36,7 +36,7 @@ test('verification: valid, wrong secret, unknown id, malformed', async () => {
   const { key, record } = await createApiKey(store.keys, { role: 'invoker', functions: ['x'] });
   const ok = await verifyApiKey(store.keys, key);
   assert.ok(ok.ok);
-  assert.deepEqual(ok.principal, { kind: 'api-key', actor: `key:${record.id}`, roles: ['invoker'], functions: ['x'], keyId: record.id });
+  assert.deepEqual(ok.principal, { kind: 'api-key', actor: `key:${record.id}`, roles: ['invoker'], functions: ['x'], keyId: record.id, expiresAt: null });
   const secret = key.split('_').slice(2).join('_');
   const wrong = `bwk_${record.id}_${secret.startsWith('A') ? 'B' : 'A'}${secret.slice(1)}`;
   assert.deepEqual(await verifyApiKey(store.keys, wrong), { ok: false, reason: 'wrong-secret', keyId: record.id });
@@ -51,6 +51,19 @@ test('revoked and expired keys are refused', async () => {
   await store.keys.revoke(revoked.record.id, now.toISOString());
   assert.deepEqual(await verifyApiKey(store.keys, revoked.key, now), { ok: false, reason: 'revoked', keyId: revoked.record.id });
   const expiring = await createApiKey(store.keys, { role: 'admin', functions: ['*'], expiresInDays: 1 }, now);
-  assert.ok((await verifyApiKey(store.keys, expiring.key, new Date('2030-01-01T23:59:59Z'))).ok);
+  const live = await verifyApiKey(store.keys, expiring.key, new Date('2030-01-01T23:59:59Z'));
+  assert.ok(live.ok);
+  assert.equal(live.principal.expiresAt, '2030-01-02T00:00:00.000Z', 'the principal carries the key expiry');
   assert.deepEqual(await verifyApiKey(store.keys, expiring.key, new Date('2030-01-02T00:00:00Z')), { ok: false, reason: 'expired', keyId: expiring.record.id });
+});
+
+test('notAfter caps the expiry: a later or missing expiresInDays is cut to it, an earlier one kept', async () => {
+  const now = new Date('2030-01-01T00:00:00Z');
+  const cap = '2030-01-03T12:00:00.000Z';
+  const long = await createApiKey(store.keys, { role: 'viewer', functions: ['*'], expiresInDays: 3650, notAfter: cap }, now);
+  assert.equal(long.record.expiresAt, cap);
+  const none = await createApiKey(store.keys, { role: 'viewer', functions: ['*'], notAfter: cap }, now);
+  assert.equal(none.record.expiresAt, cap);
+  const short = await createApiKey(store.keys, { role: 'viewer', functions: ['*'], expiresInDays: 1, notAfter: cap }, now);
+  assert.equal(short.record.expiresAt, '2030-01-02T00:00:00.000Z');
 });

@@ -21,6 +21,11 @@ export interface NewApiKey {
   functions: string[];
   label?: string;
   expiresInDays?: number;
+  /**
+   * The latest the key may expire (ISO 8601), typically its creator's own expiry: an earlier
+   * expiresInDays is kept, a later one or none is cut to this.
+   */
+  notAfter?: string;
 }
 
 export interface CreatedApiKey {
@@ -52,6 +57,13 @@ function randomId(): string {
   return id;
 }
 
+function expiryOf(input: NewApiKey, now: Date): string | null {
+  const requested = input.expiresInDays === undefined ? Infinity : now.getTime() + input.expiresInDays * 86_400_000;
+  const cap = input.notAfter === undefined ? Infinity : Date.parse(input.notAfter);
+  const at = Math.min(requested, cap);
+  return at === Infinity ? null : new Date(at).toISOString();
+}
+
 export async function createApiKey(store: ApiKeyStore, input: NewApiKey, now: Date = new Date()): Promise<CreatedApiKey> {
   const id = randomId();
   const secret = randomBytes(32).toString('base64url');
@@ -62,7 +74,7 @@ export async function createApiKey(store: ApiKeyStore, input: NewApiKey, now: Da
     functions: [...input.functions],
     label: input.label ?? '',
     createdAt: now.toISOString(),
-    expiresAt: input.expiresInDays === undefined ? null : new Date(now.getTime() + input.expiresInDays * 86_400_000).toISOString(),
+    expiresAt: expiryOf(input, now),
     revokedAt: null,
   };
   await store.insert(record);
@@ -90,6 +102,6 @@ export async function verifyApiKey(store: ApiKeyStore, presented: string, now: D
   if (record.expiresAt !== null && Date.parse(record.expiresAt) <= now.getTime()) return { ok: false, reason: 'expired', keyId: id };
   return {
     ok: true,
-    principal: { kind: 'api-key', actor: `key:${id}`, roles: [record.role], functions: [...record.functions], keyId: id },
+    principal: { kind: 'api-key', actor: `key:${id}`, roles: [record.role], functions: [...record.functions], keyId: id, expiresAt: record.expiresAt },
   };
 }

@@ -8,7 +8,7 @@
 
 import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { createLocalJWKSet, createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey, type JSONWebKeySet } from 'jose';
+import { createLocalJWKSet, createRemoteJWKSet, decodeJwt, jwtVerify, type JWTVerifyGetKey, type JSONWebKeySet } from 'jose';
 import { BulwarkError } from '../errors.ts';
 import type { JwtConfig } from '../config.ts';
 import { isRole, type Role } from './roles.ts';
@@ -93,6 +93,22 @@ function failureReason(err: unknown): string {
   }
 }
 
+/**
+ * True when `authorization` is `Bearer <JWT>` whose `iss` is `issuer`, read without verifying anything:
+ * the cheap test for "a token this gateway may accept", used to keep such tokens away from function
+ * code (see src/gateway/events/request.ts). Forged or expired tokens count too: the gateway does not
+ * hand out anything shaped like its own credentials.
+ */
+export function bearsIssuer(authorization: string, issuer: string): boolean {
+  const m = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(authorization);
+  if (!m) return false;
+  try {
+    return decodeJwt(m[1]!).iss === issuer;
+  } catch {
+    return false;
+  }
+}
+
 export function createJwtVerifier(cfg: JwtConfig, home: string): JwtVerifier {
   const { key, algorithms } = keySource(cfg, home);
   const options = {
@@ -114,7 +130,9 @@ export function createJwtVerifier(cfg: JwtConfig, home: string): JwtVerifier {
         const functions = stringList(payload[cfg.functionsClaim]);
         // sub is caller-chosen text that ends up in logs and events: bound its length.
         const sub = typeof payload.sub === 'string' && payload.sub.length > 0 ? payload.sub.slice(0, 128) : 'unknown';
-        return { ok: true, principal: { kind: 'jwt', actor: `jwt:${sub}`, roles, functions, claims: { ...payload } } };
+        // exp is a required claim, checked by jwtVerify: a number of seconds.
+        const expiresAt = new Date(Number(payload.exp) * 1000).toISOString();
+        return { ok: true, principal: { kind: 'jwt', actor: `jwt:${sub}`, roles, functions, claims: { ...payload }, expiresAt } };
       } catch (err) {
         return { ok: false, reason: failureReason(err) };
       }

@@ -15,6 +15,11 @@ export interface Principal {
   claims?: Record<string, unknown>;
   /** API key id, for the authorizer context; absent for JWTs. */
   keyId?: string;
+  /**
+   * When the credential stops working (ISO 8601): the key's expiresAt, the JWT's exp. null for a key
+   * without expiry; absent for anonymous. A key this principal creates may not outlive it.
+   */
+  expiresAt?: string | null;
 }
 
 export const anonymous: Principal = Object.freeze({ kind: 'anonymous', actor: 'anonymous', roles: [], functions: [] }) as Principal;

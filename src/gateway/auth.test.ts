@@ -167,6 +167,58 @@ test('a JWT without roles is denied (default deny); a JWT with the admin role ma
   assert.equal((await tp.fetch('/admin/v1/keys', { key: admin })).status, 200);
 });
 
+test('a key never outlives its creator: capped at an expiring admin key or JWT, and no never-expiring key from either', async () => {
+  const post = (key: string, body: unknown) => tp.request('POST', '/admin/v1/keys', { key, body });
+  const shortAdmin = await tp.createKey({ role: 'admin', functions: ['*'], expiresInDays: 1 });
+  const creatorExpiry = ((await tp.request('GET', '/admin/v1/keys', { key: tp.adminKey })).json.keys as Array<{ id: string; expiresAt: string }>)
+    .find((k) => k.id === shortAdmin.id)!.expiresAt;
+  const long = await post(shortAdmin.key, { role: 'deployer', functions: ['orders'], expiresInDays: 3650 });
+  assert.equal(long.status, 201, long.text);
+  tp.secrets.push(long.json.key);
+  assert.equal(long.json.expiresAt, creatorExpiry, 'cut to the creator key expiry');
+  const shorter = await post(shortAdmin.key, { role: 'invoker', functions: ['orders'], expiresInDays: 1 });
+  assert.equal(shorter.status, 201);
+  tp.secrets.push(shorter.json.key);
+  assert.ok(Date.parse(shorter.json.expiresAt) <= Date.parse(creatorExpiry));
+  const forever = await post(shortAdmin.key, { role: 'deployer', functions: ['orders'] });
+  assert.equal((await errorBody(forever, [shortAdmin.key])).code, 'BWK_E_GUARD_FORBIDDEN');
+  assert.equal(forever.status, 403);
+  await tp.expectEvent('authz.denied', forever.requestId);
+
+  const exp = Math.floor(Date.now() / 1000) + 300;
+  const adminJwt = await jwt('ES256', ec.privateKey, { roles: ['admin'], functions: ['*'] }, { exp });
+  const fromJwt = await post(adminJwt, { role: 'deployer', functions: ['orders'], expiresInDays: 3650 });
+  assert.equal(fromJwt.status, 201, fromJwt.text);
+  tp.secrets.push(fromJwt.json.key);
+  assert.equal(fromJwt.json.expiresAt, new Date(exp * 1000).toISOString(), 'cut to the token exp');
+  assert.equal((await post(adminJwt, { role: 'deployer', functions: ['orders'] })).status, 403, 'a JWT admin cannot mint a never-expiring key');
+  // The bootstrap admin key does not expire, so it may still create keys that do not.
+  const unbounded = await post(tp.adminKey, { role: 'viewer', functions: ['orders'] });
+  assert.equal(unbounded.status, 201);
+  tp.secrets.push(unbounded.json.key);
+  assert.equal(unbounded.json.expiresAt, null);
+});
+
+test('a bearer JWT from the configured issuer never reaches a function, even a public one; other bearer tokens do', async () => {
+  const valid = await jwt('RS256', rsa.privateKey, { roles: ['admin'], functions: ['*'] });
+  const expired = await jwt('RS256', rsa.privateKey, {}, { exp: Math.floor(Date.now() / 1000) - 60 });
+  const forged = `${base64url.encode('{"alg":"none"}')}.${base64url.encode(JSON.stringify({ iss: ISS, sub: 'x' }))}.`;
+  for (const token of [valid, expired, forged]) {
+    for (const scheme of ['Bearer', 'bearer']) {
+      const res = await tp.request('GET', '/fn/open', { headers: { authorization: `${scheme} ${token}` } });
+      assert.equal(res.status, 200, res.text);
+      assert.equal(res.json.headers.authorization, undefined, 'a token the gateway would accept is stripped');
+      assert.ok(!res.text.includes(token), 'nowhere in the event');
+    }
+  }
+  // The function's own identity provider and other schemes are the function's business: passed through.
+  const own = await jwt('RS256', rsa.privateKey, {}, { iss: 'https://functions-own-idp.example' });
+  for (const value of [`Bearer ${own}`, 'Bearer opaque-session-token', 'Basic dXNlcjpwYXNz']) {
+    const res = await tp.request('GET', '/fn/open', { headers: { authorization: value } });
+    assert.equal(res.json.headers.authorization, value);
+  }
+});
+
 test('the log file has the request id with detail, and never the Authorization header value', async () => {
   const { key } = await tp.createKey({ role: 'invoker', functions: ['billing'] });
   const res = await tp.fetch('/fn/orders', { key });

@@ -1,7 +1,7 @@
 // The request path for function routes, top to bottom:
 //   1. resolve   /fn/<name><path> → active version + trigger       404 BWK_E_GATEWAY_NOT_FOUND, 410 _FUNCTION_EXPIRED
 //   2. guards    src/guards/chain.ts, in its declared order          413 / 401 / 403 / 400 / 429
-//   3. event     API Gateway 2.0 (default) or 1.0 payload
+//   3. event     API Gateway 2.0 (default) or 1.0 payload, without credentials the gateway would accept
 //   4. dispatch  sandbox.invoke                                      502 / 503 / 504 BWK_E_SANDBOX_*, 499 BWK_E_GATEWAY_CLIENT_CLOSED
 //   5. respond   the function's HttpResult, framing headers stripped
 // Every early exit throws or returns a BulwarkError; error-reply.ts turns it into the one error shape.
@@ -20,6 +20,7 @@ import type { RequestFacts } from './events/request.ts';
 import { buildV1Event } from './events/apigw-v1.ts';
 import { buildV2Event } from './events/apigw-v2.ts';
 import { echo, sendError } from './error-reply.ts';
+import { arrivalHost } from './request-target.ts';
 import { writeResult } from './function-reply.ts';
 
 export interface InvokeDeps {
@@ -28,6 +29,8 @@ export interface InvokeDeps {
   sandbox: SandboxProvider;
   bus: EventBus;
   logger: Logger;
+  /** auth.jwt.issuer, when JWTs are configured (see forwardedHeaders). */
+  jwtIssuer: string | undefined;
 }
 
 /** "/fn/<name>/rest?query" → its parts; the fastify routes only send /fn/... here. */
@@ -112,12 +115,13 @@ export function createInvokeHandler(deps: InvokeDeps) {
         body,
         sourceIp: request.ip,
         protocol: `HTTP/${request.raw.httpVersion}`,
-        domainName: request.hostname,
+        domainName: request.hostname || arrivalHost(request.raw.socket.localAddress),
         timeEpoch: Date.now(),
         trigger: match.trigger,
         pathParameters: match.params,
         principal: verdict.principal,
         functionName: fn.name,
+        jwtIssuer: deps.jwtIssuer,
       };
       const event = fn.manifest.runtime.payloadFormat === '1.0' ? buildV1Event(facts) : buildV2Event(facts);
 

@@ -142,7 +142,7 @@ export async function startPlatform(config: Config, opts: PlatformOptions = {}):
     const app = buildServer({
       config,
       logger,
-      invoke: createInvokeHandler({ routes: createRouteTable(store.functions), chain, sandbox, bus, logger }),
+      invoke: createInvokeHandler({ routes: createRouteTable(store.functions), chain, sandbox, bus, logger, jwtIssuer: config.auth.jwt?.issuer }),
       admin: createAdminApi({ config, store, bus, sandbox, logger, authenticator }),
     });
     closers.push(() => app.close());

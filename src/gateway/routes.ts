@@ -4,8 +4,18 @@
 // so a deploy, rollback or removal takes effect on the next request.
 //
 // Matching follows API Gateway: literal segments beat {param}, which beats {greedy+}; a specific method
-// beats ANY; {greedy+} needs at least one segment. Paths match exactly (no trailing-slash folding).
+// beats ANY; {greedy+} needs at least one segment. Paths match exactly: letter case counts and a
+// trailing slash is a segment of its own.
+//
+// Route confusion: the router inside the function usually does not match exactly (Express by default
+// ignores case and a trailing slash). With triggers `/admin` (api-key) and `/{proxy+}` (public),
+// `/ADMIN` or `/admin/` would be admitted as public while the function serves them as /admin. So a
+// request that matches a trigger only loosely (ignoring case and one trailing slash), where that trigger
+// is more specific than the one it matches exactly (or there is none), is refused with 400: the gateway
+// and the function must agree on which route a request is. (`//` and `;` are refused before this, in
+// request-target.ts.)
 
+import { BulwarkError } from '../errors.ts';
 import type { FunctionRegistry, FunctionVersion } from '../store/store.ts';
 import type { HttpTrigger } from '../manifest/types.ts';
 
@@ -16,7 +26,7 @@ export interface RouteMatch {
   params: Record<string, string>;
 }
 
-type Segment = { kind: 0; text: string } | { kind: 1; name: string } | { kind: 2; name: string };
+type Segment = { kind: 0; text: string; lower: string } | { kind: 1; name: string } | { kind: 2; name: string };
 
 interface CompiledRoute {
   trigger: HttpTrigger;
@@ -34,7 +44,7 @@ function split(path: string): string[] {
 function compile(trigger: HttpTrigger): CompiledRoute {
   const segments = split(trigger.path).map((seg): Segment => {
     const m = PARAM.exec(seg);
-    if (!m) return { kind: 0, text: seg };
+    if (!m) return { kind: 0, text: seg, lower: seg.toLowerCase() };
     return m[2] ? { kind: 2, name: m[1]! } : { kind: 1, name: m[1]! };
   });
   return { trigger, segments };
@@ -83,8 +93,26 @@ function matchRoute(route: CompiledRoute, method: string, parts: string[]): Reco
   return parts.length === segs.length ? params : undefined;
 }
 
+/** The way a lenient function router reads the path: literal text in any case, one trailing slash dropped. */
+function matchesLoosely(route: CompiledRoute, method: string, parts: string[]): boolean {
+  if (route.trigger.method !== 'ANY' && route.trigger.method !== method) return false;
+  const trimmed = parts.length > 0 && parts[parts.length - 1] === '' ? parts.slice(0, -1) : parts;
+  const segs = route.segments;
+  for (let i = 0; i < segs.length; i++) {
+    const seg = segs[i]!;
+    if (seg.kind === 2) return trimmed.length > i;
+    const value = trimmed[i] === undefined ? undefined : decode(trimmed[i]!);
+    if (value === undefined || value === '') return false;
+    if (seg.kind === 0 && value.toLowerCase() !== seg.lower) return false;
+  }
+  return trimmed.length === segs.length;
+}
+
 export interface RouteTable {
-  /** `subPath` is the raw (still percent-encoded) path after /fn/<name>, "/" at least. */
+  /**
+   * `subPath` is the raw (still percent-encoded) path after /fn/<name>, "/" at least. Throws
+   * BWK_E_GATEWAY_BAD_REQUEST for a path that only loosely matches another trigger (route confusion).
+   */
   resolve(name: string, method: string, subPath: string): Promise<RouteMatch | undefined>;
 }
 
@@ -109,9 +137,15 @@ export function createRouteTable(registry: FunctionRegistry, opts: { cacheSize?:
       const fn = await registry.getActive(name);
       if (!fn) return undefined;
       const parts = split(subPath);
+      // Most specific first: a trigger met loosely before the exact match is one a lenient router
+      // inside the function would prefer to the trigger the gateway authorised.
       for (const route of routesOf(fn)) {
         const params = matchRoute(route, method, parts);
         if (params) return { fn, trigger: route.trigger, params };
+        if (matchesLoosely(route, method, parts)) {
+          // The trigger is not named: it may be a protected route the caller has no business learning.
+          throw new BulwarkError('BWK_E_GATEWAY_BAD_REQUEST', ['the path differs from a route of this function only in letter case or a trailing slash'], { function: name, trigger: route.trigger.path });
+        }
       }
       return undefined;
     },

@@ -64,9 +64,14 @@ export function buildServer(parts: ServerParts) {
     const pathProblem = requestTargetProblem(request.url);
     if (pathProblem) throw new BulwarkError('BWK_E_GATEWAY_BAD_REQUEST', [pathProblem]);
     const hosts = request.raw.headersDistinct.host;
-    if (!hosts || hosts.length !== 1 || !isValidHost(hosts[0]!) || !isValidHost(request.host)) {
-      throw new BulwarkError('BWK_E_GATEWAY_BAD_REQUEST', ['the Host header must be one hostname[:port]']);
-    }
+    // HTTP/1.0 has no Host requirement (RFC 1945) and load-balancer health checks (HAProxy's httpchk)
+    // send none; the domain is then the address the request arrived on (invoke.ts). A Host that is
+    // sent is checked whatever the version, and a trusted proxy's X-Forwarded-Host with it.
+    const hostless = hosts === undefined && request.raw.httpVersion === '1.0';
+    const hostOk = hostless
+      ? request.host === '' || isValidHost(request.host)
+      : hosts !== undefined && hosts.length === 1 && isValidHost(hosts[0]!) && isValidHost(request.host);
+    if (!hostOk) throw new BulwarkError('BWK_E_GATEWAY_BAD_REQUEST', ['the Host header must be one hostname[:port]']);
   });
 
   app.addHook('onResponse', async (request, reply) => {

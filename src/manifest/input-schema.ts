@@ -9,11 +9,22 @@
 //
 // ReDoS: `pattern` and `patternProperties` come from the function's author and run on the gateway's
 // event loop against caller input. On the default backtracking engine `^(a|a)+$` against thirty a's and a
-// `!` takes seconds, during which the gateway answers nobody. Every author pattern is therefore compiled
-// for V8's linear-time engine (the `l` flag), whose matching time grows linearly with the input whatever
-// the pattern. That engine has no backreferences, no lookahead, no `u`/`v` flag and no counted
-// repetition past 16; a pattern needing one of them is refused at deploy (LinearPatternError) rather
-// than run on the backtracking engine. ajv-formats' own regular expressions are fixed and not affected.
+// `!` takes seconds, during which the gateway answers nobody. Two V8 features together close that:
+//  - the gate: every author pattern must compile for V8's linear-time engine (the `l` flag). That
+//    engine has no backreferences, no lookahead, no `u`/`v` flag and no counted repetition past 16; a
+//    pattern it refuses is refused at deploy (LinearPatternError) with the reason.
+//  - the run: the pattern then executes as an ordinary RegExp on the fast backtracking engine, with
+//    --enable-experimental-regexp-engine-on-excessive-backtracks set, so a match that backtracks too much
+//    is restarted on the linear engine. The restart needs a pattern that engine can run, which is what
+//    the gate proved. (The linear engine on every match costs ~25-45x on ordinary patterns.)
+// The restart never happens for a `u`/`v` RegExp (verified on Node 26: `^(a|a)+$` with `u` is as
+// exponential with the flag as without), so patterns run without `u`. Its meaning is kept with `u`'s
+// (JSON Schema's) reading: patterns must be valid with `u`; escapes whose meaning changes without it
+// (`\p{…}`, `\u{…}`, surrogates, \uFFFF) are refused; and an input holding characters outside the BMP
+// has each one replaced by U+FFFF before matching, which every construct left treats as `u` treats the
+// character (one code point: matched by `.`, `[^…]`, `\S`, `\W`, never by a class that could name it).
+// Counted repetition past 16 cannot be let through on the strength of the fallback: with no linear
+// engine to restart on, `^(a{1,20})+$` backtracks exponentially. ajv-formats' own expressions are fixed.
 
 import v8 from 'node:v8';
 import { Ajv, type ValidateFunction } from 'ajv';
@@ -22,9 +33,11 @@ import addFormatsModule from 'ajv-formats';
 // ajv-formats is CommonJS; under Node's ESM loader its callable export is the module's default.
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
-// Process-wide and idempotent; it must be set before the first `l` pattern is compiled. Checked at once
-// so a Node without the engine fails at start-up instead of at the first deploy.
+// Process-wide and idempotent; set before the first pattern is compiled (a RegExp takes its backtrack
+// limit when compiled). Checked at once so a Node without the engine fails at start-up, not at a deploy.
+// The fallback also protects every other RegExp in the process that the linear engine can run.
 v8.setFlagsFromString('--enable-experimental-regexp-engine');
+v8.setFlagsFromString('--enable-experimental-regexp-engine-on-excessive-backtracks');
 try {
   new RegExp('', 'l');
 } catch {
@@ -46,6 +59,15 @@ export class LinearPatternError extends Error {
 
 /** An escape at an unescaped backslash: `\p{`, `\P{` or `\u{`, which mean something else without `u`. */
 const UNICODE_ESCAPE = /(?:^|[^\\])(?:\\\\)*\\(?:[pP]|u\{)/;
+/**
+ * A surrogate or U+FFFF in the pattern, raw or as `\uXXXX`: with `u` a surrogate pair is one code point,
+ * and U+FFFF is the stand-in for characters outside the BMP (see matcher), so a pattern naming either
+ * would match differently. Over-matching an escaped backslash before `u` only refuses, never lets through.
+ */
+const ASTRAL_OR_STANDIN = /[\uD800-\uDFFF\uFFFF]|\\u(?:[dD][89a-fA-F][0-9a-fA-F]{2}|[fF]{4})/;
+/** A character outside the BMP (a surrogate pair), or a lone surrogate, in the input. */
+const NON_BMP = /[\uD800-\uDBFF][\uDC00-\uDFFF]|[\uD800-\uDFFF]/g;
+const STAND_IN = '\uFFFF';
 
 /** Why the linear-time engine refused `pattern`, in words a schema author can act on. */
 function linearReason(pattern: string): string {
@@ -58,12 +80,25 @@ function linearReason(pattern: string): string {
   return 'cannot run in linear time: avoid backreferences, lookahead, inline modifiers like (?i:…) and nested counted repetition';
 }
 
+interface Matcher {
+  test(s: string): boolean;
+  /** ajv caches compiled patterns by this string: it must differ per pattern. */
+  toString(): string;
+}
+
+/** Runs `re` (no `u` flag) with `u`'s reading of the input: each non-BMP character is one stand-in. */
+function matcher(re: RegExp): Matcher {
+  return {
+    test: (s) => re.test(s.replace(NON_BMP, STAND_IN)),
+    toString: () => String(re),
+  };
+}
+
 /**
- * ajv's RegExp engine for author patterns: linear time or a LinearPatternError. Patterns must also be
- * valid with the `u` flag (the JSON Schema reading of ECMA-262), but run without it, as the linear
- * engine requires; `\p{…}` and `\u{…}` escapes, whose meaning would change, are refused.
+ * ajv's RegExp engine for author patterns: proved linear-safe by the `l` gate, then run on the default
+ * engine with the linear fallback (see the top of this file), or a LinearPatternError.
  */
-function linearRegExp(pattern: string): RegExp {
+function linearRegExp(pattern: string): Matcher {
   try {
     new RegExp(pattern, 'u'); // syntax check only: never executed
   } catch (err) {
@@ -72,11 +107,15 @@ function linearRegExp(pattern: string): RegExp {
   if (UNICODE_ESCAPE.test(pattern)) {
     throw new LinearPatternError(pattern, 'uses a \\p{…} or \\u{…} escape, which the linear-time engine does not support: use explicit character ranges');
   }
+  if (ASTRAL_OR_STANDIN.test(pattern)) {
+    throw new LinearPatternError(pattern, 'names a character outside the Basic Multilingual Plane, a surrogate or U+FFFF, which the linear-time engine cannot match as one character: match such characters with . or a negated class');
+  }
   try {
-    return new RegExp(pattern, 'l');
+    new RegExp(pattern, 'l'); // the gate: never executed
   } catch {
     throw new LinearPatternError(pattern, linearReason(pattern));
   }
+  return matcher(new RegExp(pattern));
 }
 // ajv emits `<code>(pattern, flags)` for standalone builds; this engine is only ever used in process.
 linearRegExp.code = 'linearRegExp';
@@ -92,7 +131,7 @@ export function compileInputSchema(schema: Record<string, unknown>): ValidateFun
     coerceTypes: false,
     useDefaults: false,
     logger: false,
-    // The linear engine takes no `u` flag; see linearRegExp.
+    // Patterns run without `u` (the linear fallback needs that); see linearRegExp.
     unicodeRegExp: false,
     code: { regExp: linearRegExp },
   });

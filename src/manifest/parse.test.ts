@@ -244,6 +244,24 @@ const invalid: Array<{ name: string; source: string; code?: string; problems: Ar
     ],
   },
   {
+    name: 'egress to the unspecified address, which reaches loopback on Linux',
+    source: `${BASE}permissions:\n  egress:\n    - 0.0.0.0:80\n    - "[::]:80"\n    - "[0:0::0]:8080"\n    - 0.1.2.3:443\n    - 10.0.0.1:80\n`,
+    problems: [
+      [9, 7, "egress entry '0.0.0.0:80' names the unspecified address '0.0.0.0', which reaches this machine itself"],
+      [10, 7, "egress entry '[::]:80' names the unspecified address '::'"],
+      [11, 7, "egress entry '[0:0::0]:8080' names the unspecified address '::'"],
+      [12, 7, "egress entry '0.1.2.3:443' names the unspecified address '0.1.2.3'"],
+    ],
+  },
+  {
+    name: 'trigger paths: no ;, and no two that differ only in letter case',
+    source: `${BASE}  - http: { method: GET, path: "/admin;x" }\n  - http: { method: GET, path: /Admin }\n  - http: { method: POST, path: /admin }\n  - http: { method: GET, path: "/Items/{id}" }\n  - http: { method: GET, path: "/items/{key}/x" }\n`,
+    problems: [
+      [7, 32, "path '/admin;x' has an invalid segment 'admin;x'"],
+      [9, 33, "path '/admin' differs from triggers[2] only in letter case; routers inside functions often ignore case, so use one spelling"],
+    ],
+  },
+  {
     name: 'input schema: missing, not JSON, not an object, does not compile, outside the directory',
     source: `${BASE}input: ./schemas/missing.json\n`,
     problems: [[7, 8, "input schema file 'schemas/missing.json' was not found next to the manifest"]],

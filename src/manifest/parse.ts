@@ -246,6 +246,7 @@ function normalise(m: AuthorManifest, at: At, readFile: (relPath: string) => str
 
   const http: HttpTrigger[] = [];
   const routes = new Map<string, { method: HttpMethod; index: number }[]>();
+  const caseless = new Map<string, { shape: string; index: number }>();
   m.triggers.forEach((t, i) => {
     for (const kind of ['queue', 'schedule'] as const) {
       if (kind in t) report(['triggers', i, kind], `${kind} triggers are not supported yet (planned); use an http trigger`, 'key');
@@ -255,6 +256,13 @@ function normalise(m: AuthorManifest, at: At, readFile: (relPath: string) => str
     const pathProblem = checkRoutePath(path);
     if (pathProblem) report(['triggers', i, 'http', 'path'], pathProblem);
     const shape = path.replace(/\{[^}]*\+\}/g, '{+}').replace(/\{[^}+]*\}/g, '{}');
+    // The gateway refuses requests that match a trigger only ignoring case (route confusion, see
+    // src/gateway/routes.ts), so two triggers differing only in case could not both be reached.
+    const caseTwin = caseless.get(shape.toLowerCase());
+    if (caseTwin && caseTwin.shape !== shape) {
+      report(['triggers', i, 'http', 'path'], `path '${path}' differs from triggers[${caseTwin.index}] only in letter case; routers inside functions often ignore case, so use one spelling`);
+    }
+    if (!caseTwin) caseless.set(shape.toLowerCase(), { shape, index: i });
     const same = routes.get(shape) ?? [];
     const clash = same.find((r) => r.method === method || r.method === 'ANY' || method === 'ANY');
     if (clash) {
@@ -326,7 +334,8 @@ function isRealDate(s: string): boolean {
   return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
 }
 
-const SEGMENT = /^[A-Za-z0-9._~!$&'()*+,;=:@-]+$/;
+/** RFC 3986 pchar without `%` and `;` (a request path with `;` is refused: matrix-parameter confusion). */
+const SEGMENT = /^[A-Za-z0-9._~!$&'()*+,=:@-]+$/;
 const PARAM = /^\{([A-Za-z_][A-Za-z0-9_]*)(\+?)\}$/;
 
 function checkRoutePath(path: string): string | undefined {
@@ -401,7 +410,11 @@ function hostProblem(host: string): string | undefined {
   if (host.endsWith('.')) return `has a host ending in a dot ('${host}'): write it without the trailing dot`;
   const last = host.slice(host.lastIndexOf('.') + 1);
   if (/^(0x[0-9a-f]*|[0-9]+)$/.test(last)) {
-    if (ipaddr.IPv4.isValidFourPartDecimal(host)) return undefined;
+    if (ipaddr.IPv4.isValidFourPartDecimal(host)) {
+      // 0.0.0.0/8 is "this host": connecting to 0.0.0.0 reaches the gateway's own loopback services on Linux.
+      if (ipaddr.IPv4.parse(host).range() === 'unspecified') return `names the unspecified address '${host}', which reaches this machine itself: name the real host`;
+      return undefined;
+    }
     return `writes an IP address in a non-canonical form ('${host}'): use dotted-quad decimal like 192.0.2.10, or brackets for IPv6`;
   }
   if (!HOSTNAME.test(host)) return `has an invalid host '${host}': use a DNS name like api.example.com or an IPv4 address`;
@@ -423,6 +436,7 @@ function parseEgress(entry: string): EgressRule | string {
     if (address.isIPv4MappedAddress()) {
       return `${fix} is an IPv4 address written as IPv6: write it as ${address.toIPv4Address().toString()}:${v6[2]}`;
     }
+    if (address.range() === 'unspecified') return `${fix} names the unspecified address '::', which reaches this machine itself: name the real host`;
     host = address.toString();
     portText = v6[2]!;
   } else {

@@ -1,7 +1,9 @@
 // /admin/v1/keys: create (the key is in the answer once and nowhere else), list (never a secret or
 // its hash), revoke. Admin only (manage-keys), and an admin scoped to some functions sees, creates and
-// revokes keys within that scope only; only an admin scoped to * creates admin keys. Every change and
-// every refusal is a security event.
+// revokes keys within that scope only; only an admin scoped to * creates admin keys. A key never
+// outlives the credential that created it: its expiry is cut to the creator's (a key's expiresAt, a
+// JWT's exp), and a creator that expires may not ask for a key that never does. Every change and every
+// refusal is a security event.
 
 import type { FastifyInstance } from 'fastify';
 import { BulwarkError } from '../../errors.ts';
@@ -54,7 +56,12 @@ export async function registerKeyRoutes(app: FastifyInstance, deps: { store: Sto
     if (!coversAll(principal, functions)) {
       await access.refuse(request, principal, 'manage-keys', 'create a key for functions outside your own scope');
     }
-    const { record, key } = await createApiKey(store.keys, { ...request.body, functions });
+    // Otherwise a short-lived admin credential (a leaked one, a contractor's) could mint a key for 2036.
+    const creatorExpiry = principal.expiresAt ?? undefined;
+    if (creatorExpiry !== undefined && request.body.expiresInDays === undefined) {
+      await access.refuse(request, principal, 'manage-keys', `create a key without expiry (your credential expires ${creatorExpiry}): set expiresInDays`);
+    }
+    const { record, key } = await createApiKey(store.keys, { ...request.body, functions, notAfter: creatorExpiry });
     await access.publish(request, {
       type: 'key.created',
       actor: principal.actor,

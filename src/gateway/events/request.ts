@@ -1,6 +1,7 @@
 // What the gateway knows about an HTTP request once it has been routed and admitted: the input both
 // API Gateway payload builders (apigw-v2.ts, apigw-v1.ts) work from.
 
+import { bearsIssuer } from '../../auth/jwt.ts';
 import type { Principal } from '../../auth/principal.ts';
 import type { HttpTrigger } from '../../manifest/types.ts';
 
@@ -21,31 +22,39 @@ export interface RequestFacts {
   pathParameters: Record<string, string>;
   principal: Principal;
   functionName: string;
+  /** auth.jwt.issuer when JWTs are configured: bearer tokens from it never reach the function. */
+  jwtIssuer: string | undefined;
 }
 
 /**
  * Credential headers. Where the gateway checked the caller's credential it drops them: handing them to
  * function code would let any function replay its callers' keys. On public routes the gateway did not
  * look, and the function may authenticate callers itself, so other credentials (a JWT from the
- * function's own identity provider) pass through. A Bulwark API key never does, on any route: a public
- * function, or whoever took one over, would otherwise collect the keys of callers who send theirs out
- * of habit, admin keys included.
+ * function's own identity provider) pass through. A credential the gateway itself would accept never
+ * does, on any route: a Bulwark API key, or a bearer JWT whose (unverified) `iss` is auth.jwt.issuer. A
+ * public function, or whoever took one over, would otherwise collect and replay the credentials of
+ * callers who send theirs out of habit, admin ones included.
  */
 const CREDENTIAL_HEADERS = ['authorization', 'x-api-key'];
 const BULWARK_KEY = /bwk_/i;
 
-function carriesBulwarkKey(headers: Record<string, string[]>): boolean {
-  return CREDENTIAL_HEADERS.some((h) => headers[h]?.some((v) => BULWARK_KEY.test(v)));
+function gatewayCredential(header: string, value: string, issuer: string | undefined): boolean {
+  if (BULWARK_KEY.test(value)) return true;
+  return header === 'authorization' && issuer !== undefined && bearsIssuer(value, issuer);
+}
+
+function carriesGatewayCredential(headers: Record<string, string[]>, issuer: string | undefined): boolean {
+  return CREDENTIAL_HEADERS.some((h) => headers[h]?.some((v) => gatewayCredential(h, v, issuer)));
 }
 
 export function forwardedHeaders(facts: RequestFacts): Record<string, string[]> {
   const anonymous = facts.principal.kind === 'anonymous';
-  if (anonymous && !carriesBulwarkKey(facts.headers)) return facts.headers;
+  if (anonymous && !carriesGatewayCredential(facts.headers, facts.jwtIssuer)) return facts.headers;
   const out: Record<string, string[]> = {};
   for (const [k, v] of Object.entries(facts.headers)) {
     if (!CREDENTIAL_HEADERS.includes(k)) out[k] = v;
     else if (anonymous) {
-      const kept = v.filter((value) => !BULWARK_KEY.test(value));
+      const kept = v.filter((value) => !gatewayCredential(k, value, facts.jwtIssuer));
       if (kept.length > 0) out[k] = kept;
     }
   }

@@ -57,3 +57,20 @@ test('validators are cached per version: a new version with a new schema is comp
   assert.equal(code(await schema(request(v2, { body: json({ name: 'a' }) }))), 'BWK_E_GUARD_INPUT_INVALID');
   assert.equal(code(await schema(request(fn, { body: json({ name: 'a' }) }))), 'pass');
 });
+
+test('a stored version whose schema no longer compiles is refused with BWK_E_GUARD_SCHEMA_UNUSABLE, compiled once', async () => {
+  // What an older Bulwark accepted and stored: a backreference the linear-time gate now refuses.
+  const legacy = { ...fn, version: 7, manifest: { ...fn.manifest, input: { type: 'string', pattern: '^(a)\\1$' } } };
+  const schema = create();
+  for (let i = 0; i < 2; i++) {
+    const v = await schema(request(legacy, { body: json('aa') }));
+    assert.equal(code(v), 'BWK_E_GUARD_SCHEMA_UNUSABLE');
+    assert.ok(!v.pass);
+    assert.equal(v.error.status, 500);
+    assert.match(v.error.message, /demo .*redeployed/);
+    assert.doesNotMatch(v.error.message, /\\1/, 'the pattern stays out of the caller-facing message');
+    assert.match(String(v.error.detail?.reason), /backreference/, 'the log detail names the pattern and why');
+  }
+  // Other versions are unaffected.
+  assert.equal(code(await schema(request(fn, { body: json({ name: 'a' }) }))), 'pass');
+});

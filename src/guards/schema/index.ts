@@ -2,17 +2,22 @@
 // Validators are compiled once per function version (compileInputSchema, the same compiler the deploy
 // used) and cached in this guard instance. The body is parsed as JSON whatever its declared content
 // type, so relabelling a JSON body as text/plain does not slip past the schema.
+//
+// A version deployed under older, looser rules may hold a schema that no longer compiles (a pattern the
+// linear-time gate now refuses). Its requests are refused with BWK_E_GUARD_SCHEMA_UNUSABLE, the pattern
+// and reason going to the log: never validated with a weaker engine, never an unhandled throw. The failure
+// is cached like a validator, so a broken version costs one compile, not one per request.
 
 import type { ValidateFunction } from 'ajv';
 import { BulwarkError } from '../../errors.ts';
 import { compileInputSchema } from '../../manifest/input-schema.ts';
-import { deny, pass, type Guard, type GuardMeta } from '../types.ts';
+import { deny, pass, type Guard, type GuardMeta, type GuardRequest } from '../types.ts';
 
 export const meta = {
   id: 'schema',
   phase: 'input',
   description: "Rejects bodies that do not match the function's input JSON Schema",
-  errors: ['BWK_E_GUARD_INPUT_INVALID'],
+  errors: ['BWK_E_GUARD_INPUT_INVALID', 'BWK_E_GUARD_SCHEMA_UNUSABLE'],
 } as const satisfies GuardMeta;
 
 export interface SchemaOptions {
@@ -40,12 +45,18 @@ function describe(validate: ValidateFunction): string {
 
 export function create(opts: SchemaOptions = {}): Guard {
   const cacheSize = opts.cacheSize ?? 512;
-  const cache = new Map<string, ValidateFunction>();
+  const cache = new Map<string, ValidateFunction | BulwarkError>();
 
-  function validatorFor(key: string, schema: Record<string, unknown>): ValidateFunction {
+  function validatorFor(fn: GuardRequest['fn'], schema: Record<string, unknown>): ValidateFunction | BulwarkError {
+    const key = `${fn.name}@${fn.version}:${fn.sha256}`;
     let v = cache.get(key);
     if (!v) {
-      v = compileInputSchema(schema);
+      try {
+        v = compileInputSchema(schema);
+      } catch (err) {
+        const reason = err instanceof Error ? err.message : String(err);
+        v = new BulwarkError('BWK_E_GUARD_SCHEMA_UNUSABLE', [fn.name], { version: fn.version, reason });
+      }
       if (cache.size >= cacheSize) cache.delete(cache.keys().next().value!);
       cache.set(key, v);
     }
@@ -64,7 +75,8 @@ export function create(opts: SchemaOptions = {}): Guard {
     } catch {
       return invalid('body is not valid JSON');
     }
-    const validate = validatorFor(`${req.fn.name}@${req.fn.version}:${req.fn.sha256}`, input);
+    const validate = validatorFor(req.fn, input);
+    if (validate instanceof BulwarkError) return deny(validate);
     return validate(value) ? pass() : invalid(describe(validate));
   };
 }

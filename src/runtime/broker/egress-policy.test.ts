@@ -39,3 +39,10 @@ test('an IPv4-mapped IPv6 literal is the same address as its IPv4 form', async (
   const refused = await decide('http://[::ffff:169.254.169.254]/', [{ host: '169.254.169.253', port: 80 }]);
   assert.equal(refused.allowed, false);
 });
+
+test('unspecified addresses are refused even when listed: Linux delivers them to loopback', async () => {
+  for (const [url, host] of [['http://0.0.0.0:80/', '0.0.0.0'], ['http://[::]:80/', '[::]'], ['http://0.1.2.3:80/', '0.1.2.3']] as const) {
+    const d = await decide(url, [{ host, port: 80 }]);
+    assert.deepEqual(d, { allowed: false, reason: 'unspecified address' }, url);
+  }
+});

@@ -62,6 +62,9 @@ export async function checkEgress(target: EgressTarget, rules: EgressRule[]): Pr
   if (ipaddr.isValid(host)) {
     // An IP literal listed as such is the explicit opt-in for a non-public address.
     const addr = ipaddr.process(host);
+    // 0.0.0.0/8 and :: are no destination at all: Linux delivers them to loopback, so even a listed one
+    // would be a disguised loopback grant.
+    if (addr.range() === 'unspecified') return { allowed: false, reason: 'unspecified address' };
     return { allowed: true, addresses: [{ address: addr.toString(), family: addr.kind() === 'ipv4' ? 4 : 6 }] };
   }
   if (METADATA_HOSTS.has(host)) return { allowed: false, reason: 'cloud metadata host' };
