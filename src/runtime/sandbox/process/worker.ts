@@ -33,13 +33,15 @@ export const LOAD_TIMEOUT_MS = 10_000;
 const WATCH_MS = 50;
 const WATCH_IDLE_MS = 1000;
 /**
- * CPU a worker may use per second of idle time (utime + stime from /proc/<pid>/stat, read when each
- * invocation starts and ends, so only the gaps between invocations count). Work a handler left running
- * after it returned would make the next caller wait on a spinning worker. Judged once a second of idle
- * time has accumulated; each gap gets one clock tick (MS_PER_TICK) of slack, the resolution of the
- * counter, so thousands of sub-millisecond gaps under load are not misread as a spin.
+ * CPU a worker may use per second of idle time. Work a handler left running after it returned would
+ * make the next caller wait on a spinning worker. Judged by the watchdog over windows of at least
+ * WATCH_IDLE_MS: the CPU the process used (utime + stime from /proc/<pid>/stat) minus what serving
+ * can explain — the wall time of its invocations plus HELPER_THREADS_SHARE of it for V8's GC and
+ * compiler threads — must stay under this rate over the window's idle time. The counter is read
+ * only on watchdog ticks: reading it around every invocation cost ~25 µs of gateway CPU each under load.
  */
 export const IDLE_CPU_MAX_MS = 300;
+const HELPER_THREADS_SHARE = 0.5;
 const MAX_OUTPUT_LINE = 8 * 1024;
 /** Raw stdout/stderr kept per invocation; the rest is dropped (the log capability has the same caps). */
 const MAX_OUTPUT_LINES = MAX_LINES_PER_INVOCATION;
@@ -113,9 +115,11 @@ export class SandboxWorker {
   #runs = 0;
   /** /proc/<pid>/stat of the node process, kept open: one pread per sample (~7 µs). */
   #statFd: number | undefined;
-  /** The idle gap in progress (CPU ticks and time at its start), and idle gaps not yet judged. */
-  #gap: { ticks: number; at: number } | undefined;
-  #idleWindow = { ticks: 0, ms: 0, gaps: 0 };
+  /** Wall time spent in invocations, and when the one in flight started: the CPU check's busy side. */
+  #busyMs = 0;
+  #runStartedAt: number | undefined;
+  /** CPU ticks, time and busy time where the window the CPU check judges began. */
+  #cpuWindow: { ticks: number; at: number; busyMs: number } | undefined;
   /** Unlinked scratch files held open (`fd:inode`) and #runs when the watchdog first saw each. */
   #heldSeen = new Map<string, number>();
   /** A kill the watchdog decided during an invocation, done when it ends so its caller is not failed. */
@@ -300,7 +304,6 @@ export class SandboxWorker {
         this.#ready = true;
         this.readyAfterMs = performance.now() - this.spawnedAt;
         try { this.#statFd = openSync(`/proc/${this.#pid}/stat`, 'r'); } catch { /* gone: the exit handler follows */ }
-        this.#gapOpen();
         this.#onReady();
         return;
       case 'load-error': {
@@ -410,19 +413,22 @@ export class SandboxWorker {
     }
     if (!(await this.#scratchWithinQuota(true))) return false;
     if (!this.#ready) return this.alive;
-    // The open gap is closed and reopened so it counts up to now.
-    if (this.#gap) {
-      this.#gapClose(false);
-      this.#gapOpen();
+    const ticks = this.#cpuTicks();
+    if (ticks === undefined) return this.alive;
+    const now = performance.now();
+    const busy = this.#busyMs + (this.#runStartedAt === undefined ? 0 : now - this.#runStartedAt);
+    const w = this.#cpuWindow;
+    if (!w || now - w.at < WATCH_IDLE_MS) {
+      this.#cpuWindow ??= { ticks, at: now, busyMs: busy };
+      return this.alive;
     }
-    const w = this.#idleWindow;
-    if (w.ms < WATCH_IDLE_MS) return this.alive;
-    const usedMs = w.ticks * MS_PER_TICK;
-    const idleMs = Math.round(w.ms);
-    // Scaled to the idle time that really passed: a gateway too busy to tick on time must not make a
-    // worker's light background work look like a spin.
-    const allowedMs = IDLE_CPU_MAX_MS * (w.ms / 1000) + w.gaps * MS_PER_TICK;
-    this.#idleWindow = { ticks: 0, ms: 0, gaps: 0 };
+    this.#cpuWindow = { ticks, at: now, busyMs: busy };
+    const busyMs = busy - w.busyMs;
+    const idleMs = Math.max(0, Math.round(now - w.at - busyMs));
+    const usedMs = Math.round((ticks - w.ticks) * MS_PER_TICK - busyMs * (1 + HELPER_THREADS_SHARE));
+    // Scaled to the idle time that really passed (a gateway too busy to tick on time must not make light
+    // background work look like a spin), plus two clock ticks for the counter's resolution.
+    const allowedMs = IDLE_CPU_MAX_MS * (idleMs / 1000) + 2 * MS_PER_TICK;
     if (usedMs <= allowedMs) return this.alive;
     const replace = (): void => {
       const t = this.#target;
@@ -452,23 +458,6 @@ export class SandboxWorker {
     } catch {
       return undefined;
     }
-  }
-
-  /** An idle gap starts: at `ready` and when an invocation ends. */
-  #gapOpen(): void {
-    const ticks = this.#cpuTicks();
-    this.#gap = ticks === undefined ? undefined : { ticks, at: performance.now() };
-  }
-
-  /** An idle gap ends (an invocation starts) or is cut by a watchdog tick (`newGap` false). */
-  #gapClose(newGap = true): void {
-    const gap = this.#gap;
-    this.#gap = undefined;
-    const ticks = gap && this.#cpuTicks();
-    if (!gap || ticks === undefined) return;
-    this.#idleWindow.ticks += ticks - gap.ticks;
-    this.#idleWindow.ms += performance.now() - gap.at;
-    if (newGap) this.#idleWindow.gaps++;
   }
 
   /**
@@ -566,7 +555,7 @@ export class SandboxWorker {
     this.#idleLines = 0;
     this.#idleBytes = 0;
     this.#deniedFrames = 0;
-    this.#gapClose();
+    this.#runStartedAt = performance.now();
     const owner: OutputOwner = { id, inv };
     this.#outputOwners.info.push(owner);
     this.#outputOwners.error.push(owner);
@@ -578,7 +567,8 @@ export class SandboxWorker {
           settle: (outcome) => {
             if (this.#current?.id !== id) return;
             this.#current = undefined;
-            this.#gapOpen();
+            this.#busyMs += performance.now() - (this.#runStartedAt ?? performance.now());
+            this.#runStartedAt = undefined;
             setTimeout(() => {
               for (const owners of Object.values(this.#outputOwners)) {
                 const i = owners.indexOf(owner);
