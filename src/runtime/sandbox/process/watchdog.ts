@@ -1,0 +1,305 @@
+// The watchdog of one worker process, apart from its lifecycle: V8's heap flag does not bound what a
+// function really uses (Buffers, scratch on tmpfs, files unlinked but held open) nor work it leaves
+// running after it returned, so the gateway samples the process from outside and kills it when over.
+// Owns the tick scheduling, the /proc reads and the decisions; the worker owns the kill itself.
+
+import { readdir, readFile, lstat } from 'node:fs/promises';
+import { closeSync, openSync, readdirSync, readlinkSync, readSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { SecurityEvent } from '../../../bus/bus.ts';
+import { writeFunctionLog } from '../../broker/function-log.ts';
+import type { CapabilityDeps } from '../../capabilities/capability.ts';
+import type { FunctionTarget } from '../sandbox.ts';
+import type { KillReason } from './worker.ts';
+
+/**
+ * The watchdog ticks every WATCH_MS. A tick reads resident size, walks the scratch root and scans the
+ * open descriptors (~200 µs in all), except while the worker is idle and has used no CPU since the last
+ * full tick: then it is one pread of /proc/<pid>/stat (~7 µs), and the full tick comes at least every
+ * WATCH_IDLE_MS. Writing to tmpfs takes CPU (~3 GiB/s here), so a worker filling scratch while idle
+ * moves the counter and gets a full tick at the next WATCH_MS: busy or idle, scratch can overshoot its
+ * quota by what is written in about one tick (~150 MiB at that rate) before the worker is killed.
+ */
+const WATCH_MS = 50;
+const WATCH_IDLE_MS = 1000;
+/**
+ * CPU a worker may use per second of idle time. Work a handler left running after it returned would
+ * make the next caller wait on a spinning worker. Judged by the watchdog over windows of at least
+ * WATCH_IDLE_MS: the CPU the process used (utime + stime from /proc/<pid>/stat) minus what serving
+ * can explain — the wall time of its invocations plus HELPER_THREADS_SHARE of it for V8's GC and
+ * compiler threads — must stay under this rate over the window's idle time. The counter is read
+ * only on watchdog ticks: reading it around every invocation cost ~25 µs of gateway CPU each under load.
+ */
+export const IDLE_CPU_MAX_MS = 300;
+const HELPER_THREADS_SHARE = 0.5;
+/** Each scratch entry counts at least this much, so a flood of empty files is charged too. */
+const SCRATCH_ENTRY_MIN_BYTES = 1024;
+/** Linux reports utime/stime in USER_HZ ticks, 100 per second on every mainstream architecture. */
+const MS_PER_TICK = 10;
+/** One /proc/<pid>/stat line (well under 1 KiB); reused, as samples never overlap. */
+const STAT_BUFFER = Buffer.alloc(1024);
+
+/** What the watchdog reads from and does to its worker. */
+export interface WatchdogHost {
+  readonly id: string;
+  readonly deps: CapabilityDeps;
+  /** The process to watch: bwrap's until `loading`, then the node at the bottom of its tree. */
+  pid(): number | undefined;
+  /** The bootstrap said `loading` (it runs in node, so pid() is final). */
+  loading(): boolean;
+  ready(): boolean;
+  /** An invocation is in flight. */
+  busy(): boolean;
+  alive(): boolean;
+  /** Last target that ran here, for attributing a replacement. */
+  target(): FunctionTarget;
+  kill(reason: KillReason): void;
+  publish(e: Omit<SecurityEvent, 'at'>): void;
+}
+
+export interface WatchdogLimits {
+  hostScratch: string;
+  rssLimitBytes: number;
+  /** Bytes the scratch root may hold (it is usually on tmpfs: RAM). */
+  scratchQuotaBytes: number;
+}
+
+export class Watchdog {
+  #host: WatchdogHost;
+  #limits: WatchdogLimits;
+  #scratchDev: number;
+  #stopped = false;
+  /** Invocations started, so the watchdog knows whether an open scratch file outlived one. */
+  #runs = 0;
+  /** /proc/<pid>/stat of the node process, kept open: one pread per sample (~7 µs). */
+  #statFd: number | undefined;
+  /** Wall time spent in invocations, and when the one in flight started: the CPU check's busy side. */
+  #busyMs = 0;
+  #runStartedAt: number | undefined;
+  /** CPU ticks, time and busy time where the window the CPU check judges began. */
+  #cpuWindow: { ticks: number; at: number; busyMs: number } | undefined;
+  /** Unlinked scratch files held open (`fd:inode`) and #runs when the watchdog first saw each. */
+  #heldSeen = new Map<string, number>();
+  /** A kill the watchdog decided during an invocation, done when it ends so its caller is not failed. */
+  #afterRun: (() => void) | undefined;
+  #watchTimer: NodeJS.Timeout | undefined;
+  /** CPU ticks and time at the last full watchdog tick. */
+  #lastFullTick = { ticks: -1, at: 0 };
+
+  constructor(host: WatchdogHost, limits: WatchdogLimits) {
+    this.#host = host;
+    this.#limits = limits;
+    this.#scratchDev = statSync(limits.hostScratch).dev;
+  }
+
+  // Buffers and other external memory escape --max-old-space-size, so resident size is checked too.
+  watch(): void {
+    if (this.#stopped || this.#host.pid() === undefined) return;
+    this.#watchTimer = setTimeout(() => {
+      this.#tick().then((go) => { if (go) this.watch(); }, () => {});
+    }, WATCH_MS);
+    this.#watchTimer.unref();
+  }
+
+  /** On `ready`: the CPU counter is read from here on. */
+  openCpuCounter(): void {
+    try { this.#statFd = openSync(`/proc/${this.#host.pid()}/stat`, 'r'); } catch { /* gone: the exit handler follows */ }
+  }
+
+  runStarted(): void {
+    this.#runs++;
+    this.#runStartedAt = performance.now();
+  }
+
+  runSettled(): void {
+    this.#busyMs += performance.now() - (this.#runStartedAt ?? performance.now());
+    this.#runStartedAt = undefined;
+  }
+
+  /** Does the kill decided during the invocation that just ended, if any. */
+  afterRun(): void {
+    const afterRun = this.#afterRun;
+    this.#afterRun = undefined;
+    afterRun?.();
+  }
+
+  /** The process is gone. */
+  stop(): void {
+    this.#stopped = true;
+    clearTimeout(this.#watchTimer);
+    if (this.#statFd !== undefined) closeSync(this.#statFd);
+    this.#statFd = undefined;
+  }
+
+  /** See WATCH_MS: a full inspection unless the worker is idle, quiet and was inspected recently. */
+  #tick(): Promise<boolean> {
+    const ticks = this.#cpuTicks() ?? -1;
+    const now = performance.now();
+    const quiet = this.#host.ready() && !this.#host.busy() && ticks !== -1 && ticks === this.#lastFullTick.ticks;
+    if (quiet && now - this.#lastFullTick.at < WATCH_IDLE_MS) return Promise.resolve(this.#host.alive());
+    this.#lastFullTick = { ticks, at: now };
+    return this.#inspect();
+  }
+
+  /** One watchdog tick: resident size, scratch usage, and CPU burnt while idle. False once the worker is killed or gone. */
+  async #inspect(): Promise<boolean> {
+    const status = await readFile(`/proc/${this.#host.pid()}/status`, 'utf8');
+    const m = /VmRSS:\s+(\d+) kB/.exec(status);
+    if (m && Number(m[1]) * 1024 > this.#limits.rssLimitBytes) {
+      this.#killForMemory(`rss ${m[1]} kB`);
+      return false;
+    }
+    if (!(await this.scratchWithinQuota(true))) return false;
+    if (!this.#host.ready()) return this.#host.alive();
+    const ticks = this.#cpuTicks();
+    if (ticks === undefined) return this.#host.alive();
+    const now = performance.now();
+    const busy = this.#busyMs + (this.#runStartedAt === undefined ? 0 : now - this.#runStartedAt);
+    const w = this.#cpuWindow;
+    if (!w || now - w.at < WATCH_IDLE_MS) {
+      this.#cpuWindow ??= { ticks, at: now, busyMs: busy };
+      return this.#host.alive();
+    }
+    this.#cpuWindow = { ticks, at: now, busyMs: busy };
+    const busyMs = busy - w.busyMs;
+    const idleMs = Math.max(0, Math.round(now - w.at - busyMs));
+    const usedMs = Math.round((ticks - w.ticks) * MS_PER_TICK - busyMs * (1 + HELPER_THREADS_SHARE));
+    // Scaled to the idle time that really passed (a gateway too busy to tick on time must not make light
+    // background work look like a spin), plus two clock ticks for the counter's resolution.
+    const allowedMs = IDLE_CPU_MAX_MS * (idleMs / 1000) + 2 * MS_PER_TICK;
+    if (usedMs <= allowedMs) return this.#host.alive();
+    const replace = (): void => {
+      const t = this.#host.target();
+      const why = `${usedMs} ms of CPU in ${idleMs} ms idle (work left running after the handler returned)`;
+      this.#host.deps.logger.warn({ worker: this.#host.id, function: t.name, why }, 'worker busy while idle; replacing it');
+      writeFunctionLog(this.#host.deps, { ...t, requestId: '-' }, 'warn', `worker replaced: ${why}`);
+      this.#host.publish({ type: 'sandbox.timeout', function: t.name, version: t.version, detail: { idle: true, cpuMs: usedMs, idleMs, worker: this.#host.id } });
+      this.#host.kill({ kind: 'idle', why });
+    };
+    if (!this.#host.busy()) {
+      replace();
+      return false;
+    }
+    this.#afterRun ??= replace;
+    return this.#host.alive();
+  }
+
+  /** utime + stime of the node process in clock ticks; undefined before `ready` or once it is gone. */
+  #cpuTicks(): number | undefined {
+    if (this.#statFd === undefined) return undefined;
+    try {
+      const n = readSync(this.#statFd, STAT_BUFFER, 0, STAT_BUFFER.length, 0);
+      const stat = STAT_BUFFER.toString('latin1', 0, n);
+      // Fields after the parenthesised command name: state is field 3, utime 14 and stime 15.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return Number(fields[11]) + Number(fields[12]);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * Kills the worker over its memory limit (RSS or scratch). During an invocation the caller gets
+   * BWK_E_SANDBOX_MEMORY and the event is published on exit; while idle the event is published here.
+   */
+  #killForMemory(why: string): void {
+    if (!this.#host.busy() && this.#host.alive()) {
+      const t = this.#host.target();
+      writeFunctionLog(this.#host.deps, { ...t, requestId: '-' }, 'warn', `worker replaced: ${why}`);
+      this.#host.publish({ type: 'sandbox.memory-exceeded', function: t.name, version: t.version, detail: { memoryMb: t.manifest.limits.memoryMb, why, idle: true, worker: this.#host.id } });
+    }
+    this.#host.kill({ kind: 'memory', why });
+  }
+
+  /**
+   * Scratch is on tmpfs (RAM) by default and has no file-system quota, so its size counts against the
+   * function's memory: over scratchQuotaBytes the worker is killed. Usually the root is empty or holds
+   * one empty tmpdir, so the walk is one or two readdirs. `withHeld` (watchdog ticks) adds the unlinked
+   * scratch files the worker still holds open, which no directory lists (~150 µs: see #heldScratchFiles).
+   */
+  async scratchWithinQuota(withHeld: boolean): Promise<boolean> {
+    const { bytes: held, outlived } = withHeld ? this.#heldScratchFiles() : { bytes: 0, outlived: false };
+    const used = held + await scratchUsage(this.#limits.hostScratch, this.#limits.scratchQuotaBytes - held);
+    if (used > this.#limits.scratchQuotaBytes) {
+      this.#killForMemory(`scratch holds more than ${this.#limits.scratchQuotaBytes} bytes${held > 0 ? ` (${held} in unlinked files held open)` : ''}`);
+      return false;
+    }
+    if (outlived && this.#host.alive()) {
+      if (this.#host.busy()) this.#afterRun ??= () => this.#retireForHeldFile();
+      else this.#retireForHeldFile();
+    }
+    return this.#host.alive();
+  }
+
+  /**
+   * Bytes allocated to regular files on the scratch file system that the worker holds open and that no
+   * directory lists any more: unlinked by the function (open, unlink, keep writing: invisible to the
+   * walk) or removed by the gateway after an invocation. Found through /proc/<pid>/fd: a readlink per
+   * descriptor and a stat (through the link, so the real file) for those that are paths, ~150 µs for
+   * node's ~20 descriptors, hence per tick and not per invocation.
+   *
+   * Such a file also outlives the invocation that opened it, and the next invocation on this worker
+   * could read it: the worker is replaced as soon as one is seen while idle or in a later invocation
+   * than the one it was first seen in (after that invocation ends, so its caller is not failed).
+   */
+  #heldScratchFiles(): { bytes: number; outlived: boolean } {
+    const none = { bytes: 0, outlived: false };
+    if (!this.#host.loading()) return none;
+    const dir = `/proc/${this.#host.pid()}/fd`;
+    let names: string[];
+    try { names = readdirSync(dir); } catch { return none; }
+    const sizes = new Map<number, number>();
+    const seen = new Map<string, number>();
+    let outlived = false;
+    for (const name of names) {
+      let st;
+      try {
+        // Sockets, pipes and anon inodes read as `type:[n]`; only paths can be files.
+        if (!readlinkSync(`${dir}/${name}`).startsWith('/')) continue;
+        st = statSync(`${dir}/${name}`);
+      } catch { continue; }
+      if (!st.isFile() || st.dev !== this.#scratchDev || st.nlink !== 0) continue;
+      sizes.set(st.ino, st.blocks * 512);
+      const key = `${name}:${st.ino}`;
+      const first = this.#heldSeen.get(key) ?? this.#runs;
+      seen.set(key, first);
+      if (this.#host.ready() && (!this.#host.busy() || first !== this.#runs)) outlived = true;
+    }
+    this.#heldSeen = seen;
+    let bytes = 0;
+    for (const size of sizes.values()) bytes += size;
+    return { bytes, outlived };
+  }
+
+  #retireForHeldFile(): void {
+    const t = this.#host.target();
+    const why = 'an unlinked scratch file is still open after its invocation ended';
+    this.#host.deps.logger.warn({ worker: this.#host.id, function: t.name, why }, 'replacing worker');
+    writeFunctionLog(this.#host.deps, { ...t, requestId: '-' }, 'warn', `worker replaced: ${why}`);
+    this.#host.kill({ kind: 'scratch', why });
+  }
+}
+
+/**
+ * Bytes allocated under `root` (st_blocks, so sparse files count what they really use; every entry at
+ * least SCRATCH_ENTRY_MIN_BYTES). Stops counting once past `limit`.
+ */
+async function scratchUsage(root: string, limit: number): Promise<number> {
+  let total = 0;
+  const dirs = [root];
+  while (dirs.length > 0 && total <= limit) {
+    const dir = dirs.pop()!;
+    const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+    for (let i = 0; i < entries.length && total <= limit; i += 64) {
+      const batch = entries.slice(i, i + 64);
+      const sizes = await Promise.all(batch.map(async (e) => {
+        const path = join(dir, e.name);
+        if (e.isDirectory()) dirs.push(path);
+        const st = await lstat(path).catch(() => undefined);
+        return Math.max(SCRATCH_ENTRY_MIN_BYTES, st ? st.blocks * 512 : 0);
+      }));
+      for (const s of sizes) total += s;
+    }
+  }
+  return total;
+}
