@@ -9,8 +9,9 @@ export type WorkerMessage =
   | { t: 'loading' }
   | { t: 'ready' }
   | { t: 'load-error'; message: string }
-  | { t: 'result'; id: string; value: unknown }
-  | { t: 'error'; id: string; kind: 'function' | 'bad-response'; error: WorkerError }
+  /** `quiet`: the invocation wrote nothing to stdout/stderr, so no end marks follow (see output.ts). */
+  | { t: 'result'; id: string; value: unknown; quiet: boolean }
+  | { t: 'error'; id: string; kind: 'function' | 'bad-response'; error: WorkerError; quiet: boolean }
   /** `call` 0 is a notification (log lines): the worker wants no answer, so none is sent. */
   | { t: 'cap'; id: string; call: number; cap: string; args: unknown }
   | { t: 'denied'; what: string };
@@ -69,16 +70,16 @@ export function parseWorkerMessage(line: string): WorkerMessage {
       only('t', 'message');
       return { t: 'load-error', message: str(o.message, 'message') };
     case 'result':
-      only('t', 'id', 'value');
-      return { t: 'result', id: str(o.id, 'id', 64), value: o.value };
+      only('t', 'id', 'value', 'quiet');
+      return { t: 'result', id: str(o.id, 'id', 64), value: o.value, quiet: o.quiet === true };
     case 'error': {
-      only('t', 'id', 'kind', 'error');
+      only('t', 'id', 'kind', 'error', 'quiet');
       if (o.kind !== 'function' && o.kind !== 'bad-response') throw protocolError('error.kind');
       const e = o.error as Record<string, unknown> | null;
       if (e === null || typeof e !== 'object') throw protocolError('error must be an object');
       const error: WorkerError = { name: str(e.name, 'error.name', 256), message: str(e.message, 'error.message'), stack: str(e.stack, 'error.stack') };
       if (e.code !== undefined) error.code = str(e.code, 'error.code', 128);
-      return { t: 'error', id: str(o.id, 'id', 64), kind: o.kind, error };
+      return { t: 'error', id: str(o.id, 'id', 64), kind: o.kind, error, quiet: o.quiet === true };
     }
     case 'cap':
       only('t', 'id', 'call', 'cap', 'args');

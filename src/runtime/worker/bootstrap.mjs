@@ -197,6 +197,15 @@ function installConsole() {
   for (const [method, level] of Object.entries(levels)) {
     console[method] = (...args) => logLine(level, format(...args));
   }
+  // Raw writes mark the invocation as one whose output may still be in a pipe (see finish()).
+  stdout.write = function writeStdoutNoted(...args) {
+    if (current) current.wroteOutput = true;
+    return writeStdout.apply(this, args);
+  };
+  stderr.write = function writeStderrNoted(...args) {
+    if (current) current.wroteOutput = true;
+    return writeStderr.apply(this, args);
+  };
 }
 
 // ---- 6. the handler ---------------------------------------------------------------------------------
@@ -285,7 +294,7 @@ function makeContext(inv) {
 }
 
 async function invoke(handler, msg) {
-  current = { id: msg.id, requestId: msg.requestId, deadline: Date.now() + msg.timeoutMs, tmpdir: msg.tmpdir };
+  current = { id: msg.id, requestId: msg.requestId, deadline: Date.now() + msg.timeoutMs, tmpdir: msg.tmpdir, wroteOutput: false };
   deniedSent = 0;
   // The gateway empties the whole scratch root after every invocation whatever we do here; making and
   // removing the tmpdir on this side only spares it two file-system calls per invocation.
@@ -322,10 +331,13 @@ function finish(inv, msg) {
   pendingCalls.clear();
   // Pipe writes are synchronous on Linux: all the invocation wrote is in the pipes ahead of the marks,
   // and the marks ahead of the result, so the gateway charges that output to this invocation.
-  const mark = `${OUTPUT_END_MARK}${inv.id}\n`;
-  try { writeStdout.call(stdout, mark); } catch { /* the gateway stops waiting after a grace period */ }
-  try { writeStderr.call(stderr, mark); } catch { /* likewise */ }
-  send(msg);
+  // Nothing written to stdout/stderr: no marks, and `quiet` tells the gateway not to wait for them.
+  if (inv.wroteOutput) {
+    const mark = `${OUTPUT_END_MARK}${inv.id}\n`;
+    try { writeStdout.call(stdout, mark); } catch { /* the gateway stops waiting after a grace period */ }
+    try { writeStderr.call(stderr, mark); } catch { /* likewise */ }
+  }
+  send({ ...msg, quiet: !inv.wroteOutput });
 }
 
 // ---- 7. the message loop ----------------------------------------------------------------------------

@@ -48,7 +48,8 @@ export interface WorkerOptions {
 interface InFlight {
   id: string;
   inv: InvocationContext;
-  settle: (outcome: { value: unknown } | { error: BulwarkError }) => void;
+  /** `quiet`: the bootstrap says the invocation wrote no stdout/stderr (no end marks will come). */
+  settle: (outcome: ({ value: unknown } | { error: BulwarkError }) & { quiet?: boolean }) => void;
 }
 
 export type KillReason = { kind: 'timeout' | 'memory' | 'protocol' | 'retired' | 'scratch' | 'idle'; why?: string };
@@ -233,7 +234,7 @@ export class SandboxWorker {
       }
       case 'result':
         if (!cur || msg.id !== cur.id) throw protocolError('result for another invocation');
-        cur.settle({ value: msg.value });
+        cur.settle({ value: msg.value, quiet: msg.quiet });
         return;
       case 'error': {
         if (!cur || msg.id !== cur.id) throw protocolError('error for another invocation');
@@ -244,6 +245,7 @@ export class SandboxWorker {
           this.#permissionDenied(cur.inv, e.message.slice(0, 200));
         }
         cur.settle({
+          quiet: msg.quiet,
           error: msg.kind === 'bad-response'
             ? new BulwarkError('BWK_E_SANDBOX_BAD_RESPONSE', [name], { why: e.message })
             : new BulwarkError('BWK_E_SANDBOX_FUNCTION_ERROR', [name], { errorName: e.name }),
@@ -310,7 +312,7 @@ export class SandboxWorker {
             if (this.#current?.id !== id) return;
             this.#current = undefined;
             this.#watchdog.runSettled();
-            this.#output.end(owner);
+            this.#output.end(owner, outcome.quiet === true);
             if ('error' in outcome) reject(outcome.error);
             else resolve(outcome.value);
           },
