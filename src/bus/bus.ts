@@ -18,7 +18,11 @@ export type SecurityEventType =
   | 'sandbox.memory-exceeded'
   | 'sandbox.crashed'
   | 'sandbox.protocol-violation'
-  | 'egress.denied';
+  | 'egress.denied'
+  // A guard refused an invocation: detail { guard, rule, code }. The one record of every refusal.
+  | 'guard.rejected'
+  // A request for a function route that does not exist (scanners probe for these).
+  | 'route.unknown';
 
 export interface SecurityEvent {
   type: SecurityEventType;

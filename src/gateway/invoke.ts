@@ -14,7 +14,7 @@ import { publishSecurityEvent, type EventBus } from '../bus/bus.ts';
 import type { FunctionTarget, SandboxProvider } from '../runtime/sandbox/sandbox.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import type { GuardChain } from '../guards/chain.ts';
-import type { Deny, GuardRequest } from '../guards/types.ts';
+import { lazyJson, type GuardRequest, type Rejection } from '../guards/types.ts';
 import type { RouteTable } from './routes.ts';
 import type { RequestFacts } from './events/request.ts';
 import { buildV1Event } from './events/apigw-v1.ts';
@@ -62,17 +62,21 @@ function callerGone(reply: FastifyReply): AbortSignal {
 }
 
 export function createInvokeHandler(deps: InvokeDeps) {
-  async function refuse(reply: FastifyReply, req: GuardRequest, verdict: Deny): Promise<FastifyReply> {
+  async function refuse(reply: FastifyReply, req: GuardRequest, verdict: Rejection): Promise<FastifyReply> {
+    const base = {
+      requestId: req.requestId,
+      function: req.fn.name,
+      version: req.fn.version,
+      actor: req.principal?.actor ?? 'anonymous',
+      sourceIp: req.sourceIp,
+    };
+    await publishSecurityEvent(deps.bus, deps.logger, {
+      ...base,
+      type: 'guard.rejected',
+      detail: { guard: verdict.guard, rule: verdict.rule ?? null, code: verdict.error.code, source: req.source },
+    });
     if (verdict.event) {
-      await publishSecurityEvent(deps.bus, deps.logger, {
-        type: verdict.event.type,
-        requestId: req.requestId,
-        function: req.fn.name,
-        version: req.fn.version,
-        actor: req.principal?.actor ?? 'anonymous',
-        sourceIp: req.sourceIp,
-        detail: { ...verdict.event.detail, code: verdict.error.code },
-      });
+      await publishSecurityEvent(deps.bus, deps.logger, { ...base, type: verdict.event.type, detail: { ...verdict.event.detail, code: verdict.error.code } });
     }
     return sendError(reply, verdict.error, deps.logger, verdict.headers);
   }
@@ -83,7 +87,12 @@ export function createInvokeHandler(deps: InvokeDeps) {
     // 1. resolve
     const url = splitFunctionUrl(request.url);
     const match = await deps.routes.resolve(url.name, request.method, url.subPath);
-    if (!match) throw new BulwarkError('BWK_E_GATEWAY_NOT_FOUND', [`${request.method} ${echo(url.path, 200)}`]);
+    if (!match) {
+      await publishSecurityEvent(deps.bus, deps.logger, {
+        type: 'route.unknown', requestId, sourceIp: request.ip, detail: { method: request.method, path: echo(url.path, 200) },
+      });
+      throw new BulwarkError('BWK_E_GATEWAY_NOT_FOUND', [`${request.method} ${echo(url.path, 200)}`]);
+    }
     const fn: FunctionTarget = { name: match.fn.name, version: match.fn.version, sha256: match.fn.sha256, manifest: match.fn.manifest };
     if (isExpired(fn.manifest)) throw new BulwarkError('BWK_E_GATEWAY_FUNCTION_EXPIRED', [fn.name], { expires: fn.manifest.expires });
 
@@ -92,10 +101,14 @@ export function createInvokeHandler(deps: InvokeDeps) {
     const guardRequest: GuardRequest = {
       requestId,
       fn,
+      source: 'http',
       trigger: match.trigger,
       method: request.method,
       headers: request.headers,
+      query: request.query as Record<string, string | string[]>,
+      params: match.params,
       body,
+      json: lazyJson(body),
       sourceIp: request.ip,
       principal: undefined,
       signal: callerGone(reply),

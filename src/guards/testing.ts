@@ -3,7 +3,7 @@
 
 import { parseManifest } from '../manifest/parse.ts';
 import type { FunctionTarget } from '../runtime/sandbox/sandbox.ts';
-import type { GuardRequest } from './types.ts';
+import { lazyJson, type GuardRequest } from './types.ts';
 
 export function target(manifestYaml: string, files: Record<string, string> = {}, version = 1): FunctionTarget {
   const manifest = parseManifest(manifestYaml, 'bulwark.yaml', (rel) => files[rel]);
@@ -24,9 +24,14 @@ export function manifestYaml(opts: { name?: string; auth?: string; limits?: stri
 }
 
 export function request(fn: FunctionTarget, over: Partial<GuardRequest> = {}): GuardRequest {
+  const body = over.body;
   return {
     requestId: '00000000-0000-4000-8000-000000000000',
     fn,
+    source: 'http',
+    query: {},
+    params: {},
+    json: lazyJson(body),
     trigger: fn.manifest.triggers.http[0]!,
     method: fn.manifest.triggers.http[0]!.method === 'ANY' ? 'POST' : fn.manifest.triggers.http[0]!.method,
     headers: {},

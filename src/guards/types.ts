@@ -6,17 +6,32 @@ import type { BulwarkError, BulwarkErrorCode } from '../errors.ts';
 import type { FunctionTarget } from '../runtime/sandbox/sandbox.ts';
 import type { HttpTrigger } from '../manifest/types.ts';
 import type { Principal } from '../auth/principal.ts';
+import type { SecurityEventType } from '../bus/bus.ts';
+
+/** Where an event came from. Every source passes through the same chain (see chain.ts). */
+export type EventSource = 'http' | 'queue' | 'schedule';
+
+/** The body parsed as JSON, at most once per request: schema and injection both need it. */
+export type ParsedBody = { ok: true; value: unknown } | { ok: false };
 
 export interface GuardRequest {
   requestId: string;
   fn: FunctionTarget;
+  source: EventSource;
   /** The manifest trigger the request matched. */
   trigger: HttpTrigger;
   method: string;
   /** Lower-cased header names, as Node parsed them. */
   headers: Record<string, string | string[] | undefined>;
+  /** Decoded query string parameters (a repeated name gives an array). */
+  query: Record<string, string | string[]>;
+  /** Decoded path parameters of the matched trigger ({id} in /items/{id}). */
+  params: Record<string, string>;
   /** Raw body bytes; undefined when the request had none. */
   body: Buffer | undefined;
+  /** `body` parsed as JSON (whatever its declared content type), memoised. */
+  json(): ParsedBody;
+  /** The client address: the TCP peer, or X-Forwarded-For when the peer is a trusted proxy. */
   sourceIp: string;
   /** Set by the chain once authn has passed; undefined before. */
   principal: Principal | undefined;
@@ -35,11 +50,19 @@ export interface Pass {
 export interface Deny {
   pass: false;
   error: BulwarkError;
+  /**
+   * Which check of the guard refused (e.g. "sql", "per-key"), recorded and counted with the guard id;
+   * never sent to the caller.
+   */
+  rule?: string;
   /** Extra response headers (Retry-After). */
   headers?: Record<string, string>;
   /** Security event the gateway publishes for this denial. */
-  event?: { type: 'auth.failed' | 'authz.denied'; detail: Record<string, unknown> };
+  event?: { type: SecurityEventType; detail: Record<string, unknown> };
 }
+
+/** A denial as the chain reports it: the refusing guard's id is added by the chain. */
+export type Rejection = Deny & { guard: string };
 
 export type Verdict = Pass | Deny;
 
@@ -52,6 +75,21 @@ export interface GuardMeta {
   phase: 'admission' | 'identity' | 'input' | 'capacity';
   description: string;
   errors: readonly BulwarkErrorCode[];
+}
+
+/** Parses lazily and once; the result is shared by every guard of one request. */
+export function lazyJson(body: Buffer | undefined): () => ParsedBody {
+  let parsed: ParsedBody | undefined;
+  return () => {
+    if (parsed) return parsed;
+    if (!body || body.length === 0) return (parsed = { ok: false });
+    try {
+      parsed = { ok: true, value: JSON.parse(body.toString('utf8')) };
+    } catch {
+      parsed = { ok: false };
+    }
+    return parsed;
+  };
 }
 
 export function pass(extra: Omit<Pass, 'pass'> = {}): Pass {

@@ -69,14 +69,10 @@ export function create(opts: SchemaOptions = {}): Guard {
     const empty = !req.body || req.body.length === 0;
     if (empty && BODILESS.has(req.method)) return pass();
     if (empty) return invalid('a JSON body is required');
-    let value: unknown;
-    try {
-      value = JSON.parse(req.body!.toString('utf8'));
-    } catch {
-      return invalid('body is not valid JSON');
-    }
+    const parsed = req.json();
+    if (!parsed.ok) return invalid('body is not valid JSON');
     const validate = validatorFor(req.fn, input);
     if (validate instanceof BulwarkError) return deny(validate);
-    return validate(value) ? pass() : invalid(describe(validate));
+    return validate(parsed.value) ? pass() : invalid(describe(validate));
   };
 }
