@@ -12,11 +12,9 @@
 //
 //   node bench/run.ts [--duration 10] [--warmup 2] [--cold 15] [--write]
 
-import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, release, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runWrk, type LoadResult } from './wrk.ts';
 import { createClient } from '../src/cli/client.ts';
@@ -24,6 +22,7 @@ import { deployDirectory } from '../src/cli/commands/deploy.ts';
 import { createProgress } from '../src/cli/progress.ts';
 import type { CliIo } from '../src/cli/io.ts';
 import { measureSandboxReady, type ReadyResult } from './internal/sandbox-ready.ts';
+import { quantile, repo, startChild, stopChild, writeBenchSection } from './internal/child.ts';
 
 const { values } = parseArgs({
   options: {
@@ -36,7 +35,6 @@ const { values } = parseArgs({
 const durationSec = Number(values.duration);
 const warmupSec = Number(values.warmup);
 const coldRuns = Number(values.cold);
-const repo = resolve(import.meta.dirname, '..');
 const CONNECTIONS = 50;
 
 /** A 1 KB JSON body: {"name":"Ada","padding":"xxx…"} padded to exactly 1024 bytes. */
@@ -45,32 +43,9 @@ function jsonBody1k(): string {
   return JSON.stringify({ name: 'Ada', padding: 'x'.repeat(1024 - base.length) });
 }
 
-interface Started { child: ChildProcess; info: Record<string, string> }
-
-async function startChild(script: string, args: string[] = []): Promise<Started> {
-  const child = spawn(process.execPath, [join(repo, script), ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const lines = createInterface({ input: child.stdout! });
-  const first = await new Promise<string>((res, rej) => {
-    lines.once('line', res);
-    child.once('exit', (code) => rej(new Error(`${script} exited ${code} before it was ready`)));
-  });
-  lines.close();
-  return { child, info: JSON.parse(first) as Record<string, string> };
-}
-
-async function stopChild(s: Started): Promise<void> {
-  const exited = new Promise((r) => s.child.once('exit', r));
-  s.child.kill('SIGTERM');
-  await exited;
-}
-
 function check(name: string, r: LoadResult): LoadResult {
   if (r.non2xx > 0 || r.errors > 0) throw new Error(`${name}: ${r.non2xx} non-2xx responses and ${r.errors} socket errors — not a valid run`);
   return r;
-}
-
-function quantile(sorted: number[], q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }
 
 async function coldStart(url: string, adminKey: string, invokerKey: string): Promise<{ p50: number; p99: number; deployP50: number }> {
@@ -119,7 +94,7 @@ console.error(`machine: ${machine}`);
 
 console.error('(a) raw node:http …');
 const raw = await startChild('bench/internal/raw-http-server.ts');
-const a = await measure('a', { ...wrkBase, url: raw.info.url!, headers: { 'content-type': 'application/json' } });
+const a = await measure('a', { ...wrkBase, url: String(raw.info.url), headers: { 'content-type': 'application/json' } });
 await stopChild(raw);
 
 console.error('(b) gateway, API key, guard chain on …');
@@ -130,12 +105,12 @@ const b = await measure('b', {
   headers: { 'content-type': 'application/json', authorization: `Bearer ${gw.info.key}` },
 });
 console.error('(d) cold start: deploy finished -> first response …');
-const cold = await coldStart(gw.info.url!, gw.info.adminKey!, gw.info.key!);
+const cold = await coldStart(String(gw.info.url), String(gw.info.adminKey), String(gw.info.key));
 await stopChild(gw);
 
 console.error('(c) gateway, guard chain off …');
 const gwOff = await startChild('bench/internal/gateway-server.ts', ['--no-guards']);
-const c = await measure('c', { ...wrkBase, url: `${gwOff.info.url}/fn/hello/`, headers: { 'content-type': 'application/json' } });
+const c = await measure('c', { ...wrkBase, url: `${String(gwOff.info.url)}/fn/hello/`, headers: { 'content-type': 'application/json' } });
 await stopChild(gwOff);
 
 console.error('(d) sandbox spawn -> ready …');
@@ -162,14 +137,6 @@ const report = lines.join('\n');
 console.log(report);
 
 if (values.write) {
-  const file = join(repo, 'docs/benchmarks.md');
-  const doc = readFileSync(file, 'utf8');
-  const start = '<!-- bench:run:start -->';
-  const end = '<!-- bench:run:end -->';
-  const at = doc.indexOf(start);
-  const until = doc.indexOf(end);
-  if (at < 0 || until < 0) throw new Error(`docs/benchmarks.md lacks the ${start} … ${end} markers`);
-  const stamped = `${start}\nLast run ${new Date().toISOString()} with \`npm run bench -- --write\`.\n\n${report}\n${end}`;
-  writeFileSync(file, doc.slice(0, at) + stamped + doc.slice(until + end.length));
+  writeBenchSection('run', 'npm run bench -- --write', report);
   console.error('docs/benchmarks.md updated');
 }

@@ -1,32 +1,53 @@
-// Gateway under test for bench/run.ts, in its own process: a fresh home, the hello example deployed
-// through the admin API, and an invoker key. Prints one JSON line {url, key, adminKey} and serves until
-// SIGTERM. `--no-guards` builds the platform with the bench-only switch that turns the chain off.
+// Gateway under test for the bench drivers, in its own process: a fresh home, one function deployed
+// through the admin API, and invoker keys. Prints one JSON line {url, key, keys, adminKey, home} and
+// serves until SIGTERM or until the driver goes away.
+//
+//   --no-guards        build the platform with the bench-only switch that turns the chain off
+//   --config <file>    copy this config.yaml into the home first (rate limits, budgets, … for the run)
+//   --function <dir>   the function to deploy (default examples/hello)
+//   --keys <n>         invoker keys to create for it (default 1)
 
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import { loadConfig } from '../../src/config.ts';
 import { startPlatform } from '../../src/gateway/platform.ts';
 import { BENCH_ONLY_DISABLE_ALL_GUARDS } from '../../src/guards/chain.ts';
 import { createClient } from '../../src/cli/client.ts';
 import { deployDirectory } from '../../src/cli/commands/deploy.ts';
+import { loadManifest } from '../../src/manifest/load.ts';
 import { createProgress } from '../../src/cli/progress.ts';
 import type { CliIo } from '../../src/cli/io.ts';
 
-const noGuards = process.argv.includes('--no-guards');
+const { values } = parseArgs({
+  options: {
+    'no-guards': { type: 'boolean', default: false },
+    config: { type: 'string' },
+    function: { type: 'string', default: resolve(import.meta.dirname, '../../examples/hello') },
+    keys: { type: 'string', default: '1' },
+  },
+});
 const home = mkdtempSync(join(tmpdir(), 'bwk-bench-'));
+if (values.config) copyFileSync(values.config, join(home, 'config.yaml'));
 const config = loadConfig(home, { listen: { host: '127.0.0.1', port: 0 }, logLevel: 'warn' }, {});
 // Logs go to stderr: stdout carries only the one JSON line the driver reads.
 const platform = await startPlatform(config, {
   logDestination: process.stderr,
-  ...(noGuards ? { benchOnlyDisableGuards: BENCH_ONLY_DISABLE_ALL_GUARDS } : {}),
+  ...(values['no-guards'] ? { benchOnlyDisableGuards: BENCH_ONLY_DISABLE_ALL_GUARDS } : {}),
 });
 const adminKey = (JSON.parse(readFileSync(join(home, 'credentials.json'), 'utf8')) as { apiKey: string }).apiKey;
 const client = createClient({ url: platform.url, apiKey: adminKey, credentialsFile: join(home, 'credentials.json') });
 const silent = createProgress({} as CliIo, true);
-await deployDirectory(client, resolve(import.meta.dirname, '../../examples/hello'), silent);
-const { key } = await client.admin<{ key: string }>('POST', '/admin/v1/keys', { role: 'invoker', functions: ['hello'], label: 'bench' });
-process.stdout.write(JSON.stringify({ url: platform.url, key, adminKey, home }) + '\n');
+const dir = resolve(values.function);
+await deployDirectory(client, dir, silent);
+const name = (await loadManifest(dir)).manifest.name;
+const keys: string[] = [];
+for (let i = 0; i < Number(values.keys); i++) {
+  const { key } = await client.admin<{ key: string }>('POST', '/admin/v1/keys', { role: 'invoker', functions: [name], label: `bench-${i}` });
+  keys.push(key);
+}
+process.stdout.write(JSON.stringify({ url: platform.url, function: name, key: keys[0], keys, adminKey, home }) + '\n');
 
 const stop = async (): Promise<void> => {
   await platform.close();

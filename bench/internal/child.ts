@@ -1,0 +1,53 @@
+// Helpers the bench drivers share: servers under test run in their own processes (so the load
+// generator never shares their event loop), announce themselves with one JSON line on stdout, and die
+// with the driver. Plus the one way a bench writes its section of docs/benchmarks.md.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+
+export const repo = resolve(import.meta.dirname, '../..');
+
+export interface Started { child: ChildProcess; info: Record<string, unknown> }
+
+/** Starts `script` (relative to the repo) on the pinned node and waits for its one-line JSON announcement. */
+export async function startChild(script: string, args: string[] = []): Promise<Started> {
+  const child = spawn(process.execPath, [join(repo, script), ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout! });
+  const first = await new Promise<string>((res, rej) => {
+    lines.once('line', res);
+    child.once('exit', (code) => rej(new Error(`${script} exited ${code} before it was ready`)));
+  });
+  lines.close();
+  return { child, info: JSON.parse(first) as Record<string, unknown> };
+}
+
+export async function stopChild(s: Started): Promise<void> {
+  if (s.child.exitCode !== null) return;
+  const exited = new Promise((r) => s.child.once('exit', r));
+  s.child.kill('SIGTERM');
+  await exited;
+}
+
+/** The q-quantile of an ascending array (nearest rank). */
+export function quantile(sorted: readonly number[], q: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+}
+
+/**
+ * Replaces the text between `<!-- bench:<name>:start -->` and `<!-- bench:<name>:end -->` in
+ * docs/benchmarks.md with `report`, stamped with the time and the command that produced it.
+ */
+export function writeBenchSection(name: string, command: string, report: string): void {
+  const file = join(repo, 'docs/benchmarks.md');
+  const doc = readFileSync(file, 'utf8');
+  const start = `<!-- bench:${name}:start -->`;
+  const end = `<!-- bench:${name}:end -->`;
+  const at = doc.indexOf(start);
+  const until = doc.indexOf(end);
+  if (at < 0 || until < 0) throw new Error(`docs/benchmarks.md lacks the ${start} … ${end} markers`);
+  const stamped = `${start}\nLast run ${new Date().toISOString()} with \`${command}\`.\n\n${report}\n${end}`;
+  writeFileSync(file, doc.slice(0, at) + stamped + doc.slice(until + end.length));
+}
