@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statfsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Socket } from 'node:net';
 import { BulwarkError, isBulwarkError } from '../../../errors.ts';
@@ -52,6 +52,9 @@ interface InFlight {
   settle: (outcome: ({ value: unknown } | { error: BulwarkError }) & { quiet?: boolean }) => void;
 }
 
+const TMPFS_MAGIC = 0x01021994;
+const TMPFS_EMPTY_DIR_SIZE = 40;
+
 export type KillReason = { kind: 'timeout' | 'memory' | 'protocol' | 'retired' | 'scratch' | 'idle'; why?: string };
 
 export class SandboxWorker {
@@ -73,6 +76,7 @@ export class SandboxWorker {
   #startTimer: NodeJS.Timeout | undefined;
   /** Settles once the scratch root holds nothing from the previous invocation. */
   #scratchEmptied: Promise<void> = Promise.resolve();
+  readonly #scratchOnTmpfs: boolean;
   #broker: Broker;
   #started: Promise<void>;
   /** Last target that ran here, for attributing output written between invocations. */
@@ -87,6 +91,7 @@ export class SandboxWorker {
     this.id = opts.id;
     this.#opts = opts;
     this.#target = opts.target;
+    this.#scratchOnTmpfs = statfsSync(opts.hostScratch).type === TMPFS_MAGIC;
     this.#broker = new Broker(opts.deps);
     this.#watchdog = new Watchdog({
       id: opts.id,
@@ -332,8 +337,11 @@ export class SandboxWorker {
   /** Everything under the scratch root goes, not only the tmpdir: it was all writable. */
   async #emptyScratch(): Promise<void> {
     try {
-      // Synchronous on purpose: listing an (almost always empty) local directory takes ~6 µs, the
-      // thread-pool round trip of the async call ~60 µs, and this runs once per invocation.
+      // Synchronous on purpose: checking an (almost always empty) local directory takes a few µs, the
+      // thread-pool round trip of the async call ~60 µs, and this runs once per invocation. On tmpfs
+      // (the default scratch) one stat says it: the kernel keeps a directory's size at 20 bytes per
+      // entry, "." and ".." included, so an empty one is exactly 40, whatever the worker did.
+      if (this.#scratchOnTmpfs && statSync(this.#opts.hostScratch).size === TMPFS_EMPTY_DIR_SIZE) return;
       const entries = readdirSync(this.#opts.hostScratch);
       if (entries.length === 0) return;
       // What a short invocation wrote between two watchdog ticks is measured here, before it goes.
