@@ -36,6 +36,8 @@ const durationSec = Number(values.duration);
 const warmupSec = Number(values.warmup);
 const coldRuns = Number(values.cold);
 const CONNECTIONS = 50;
+/** Per-client rate limits raised above what wrk sends from one address: see the file. */
+const loadConfigFile = join(repo, 'bench/internal/load.config.yaml');
 
 /** A 1 KB JSON body: {"name":"Ada","padding":"xxx…"} padded to exactly 1024 bytes. */
 function jsonBody1k(): string {
@@ -98,7 +100,7 @@ const a = await measure('a', { ...wrkBase, url: String(raw.info.url), headers: {
 await stopChild(raw);
 
 console.error('(b) gateway, API key, guard chain on …');
-const gw = await startChild('bench/internal/gateway-server.ts');
+const gw = await startChild('bench/internal/gateway-server.ts', ['--config', loadConfigFile]);
 const b = await measure('b', {
   ...wrkBase,
   url: `${gw.info.url}/fn/hello/`,
@@ -109,7 +111,7 @@ const cold = await coldStart(String(gw.info.url), String(gw.info.adminKey), Stri
 await stopChild(gw);
 
 console.error('(c) gateway, guard chain off …');
-const gwOff = await startChild('bench/internal/gateway-server.ts', ['--no-guards']);
+const gwOff = await startChild('bench/internal/gateway-server.ts', ['--no-guards', '--config', loadConfigFile]);
 const c = await measure('c', { ...wrkBase, url: `${String(gwOff.info.url)}/fn/hello/`, headers: { 'content-type': 'application/json' } });
 await stopChild(gwOff);
 

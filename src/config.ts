@@ -8,6 +8,10 @@ import { join, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { Ajv } from 'ajv';
 import { BulwarkError } from './errors.ts';
+import { BUDGET_SCHEMA, PERIOD_PATTERN, normaliseBudget, parsePeriod, type AuthorBudget } from './metering/budget.ts';
+import type { Budget, BudgetPeriod } from './manifest/types.ts';
+import { addressEntryProblem } from './net/address-set.ts';
+import { RATE_PATTERN } from './limits/rate.ts';
 
 export type IsolationMode = 'strict' | 'auto' | 'permission-only';
 
@@ -26,6 +30,49 @@ export interface JwtConfig {
   clockToleranceSec: number;
 }
 
+/** A token bucket: refills at `rate` ("600/min", see src/limits/rate.ts) and holds at most `burst` requests. */
+export interface RateLimitRule {
+  rate: string;
+  burst: number;
+}
+
+export interface RateLimitConfig {
+  /** Per client address, before authentication (guard rate-limit). null: off. */
+  perAddress: RateLimitRule | null;
+  /** Per authenticated caller: API key or JWT subject (guard caller-rate-limit). null: off. */
+  perCaller: RateLimitRule | null;
+  /** Per function, for functions whose manifest sets no limits.rate (guard caller-rate-limit). null: none. */
+  perFunction: RateLimitRule | null;
+  /** Buckets remembered per kind; beyond it the least recently used is forgotten (bounded memory). */
+  maxTracked: number;
+}
+
+export interface IpBlockConfig {
+  /** IPs or CIDRs that are never blocked, automatically or by hand. Empty by default. */
+  allowlist: string[];
+  /** Score at which an address is blocked. */
+  threshold: number;
+  /** A score halves every scoreHalfLifeMs without new signals. */
+  scoreHalfLifeMs: number;
+  /** Length of a first automatic block; it doubles with each repeat offence… */
+  blockTtlMs: number;
+  /** …up to this. */
+  maxBlockTtlMs: number;
+  /** Automatic blocks within this window before a new one count as repeat offences. */
+  repeatWindowMs: number;
+  /** Score added per signal (src/abuse/scorer.ts). */
+  weights: {
+    /** guard.rejected, by the refusing guard's id; a guard not listed adds nothing. */
+    guards: Record<string, number>;
+    /** auth.failed: a missing, wrong or expired credential (credential guessing). */
+    authFailed: number;
+    /** route.unknown: a request for a route that does not exist (scanning). */
+    routeUnknown: number;
+  };
+  /** Addresses whose score is remembered; beyond it the least recently seen is forgotten. */
+  maxTracked: number;
+}
+
 export interface Config {
   home: string;
   listen: { host: string; port: number };
@@ -37,11 +84,24 @@ export interface Config {
     maxBodyBytes: number;
     /** Largest admin API body (a deploy carries a bundle). */
     maxAdminBodyBytes: number;
-    /** Time allowed to receive a whole request. */
+    /** Time allowed to receive a whole request, body included (slow POST). */
     requestTimeoutMs: number;
-    /** Trust X-Forwarded-For from these proxies only. */
-    trustProxy: string[];
+    /** Time allowed to receive the request line and headers (slowloris); capped at requestTimeoutMs. */
+    headersTimeoutMs: number;
+    /** How long an idle keep-alive connection stays open between requests. */
+    keepAliveTimeoutMs: number;
+    /** Largest request line plus headers, in bytes; more is refused with 431. */
+    maxHeaderBytes: number;
+    /** Most header fields in one request; more is refused with 431. */
+    maxHeaderCount: number;
+    /**
+     * Proxies (IPs or CIDRs) whose X-Forwarded-For is believed, read from the right: see
+     * src/gateway/client-address.ts. Empty (the default): the TCP peer is the client.
+     */
+    trustedProxies: string[];
   };
+  rateLimit: RateLimitConfig;
+  ipBlock: IpBlockConfig;
   sandbox: {
     /** Warm workers kept per active function version. */
     warmWorkers: number;
@@ -55,9 +115,51 @@ export interface Config {
     scratchDir: string;
   };
   egress: { timeoutMs: number; maxResponseBytes: number };
+  /** Queue and schedule triggers (src/triggers/, docs/manifest.md). */
+  triggers: {
+    /** Largest payload `POST /admin/v1/publish` accepts, as JSON text. */
+    maxMessageBytes: number;
+    /** Deliveries of one message (or scheduled run) before it is dead-lettered, the first included. */
+    maxAttempts: number;
+    /** Wait before the first retry; it doubles for each further one. */
+    retryDelayMs: number;
+  };
   auth: { jwt?: JwtConfig };
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  pricing: PricingConfig;
+  budgets: BudgetsConfig;
 }
+
+/** The price model every invocation is metered with (src/metering/pricing.ts), like public FaaS pricing. */
+export interface PricingConfig {
+  /** A label only: amounts are never converted. */
+  currency: string;
+  perMillionRequests: number;
+  /** Per GB-second of the manifest memory limit × billed duration. */
+  perGbSecond: number;
+  /** Billed duration is the measured one rounded up to a multiple of this. */
+  granularityMs: number;
+}
+
+/** Denial-of-wallet budgets beyond the per-function ones in manifests (src/metering/ledger.ts). */
+export interface BudgetsConfig {
+  /** A cap on the spend of all functions together (and per caller across them). null: none. */
+  global: Budget | null;
+  /** The metering period of functions without a budget of their own (what `bulwark spend` shows). */
+  defaultPeriod: BudgetPeriod;
+  /** Settled spend and caller history are written to the store this often. */
+  flushIntervalMs: number;
+  /** Spend is claimed durably ahead of use in steps of this fraction of a limit (the crash over-count bound). */
+  claimChunk: number;
+  /** A caller's history is forgotten after this many days without a successful invocation. */
+  historyDays: number;
+}
+
+/** A token bucket, or null to switch that limit off. */
+const rateLimitRuleSchema = {
+  type: ['object', 'null'], additionalProperties: false, required: ['rate', 'burst'],
+  properties: { rate: { type: 'string', pattern: RATE_PATTERN }, burst: { type: 'integer', minimum: 1 } },
+} as const;
 
 const configSchema = {
   type: 'object',
@@ -76,7 +178,40 @@ const configSchema = {
         maxBodyBytes: { type: 'integer', minimum: 1 },
         maxAdminBodyBytes: { type: 'integer', minimum: 1 },
         requestTimeoutMs: { type: 'integer', minimum: 1 },
-        trustProxy: { type: 'array', items: { type: 'string' } },
+        headersTimeoutMs: { type: 'integer', minimum: 1 },
+        keepAliveTimeoutMs: { type: 'integer', minimum: 1 },
+        maxHeaderBytes: { type: 'integer', minimum: 1024, maximum: 1048576 },
+        maxHeaderCount: { type: 'integer', minimum: 8, maximum: 2000 },
+        trustedProxies: { type: 'array', items: { type: 'string' } },
+      },
+    },
+    rateLimit: {
+      type: 'object', additionalProperties: false,
+      properties: {
+        perAddress: rateLimitRuleSchema,
+        perCaller: rateLimitRuleSchema,
+        perFunction: rateLimitRuleSchema,
+        maxTracked: { type: 'integer', minimum: 1 },
+      },
+    },
+    ipBlock: {
+      type: 'object', additionalProperties: false,
+      properties: {
+        allowlist: { type: 'array', items: { type: 'string' } },
+        threshold: { type: 'number', exclusiveMinimum: 0 },
+        scoreHalfLifeMs: { type: 'integer', minimum: 1 },
+        blockTtlMs: { type: 'integer', minimum: 1 },
+        maxBlockTtlMs: { type: 'integer', minimum: 1 },
+        repeatWindowMs: { type: 'integer', minimum: 0 },
+        weights: {
+          type: 'object', additionalProperties: false,
+          properties: {
+            guards: { type: 'object', additionalProperties: { type: 'number', minimum: 0 } },
+            authFailed: { type: 'number', minimum: 0 },
+            routeUnknown: { type: 'number', minimum: 0 },
+          },
+        },
+        maxTracked: { type: 'integer', minimum: 1 },
       },
     },
     sandbox: {
@@ -112,7 +247,35 @@ const configSchema = {
         },
       },
     },
+    triggers: {
+      type: 'object', additionalProperties: false,
+      properties: {
+        maxMessageBytes: { type: 'integer', minimum: 2, maximum: 6 * 1024 * 1024 },
+        maxAttempts: { type: 'integer', minimum: 1, maximum: 10 },
+        retryDelayMs: { type: 'integer', minimum: 1, maximum: 600_000 },
+      },
+    },
     logLevel: { enum: ['trace', 'debug', 'info', 'warn', 'error', 'silent'] },
+    pricing: {
+      type: 'object', additionalProperties: false,
+      properties: {
+        currency: { type: 'string', minLength: 1, maxLength: 12 },
+        perMillionRequests: { type: 'number', minimum: 0, maximum: 1_000_000 },
+        perGbSecond: { type: 'number', minimum: 0, maximum: 1000 },
+        granularityMs: { type: 'integer', minimum: 1, maximum: 60_000 },
+      },
+    },
+    budgets: {
+      type: 'object', additionalProperties: false,
+      properties: {
+        // The object keywords do not apply to null, so a wrong field is reported by its own name.
+        global: { ...BUDGET_SCHEMA, type: ['object', 'null'] },
+        defaultPeriod: { type: 'string', pattern: PERIOD_PATTERN },
+        flushIntervalMs: { type: 'integer', minimum: 10, maximum: 60_000 },
+        claimChunk: { type: 'number', exclusiveMinimum: 0, maximum: 1 },
+        historyDays: { type: 'integer', minimum: 1, maximum: 3660 },
+      },
+    },
   },
 } as const;
 
@@ -126,11 +289,44 @@ export function defaultConfig(home: string): Config {
     isolation: 'auto',
     store: { kind: 'sqlite' },
     bus: { kind: 'in-process' },
-    gateway: { maxBodyBytes: 1024 * 1024, maxAdminBodyBytes: 32 * 1024 * 1024, requestTimeoutMs: 30_000, trustProxy: [] },
+    gateway: {
+      maxBodyBytes: 1024 * 1024, maxAdminBodyBytes: 32 * 1024 * 1024, requestTimeoutMs: 30_000, headersTimeoutMs: 10_000,
+      keepAliveTimeoutMs: 5_000, maxHeaderBytes: 16 * 1024, maxHeaderCount: 100, trustedProxies: [],
+    },
+    rateLimit: {
+      perAddress: { rate: '100/s', burst: 200 },
+      perCaller: { rate: '200/s', burst: 400 },
+      perFunction: null,
+      maxTracked: 100_000,
+    },
+    ipBlock: {
+      allowlist: [],
+      // Weights are shares of the threshold: 5 injection attempts, 7 failed credentials or 13 rate-limit
+      // overruns in quick succession block an address. No count lands exactly on 100, so decay between
+      // requests never decides whether the last one blocks.
+      threshold: 100,
+      scoreHalfLifeMs: 10 * 60_000,
+      blockTtlMs: 10 * 60_000,
+      maxBlockTtlMs: 24 * 3_600_000,
+      repeatWindowMs: 7 * 24 * 3_600_000,
+      weights: {
+        // Heavy: nobody sends an injection payload by accident. Light: schema failures are often a
+        // client's bug. Medium: overrunning a rate limit. authn refusals count through auth.failed, and
+        // refusals that say nothing about the caller (concurrency, budget, ip-block itself) count nothing.
+        guards: { injection: 24, 'rate-limit': 8, 'caller-rate-limit': 8, authz: 8, schema: 3, 'body-limit': 3 },
+        authFailed: 15,
+        routeUnknown: 8,
+      },
+      // An address's score keeps its last 10 events as evidence, about 2.5 KB: at most ~50 MB in all.
+      maxTracked: 20_000,
+    },
     sandbox: { warmWorkers: 1, maxResponseBytes: 6 * 1024 * 1024, scratchDir: defaultScratchDir(home) },
     egress: { timeoutMs: 10_000, maxResponseBytes: 5 * 1024 * 1024 },
+    triggers: { maxMessageBytes: 256 * 1024, maxAttempts: 3, retryDelayMs: 200 },
     auth: {},
     logLevel: 'info',
+    pricing: { currency: 'USD', perMillionRequests: 0.2, perGbSecond: 0.0000166667, granularityMs: 1 },
+    budgets: { global: null, defaultPeriod: 'month', flushIntervalMs: 1000, claimChunk: 0.05, historyDays: 90 },
   };
 }
 
@@ -180,6 +376,7 @@ export function loadConfig(home: string, overrides: ConfigOverrides = {}, env: N
     const extra = e.keyword === 'additionalProperties' ? ` (unknown key "${(e.params as { additionalProperty: string }).additionalProperty}")` : '';
     throw new BulwarkError('BWK_E_CONFIG_INVALID', [`${file}: ${where} ${e.message}${extra}`]);
   }
+  fromFile = withNormalisedBudgets(fromFile, file);
   const base = defaultConfig(home);
   const merged = deepMerge(deepMerge(base, fromFile), overrides as Record<string, unknown>) as Config;
   if (env.BULWARK_PORT !== undefined) {
@@ -190,6 +387,10 @@ export function loadConfig(home: string, overrides: ConfigOverrides = {}, env: N
     merged.listen.port = port;
   }
   if (env.BULWARK_HOST) merged.listen.host = env.BULWARK_HOST;
+  checkAddressLists(merged, file);
+  if (merged.ipBlock.maxBlockTtlMs < merged.ipBlock.blockTtlMs) {
+    throw new BulwarkError('BWK_E_CONFIG_INVALID', [`${file}: ipBlock.maxBlockTtlMs must be at least ipBlock.blockTtlMs (${merged.ipBlock.blockTtlMs})`]);
+  }
   if (merged.auth.jwt) {
     const jwtDefaults = { rolesClaim: 'roles', functionsClaim: 'functions', clockToleranceSec: 5 };
     merged.auth.jwt = Object.assign(jwtDefaults, merged.auth.jwt);
@@ -207,4 +408,32 @@ function deepMerge(base: object, over: Record<string, unknown>): object {
       : v;
   }
   return out;
+}
+
+/** IP and CIDR lists are checked after merging, so entries from flags are held to the same rule as the file's. */
+function checkAddressLists(config: Config, file: string): void {
+  const lists: Array<[key: string, entries: string[]]> = [
+    ['gateway.trustedProxies', config.gateway.trustedProxies],
+    ['ipBlock.allowlist', config.ipBlock.allowlist],
+  ];
+  for (const [key, entries] of lists) {
+    entries.forEach((entry, i) => {
+      const problem = addressEntryProblem(entry);
+      if (problem) throw new BulwarkError('BWK_E_CONFIG_INVALID', [`${file}: ${key}[${i}] ${problem}`]);
+    });
+  }
+}
+
+/** budgets.global and budgets.defaultPeriod as written (periods, percentages) → their Config form. */
+function withNormalisedBudgets(fromFile: Record<string, unknown>, file: string): Record<string, unknown> {
+  const budgets = fromFile.budgets as { global?: AuthorBudget | null; defaultPeriod?: string } | undefined;
+  if (!budgets) return fromFile;
+  const out: Record<string, unknown> = { ...budgets };
+  if (budgets.global) {
+    out.global = normaliseBudget(budgets.global, (field, message) => {
+      throw new BulwarkError('BWK_E_CONFIG_INVALID', [`${file}: budgets.global.${field}: ${message}`]);
+    });
+  }
+  if (budgets.defaultPeriod !== undefined) out.defaultPeriod = parsePeriod(budgets.defaultPeriod);
+  return { ...fromFile, budgets: out };
 }

@@ -29,6 +29,15 @@ export const errors = {
   BWK_E_GUARD_INPUT_INVALID: { status: 400, message: 'Input does not match the function schema: %s' },
   BWK_E_GUARD_SCHEMA_UNUSABLE: { status: 500, message: 'Function %s has an input schema this gateway cannot run: it must be redeployed' },
   BWK_E_GUARD_CONCURRENCY: { status: 429, message: 'Function %s is at its concurrency limit' },
+  // guards: abuse (src/guards/ip-block/, rate-limit/, caller-rate-limit/). A blocked caller is not told why.
+  BWK_E_GUARD_IP_BLOCKED: { status: 403, message: 'Access denied' },
+  BWK_E_GUARD_RATE_LIMITED: { status: 429, message: 'Too many requests: retry after %s s' },
+  // guards: injection detection (src/guards/injection/). The message names the field, never the pattern.
+  BWK_E_GUARD_INJECTION: { status: 400, message: 'Input at %s was refused: it looks like an injection attempt' },
+  BWK_E_GUARD_INPUT_TOO_COMPLEX: { status: 400, message: 'Input is too complex to inspect: %s' },
+  // guards: denial-of-wallet budgets (src/guards/budget/)
+  BWK_E_GUARD_BUDGET_EXHAUSTED: { status: 429, message: 'The budget for calling %s is used up for this period' },
+  BWK_E_GUARD_BUDGET_THROTTLED: { status: 429, message: 'Calls to %s are throttled: the budget for this period is running low' },
 
   // sandbox: running user code
   BWK_E_SANDBOX_TIMEOUT: { status: 504, message: 'Function %s exceeded its %sms timeout' },
@@ -62,11 +71,19 @@ export const errors = {
   BWK_E_REGISTRY_VERSION_NOT_FOUND: { status: 404, message: 'Function %s has no version %s' },
   BWK_E_REGISTRY_KEY_NOT_FOUND: { status: 404, message: 'No API key with id %s' },
 
+  // registry: IP blocks managed through the admin API (src/abuse/blocklist.ts)
+  BWK_E_REGISTRY_BLOCK_NOT_FOUND: { status: 404, message: 'No block is in force for %s' },
+  BWK_E_REGISTRY_BLOCK_REFUSED: { status: 409, message: 'Cannot block %s: %s' },
+
   // store and bus backends
   BWK_E_STORE_UNAVAILABLE: { status: 503, message: 'Store backend %s is unavailable' },
   BWK_E_STORE_MIGRATION: { status: 500, message: 'Store migration failed' },
   BWK_E_STORE_SCHEMA_TOO_NEW: { status: 500, message: 'Store schema version %s is newer than this Bulwark supports (%s): upgrade Bulwark' },
   BWK_E_BUS_UNAVAILABLE: { status: 503, message: 'Event bus %s is unavailable' },
+  // bus: application messages and queue triggers (src/bus/subject.ts, src/gateway/admin/publish.ts)
+  BWK_E_BUS_SUBJECT_INVALID: { status: 400, message: 'Subject is not valid: it %s' },
+  BWK_E_BUS_NO_CONSUMER: { status: 404, message: 'No active function consumes subject %s' },
+  BWK_E_BUS_MESSAGE_TOO_LARGE: { status: 413, message: 'Message payload exceeds %s bytes' },
 
   // config: bulwark config file and environment
   BWK_E_CONFIG_INVALID: { status: 500, message: 'Configuration is invalid: %s' },

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { errors, BulwarkError, toErrorBody } from '../src/errors.ts';
 
-const pinnedCount = 51;
+const pinnedCount = 62;
 const areas = ['GATEWAY', 'GUARD', 'SANDBOX', 'BROKER', 'MANIFEST', 'DEPLOY', 'REGISTRY', 'STORE', 'BUS', 'CONFIG', 'CLI', 'SCANNER'];
 
 interface DocEntry { status: number; message: string; when: string; todo: string }

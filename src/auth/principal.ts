@@ -5,8 +5,8 @@ import type { Role } from './roles.ts';
 import { allows, type Action } from './roles.ts';
 
 export interface Principal {
-  kind: 'api-key' | 'jwt' | 'anonymous';
-  /** Stable, non-secret actor id for logs and events: "key:<id>", "jwt:<sub>" or "anonymous". */
+  kind: 'api-key' | 'jwt' | 'anonymous' | 'scheduler';
+  /** Stable, non-secret actor id for logs and events: "key:<id>", "jwt:<sub>", "anonymous" or "scheduler". */
   actor: string;
   roles: Role[];
   /** Function names in scope; ['*'] for all. Empty: none. */
@@ -23,6 +23,13 @@ export interface Principal {
 }
 
 export const anonymous: Principal = Object.freeze({ kind: 'anonymous', actor: 'anonymous', roles: [], functions: [] }) as Principal;
+
+/**
+ * Who runs a schedule trigger. It holds no role and no scope: a scheduled run was authorised when the
+ * version declaring it was deployed (deploy role, scope covering the function), and the authz guard lets
+ * it through for source 'schedule' only (see docs/auth.md).
+ */
+export const scheduler: Principal = Object.freeze({ kind: 'scheduler', actor: 'scheduler', roles: [], functions: [] }) as Principal;
 
 export function covers(principal: Principal, functionName: string): boolean {
   return principal.functions.includes('*') || principal.functions.includes(functionName);

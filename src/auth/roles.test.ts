@@ -21,3 +21,13 @@ test('scope: a principal acts only on the functions it names, or on all with *',
   assert.equal(mayPerform({ ...p, functions: ['*'] }, 'deploy', 'billing'), true);
   assert.equal(mayPerform({ ...p, functions: [] }, 'deploy', 'orders'), false);
 });
+
+test('publish: exactly the roles that may invoke, since a message invokes its consumers', () => {
+  assert.deepEqual([...permissions.publish].sort(), [...permissions.invoke].sort());
+  assert.equal(allows(['viewer'], 'publish'), false);
+});
+
+test('spend is for people: viewers, deployers and admins read it, invoker keys do not', () => {
+  assert.deepEqual(permissions['read-spend'], ['admin', 'deployer', 'viewer']);
+  assert.equal(allows(['invoker'], 'read-spend'), false);
+});

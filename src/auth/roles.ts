@@ -9,7 +9,12 @@ import type { Role } from '../store/store.ts';
 
 export type { Role };
 
-export type Action = 'invoke' | 'deploy' | 'rollback' | 'remove' | 'list' | 'read-logs' | 'manage-keys' | 'doctor';
+export type Action = 'invoke' | 'deploy' | 'rollback' | 'remove' | 'list' | 'read-logs' | 'manage-keys' | 'doctor'
+  // IP blocks are global (every function, the admin API): only callers scoped to * (src/gateway/admin/blocks.ts).
+  | 'list-blocks' | 'manage-blocks'
+  | 'read-spend'
+  // Publishing a message on a subject: it invokes the functions consuming it (src/gateway/admin/publish.ts).
+  | 'publish';
 
 export const roles: readonly Role[] = ['admin', 'deployer', 'invoker', 'viewer'];
 
@@ -22,6 +27,13 @@ export const permissions: Readonly<Record<Action, readonly Role[]>> = {
   'read-logs': ['admin', 'deployer', 'viewer'],
   'manage-keys': ['admin'],
   doctor: ['admin', 'deployer', 'viewer'],
+  // Spend per caller shows who calls what and how often: for people, not for invoker (machine) keys.
+  'read-spend': ['admin', 'deployer', 'viewer'],
+  'list-blocks': ['admin', 'viewer'],
+  'manage-blocks': ['admin'],
+  // The roles that may invoke: a message is input to every consumer of its subject, and the publisher
+  // must also be allowed to invoke each of them (scope), at publish and again at delivery (authz guard).
+  publish: ['admin', 'deployer', 'invoker'],
 };
 
 /** True when any of `held` may perform `action`. An empty role list may do nothing (default deny). */

@@ -1,5 +1,7 @@
 // The event-bus seam. Security-relevant happenings are published on the `security` topic as typed
 // SecurityEvents; a later issue persists that stream into the audit ledger and drives alerts from it.
+// Application messages (what queue triggers consume) travel on subjects (src/bus/subject.ts) as
+// BusMessages, shaped like NATS messages so a NATS bus carries them as they are.
 // The embedded implementation is src/bus/in-process/; NATS comes later and must pass bus.contract.ts.
 
 import type { Logger } from '../telemetry/logger.ts';
@@ -21,8 +23,26 @@ export type SecurityEventType =
   | 'egress.denied'
   // A guard refused an invocation: detail { guard, rule, code }. The one record of every refusal.
   | 'guard.rejected'
-  // A request for a function route that does not exist (scanners probe for these).
-  | 'route.unknown';
+  // A request for a route that does not exist, under /fn or anywhere (scanners probe for these):
+  // detail { method, path }.
+  | 'route.unknown'
+  // The injection guard found an attack in an event (src/guards/injection/): detail { class, field, mode
+  // (block|monitor), evidence (SHA-256 of the offending string, never the string) }, or class
+  // 'uninspectable' with { field, mode, reason } when the event exceeded the inspection bounds
+  | 'injection.detected'
+  // An address was blocked (src/abuse/blocklist.ts): sourceIp is the address; detail { address, kind
+  // (automatic|manual), reason, ttlMs (null: until removed), expiresAt, offence, score, evidence[] }
+  | 'ip.blocked'
+  // A block was lifted: detail { address, kind (manual|expired|allowlisted), reason, blockedAt, blockKind }
+  | 'ip.unblocked'
+  // A queue message or scheduled run was given up on and stored as a dead letter (src/triggers/):
+  // detail { deadLetterId, messageId, source, subject, reason, guard, rule, attempts }
+  | 'queue.dead-lettered'
+  // Denial-of-wallet budgets (src/metering/ledger.ts), once per period and scope each:
+  // a scope's settled spend reached 50% or 80% of its limit: detail { scope, key, percent, spend, limit, currency, periodEnd }
+  | 'budget.alert'
+  // a scope moved between tiers open → throttle → exhausted: detail { scope, key, from, to, spend, limit, currency, periodEnd }
+  | 'budget.tier-changed';
 
 export interface SecurityEvent {
   type: SecurityEventType;
@@ -43,10 +63,29 @@ export interface TopicMap {
 export type Topic = keyof TopicMap;
 export type Unsubscribe = () => void;
 
+/**
+ * An application message: a subject, opaque bytes (JSON text for queue triggers) and string headers —
+ * exactly what a NATS message carries. What the headers mean is the business of the publisher and the
+ * consumer (src/triggers/message.ts), not of the bus.
+ */
+export interface BusMessage {
+  subject: string;
+  data: Uint8Array;
+  headers: Record<string, string>;
+}
+
 export interface EventBus {
   readonly kind: string;
   publish<T extends Topic>(topic: T, event: TopicMap[T]): Promise<void>;
   subscribe<T extends Topic>(topic: T, handler: (event: TopicMap[T]) => void | Promise<void>): Unsubscribe;
+  /**
+   * Delivers `message` to every subscriber of its exact subject, each with its own copy; a message no
+   * one subscribes to is dropped, as on NATS. Refuses an invalid subject with BWK_E_BUS_SUBJECT_INVALID.
+   * Resolves once the bus has taken the message, not once subscribers have handled it.
+   */
+  publishMessage(message: BusMessage): Promise<void>;
+  /** Subscribes to one exact subject (no wildcards). Refuses an invalid subject with BWK_E_BUS_SUBJECT_INVALID. */
+  subscribeMessages(subject: string, handler: (message: BusMessage) => void | Promise<void>): Unsubscribe;
   close(): Promise<void>;
 }
 

@@ -19,3 +19,12 @@ export function nameList(value: string): string[] {
   if (names.length === 0) throw new InvalidArgumentError('must list at least one function name (or *)');
   return names;
 }
+
+const DURATION_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
+
+/** "90s", "10m", "12h", "7d" → seconds. */
+export function durationSec(value: string): number {
+  const m = /^([1-9][0-9]{0,8})(s|m|h|d)$/.exec(value);
+  if (!m) throw new InvalidArgumentError('must be a duration like 90s, 10m, 12h or 7d');
+  return Number(m[1]) * DURATION_UNITS[m[2]!]!;
+}

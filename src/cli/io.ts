@@ -1,11 +1,13 @@
-// What every command gets from main.ts: the environment, the output streams and the working directory.
-// Commands never read process.env or write to process.stdout themselves, so each run is explicit.
+// What every command gets from main.ts: the environment, the streams and the working directory.
+// Commands never read process.env, process.stdin or write to process.stdout themselves, so each run is explicit.
 
-import type { Writable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 
 export interface CliIo {
   env: NodeJS.ProcessEnv;
   cwd: string;
+  /** Read only by commands that take `-` for "from standard input" (bulwark publish). */
+  stdin: Readable;
   stdout: Writable;
   stderr: Writable;
   /** True when stderr is a terminal and we are not in CI: progress may animate and tables may align. */

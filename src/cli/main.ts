@@ -7,16 +7,21 @@ import { Command, CommanderError } from 'commander';
 import { BulwarkError, isBulwarkError } from '../errors.ts';
 import { RemoteError } from './client.ts';
 import type { CliIo } from './io.ts';
+import { blocksCommand } from './commands/blocks.ts';
 import { deployCommand } from './commands/deploy.ts';
 import { doctorCommand } from './commands/doctor.ts';
+import { guardsCommand } from './commands/guards.ts';
 import { initCommand } from './commands/init.ts';
 import { invokeCommand } from './commands/invoke.ts';
 import { keysCommand } from './commands/keys.ts';
 import { listCommand } from './commands/list.ts';
 import { logsCommand } from './commands/logs.ts';
+import { publishCommand } from './commands/publish.ts';
+import { deadLettersCommand } from './commands/dead-letters.ts';
 import { rmCommand } from './commands/rm.ts';
 import { rollbackCommand } from './commands/rollback.ts';
 import { serveCommand } from './commands/serve.ts';
+import { spendCommand } from './commands/spend.ts';
 
 export function buildProgram(io: CliIo): Command {
   const program = new Command('bulwark')
@@ -26,6 +31,9 @@ export function buildProgram(io: CliIo): Command {
   for (const cmd of [
     initCommand(io), deployCommand(io), invokeCommand(io), listCommand(io), logsCommand(io),
     rollbackCommand(io), rmCommand(io), serveCommand(io), keysCommand(io), doctorCommand(io),
+    blocksCommand(io), guardsCommand(io),
+    publishCommand(io), deadLettersCommand(io),
+    spendCommand(io),
   ]) program.addCommand(cmd);
   quietCommander(program, io);
   return program;
@@ -83,6 +91,7 @@ if (import.meta.main) {
   const code = await run(process.argv.slice(2), {
     env: process.env,
     cwd: process.cwd(),
+    stdin: process.stdin,
     stdout: process.stdout,
     stderr: process.stderr,
     // A terminal with no width (some pseudo-terminals report 0 columns) sends ora's line wrapping into

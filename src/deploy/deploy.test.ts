@@ -157,7 +157,7 @@ test('deploy: the manifest is re-validated on the server from the payload alone'
   await assert.rejects(deployFunction(deps, { ...withInput, files: {} }, 'key_deployer', 'req'), rejectsWith('BWK_E_MANIFEST_INVALID', /schemas\/in.json' was not found/));
   await assert.rejects(deployFunction(deps, { ...withInput, files: { 'schemas/in.json': '{ "type": "objekt" }' } }, 'key_deployer', 'req'), rejectsWith('BWK_E_MANIFEST_INVALID'));
   const ok = await deployFunction(deps, withInput, 'key_deployer', 'req');
-  assert.deepEqual(ok.version.manifest.input, { type: 'object' });
+  assert.deepEqual(ok.version.manifest.input, { body: { type: 'object' } });
 });
 
 test('deploy: expires in the past is rejected', async () => {

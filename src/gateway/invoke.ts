@@ -1,8 +1,9 @@
 // The request path for function routes, top to bottom:
 //   1. resolve   /fn/<name><path> → active version + trigger       404 BWK_E_GATEWAY_NOT_FOUND, 410 _FUNCTION_EXPIRED
-//   2. guards    src/guards/chain.ts, in its declared order          413 / 401 / 403 / 400 / 429
-//   3. event     API Gateway 2.0 (default) or 1.0 payload, without credentials the gateway would accept
-//   4. dispatch  sandbox.invoke                                      502 / 503 / 504 BWK_E_SANDBOX_*, 499 BWK_E_GATEWAY_CLIENT_CLOSED
+//   2-4.         dispatch.ts, the path every event source shares:
+//      guards    src/guards/chain.ts, in its declared order          413 / 401 / 403 / 400 / 429
+//      event     API Gateway 2.0 (default) or 1.0 payload, without credentials the gateway would accept
+//      invoke    sandbox.invoke                                      502 / 503 / 504 BWK_E_SANDBOX_*, 499 BWK_E_GATEWAY_CLIENT_CLOSED
 //   5. respond   the function's HttpResult, framing headers stripped
 // Every early exit throws or returns a BulwarkError; error-reply.ts turns it into the one error shape.
 // docs/lifecycle.md draws this same path and changes with this file.
@@ -11,10 +12,10 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { BulwarkError } from '../errors.ts';
 import { isExpired } from '../manifest/parse.ts';
 import { publishSecurityEvent, type EventBus } from '../bus/bus.ts';
-import type { FunctionTarget, SandboxProvider } from '../runtime/sandbox/sandbox.ts';
+import type { FunctionTarget } from '../runtime/sandbox/sandbox.ts';
 import type { Logger } from '../telemetry/logger.ts';
-import type { GuardChain } from '../guards/chain.ts';
-import { lazyJson, type GuardRequest, type Rejection } from '../guards/types.ts';
+import { lazyJson, type GuardRequest } from '../guards/types.ts';
+import type { Dispatcher } from './dispatch.ts';
 import type { RouteTable } from './routes.ts';
 import type { RequestFacts } from './events/request.ts';
 import { buildV1Event } from './events/apigw-v1.ts';
@@ -25,8 +26,7 @@ import { writeResult } from './function-reply.ts';
 
 export interface InvokeDeps {
   routes: RouteTable;
-  chain: GuardChain;
-  sandbox: SandboxProvider;
+  dispatcher: Dispatcher;
   bus: EventBus;
   logger: Logger;
   /** auth.jwt.issuer, when JWTs are configured (see forwardedHeaders). */
@@ -62,25 +62,6 @@ function callerGone(reply: FastifyReply): AbortSignal {
 }
 
 export function createInvokeHandler(deps: InvokeDeps) {
-  async function refuse(reply: FastifyReply, req: GuardRequest, verdict: Rejection): Promise<FastifyReply> {
-    const base = {
-      requestId: req.requestId,
-      function: req.fn.name,
-      version: req.fn.version,
-      actor: req.principal?.actor ?? 'anonymous',
-      sourceIp: req.sourceIp,
-    };
-    await publishSecurityEvent(deps.bus, deps.logger, {
-      ...base,
-      type: 'guard.rejected',
-      detail: { guard: verdict.guard, rule: verdict.rule ?? null, code: verdict.error.code, source: req.source },
-    });
-    if (verdict.event) {
-      await publishSecurityEvent(deps.bus, deps.logger, { ...base, type: verdict.event.type, detail: { ...verdict.event.detail, code: verdict.error.code } });
-    }
-    return sendError(reply, verdict.error, deps.logger, verdict.headers);
-  }
-
   return async function invoke(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
     const requestId = request.id;
 
@@ -89,14 +70,14 @@ export function createInvokeHandler(deps: InvokeDeps) {
     const match = await deps.routes.resolve(url.name, request.method, url.subPath);
     if (!match) {
       await publishSecurityEvent(deps.bus, deps.logger, {
-        type: 'route.unknown', requestId, sourceIp: request.ip, detail: { method: request.method, path: echo(url.path, 200) },
+        type: 'route.unknown', requestId, sourceIp: request.clientIp, detail: { method: request.method, path: echo(url.path, 200) },
       });
       throw new BulwarkError('BWK_E_GATEWAY_NOT_FOUND', [`${request.method} ${echo(url.path, 200)}`]);
     }
     const fn: FunctionTarget = { name: match.fn.name, version: match.fn.version, sha256: match.fn.sha256, manifest: match.fn.manifest };
     if (isExpired(fn.manifest)) throw new BulwarkError('BWK_E_GATEWAY_FUNCTION_EXPIRED', [fn.name], { expires: fn.manifest.expires });
 
-    // 2. guards
+    // 2-4. guards, event, invoke
     const body = Buffer.isBuffer(request.body) ? request.body : undefined;
     const guardRequest: GuardRequest = {
       requestId,
@@ -109,16 +90,12 @@ export function createInvokeHandler(deps: InvokeDeps) {
       params: match.params,
       body,
       json: lazyJson(body),
-      sourceIp: request.ip,
+      sourceIp: request.clientIp,
       principal: undefined,
       signal: callerGone(reply),
     };
-    const verdict = await deps.chain.run(guardRequest);
-    if (!verdict.pass) return refuse(reply, guardRequest, verdict);
-    request.bulwark = { function: fn.name, version: fn.version, actor: verdict.principal.actor };
-
-    try {
-      // 3. event
+    const outcome = await deps.dispatcher.dispatch(guardRequest, (principal) => {
+      request.bulwark = { function: fn.name, version: fn.version, actor: principal.actor };
       const facts: RequestFacts = {
         requestId,
         method: request.method,
@@ -126,28 +103,23 @@ export function createInvokeHandler(deps: InvokeDeps) {
         rawQueryString: url.query,
         headers: request.raw.headersDistinct as Record<string, string[]>,
         body,
-        sourceIp: request.ip,
+        sourceIp: request.clientIp,
         protocol: `HTTP/${request.raw.httpVersion}`,
         domainName: request.hostname || arrivalHost(request.raw.socket.localAddress),
         timeEpoch: Date.now(),
         trigger: match.trigger,
         pathParameters: match.params,
-        principal: verdict.principal,
+        principal,
         functionName: fn.name,
         jwtIssuer: deps.jwtIssuer,
       };
-      const event = fn.manifest.runtime.payloadFormat === '1.0' ? buildV1Event(facts) : buildV2Event(facts);
+      return fn.manifest.runtime.payloadFormat === '1.0' ? buildV1Event(facts) : buildV2Event(facts);
+    });
+    if (!outcome.admitted) return sendError(reply, outcome.rejection.error, deps.logger, outcome.rejection.headers);
 
-      // 4. dispatch (never for a caller who left while queued: nobody would get the answer)
-      if (guardRequest.signal.aborted) throw new BulwarkError('BWK_E_GATEWAY_CLIENT_CLOSED', [], { function: fn.name });
-      const result = await deps.sandbox.invoke(fn, { requestId, event, actor: verdict.principal.actor });
-
-      // 5. respond
-      const { dropped } = writeResult(reply, result, fn.name);
-      if (dropped.length > 0) deps.logger.warn({ requestId, function: fn.name, dropped }, 'function response headers dropped');
-      return reply;
-    } finally {
-      verdict.release();
-    }
+    // 5. respond
+    const { dropped } = writeResult(reply, outcome.result, fn.name);
+    if (dropped.length > 0) deps.logger.warn({ requestId, function: fn.name, dropped }, 'function response headers dropped');
+    return reply;
   };
 }

@@ -10,7 +10,7 @@ import type { Config } from '../config.ts';
 import { openStore } from '../store/index.ts';
 import type { Store } from '../store/store.ts';
 import { createBus } from '../bus/index.ts';
-import type { EventBus } from '../bus/bus.ts';
+import { publishSecurityEvent, type EventBus } from '../bus/bus.ts';
 import { createProcessSandbox } from '../runtime/sandbox/process/index.ts';
 import type { SandboxProvider } from '../runtime/sandbox/sandbox.ts';
 import { createLogger, type Logger } from '../telemetry/logger.ts';
@@ -20,6 +20,13 @@ import { createJwtVerifier } from '../auth/jwt.ts';
 import { createChain, type BENCH_ONLY_DISABLE_ALL_GUARDS } from '../guards/chain.ts';
 import { createRouteTable } from './routes.ts';
 import { createInvokeHandler } from './invoke.ts';
+import { createDispatcher } from './dispatch.ts';
+import { startTriggers } from '../triggers/index.ts';
+import { createSpendLedger } from '../metering/ledger.ts';
+import { createPricing } from '../metering/pricing.ts';
+import { createAdmission } from './admission.ts';
+import { createBlocklist } from '../abuse/blocklist.ts';
+import { startAbuseScorer } from '../abuse/scorer.ts';
 import { createAdminApi } from './admin/index.ts';
 import { buildServer } from './server.ts';
 
@@ -133,17 +140,38 @@ export async function startPlatform(config: Config, opts: PlatformOptions = {}):
     closers.push(() => bus.close());
     const sandbox = await createProcessSandbox({ config, logger, bus, logs: store.logs, bundleSource: (sha) => store.functions.getBundle(sha) });
     closers.push(() => sandbox.close());
+    const ledger = createSpendLedger({
+      pricing: createPricing(config.pricing), budgets: config.budgets, store: store.spend, logger,
+      publish: (event) => publishSecurityEvent(bus, logger, event),
+    });
+    await ledger.start();
+    // Closed after the server (pushed before it): its final flush must see every invocation settled.
+    closers.push(() => ledger.close());
 
     const jwt = config.auth.jwt ? createJwtVerifier(config.auth.jwt, config.home) : undefined;
     const authenticator = createAuthenticator({ keys: store.keys, ...(jwt ? { jwt } : {}) });
-    const chain = createChain({ authenticator }, { benchOnlyDisableGuards: opts.benchOnlyDisableGuards });
+    // Blocks in force are loaded from the store before the gateway listens; the scorer turns the security
+    // events of attacks into blocks from then on.
+    const blocklist = await createBlocklist({ store: store.blocks, bus, logger, config: config.ipBlock });
+    const scorer = startAbuseScorer({ bus, blocklist, config: config.ipBlock, logger });
+    closers.push(async () => {
+      scorer.stop();
+      blocklist.close();
+    });
+    const chain = createChain({ authenticator, blocklist, rateLimit: config.rateLimit, ledger }, { benchOnlyDisableGuards: opts.benchOnlyDisableGuards });
     if (chain.disabled) logger.warn('BENCH-ONLY: the guard chain is disabled; this gateway accepts unauthenticated calls');
+    const dispatcher = createDispatcher({ chain, sandbox, bus, logger, ledger });
+    // Queue consumer and scheduler. Closed after the server (pushed before it), so no publish is accepted
+    // once they stop, and before the sandbox, bus, ledger and store, which their last deliveries use.
+    const triggers = await startTriggers({ store, bus, dispatcher, logger, config: config.triggers });
+    closers.push(() => triggers.close());
 
     const app = buildServer({
       config,
       logger,
-      invoke: createInvokeHandler({ routes: createRouteTable(store.functions), chain, sandbox, bus, logger, jwtIssuer: config.auth.jwt?.issuer }),
-      admin: createAdminApi({ config, store, bus, sandbox, logger, authenticator }),
+      invoke: createInvokeHandler({ routes: createRouteTable(store.functions), dispatcher, bus, logger, jwtIssuer: config.auth.jwt?.issuer }),
+      admin: createAdminApi({ config, store, bus, sandbox, logger, authenticator, chain, blocklist, ledger, consumersOf: (subject) => triggers.consumersOf(subject) }),
+      admission: createAdmission({ chain, bus, logger }),
     });
     closers.push(() => app.close());
 

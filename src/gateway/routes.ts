@@ -17,11 +17,14 @@
 
 import { BulwarkError } from '../errors.ts';
 import type { FunctionRegistry, FunctionVersion } from '../store/store.ts';
-import type { HttpTrigger } from '../manifest/types.ts';
+import type { HttpTrigger, Trigger } from '../manifest/types.ts';
+
+/** An HTTP trigger tagged with its kind, as the guard chain receives it (GuardRequest.trigger). */
+export type RoutedTrigger = Extract<Trigger, { kind: 'http' }>;
 
 export interface RouteMatch {
   fn: FunctionVersion;
-  trigger: HttpTrigger;
+  trigger: RoutedTrigger;
   /** Decoded path parameters by name ({proxy+} included under its name). */
   params: Record<string, string>;
 }
@@ -29,7 +32,7 @@ export interface RouteMatch {
 type Segment = { kind: 0; text: string; lower: string } | { kind: 1; name: string } | { kind: 2; name: string };
 
 interface CompiledRoute {
-  trigger: HttpTrigger;
+  trigger: RoutedTrigger;
   segments: Segment[];
 }
 
@@ -47,7 +50,8 @@ function compile(trigger: HttpTrigger): CompiledRoute {
     if (!m) return { kind: 0, text: seg, lower: seg.toLowerCase() };
     return m[2] ? { kind: 2, name: m[1]! } : { kind: 1, name: m[1]! };
   });
-  return { trigger, segments };
+  // Tagged once per version here, not per request.
+  return { trigger: { kind: 'http', ...trigger }, segments };
 }
 
 /** Most specific first, so the first match is the right one. */

@@ -10,11 +10,16 @@ import type { Logger } from '../telemetry/logger.ts';
 import { applySecurityHeaders } from './security-headers.ts';
 import { isValidHost, requestTargetProblem } from './request-target.ts';
 import { createClientErrorHandler, echo, sendError } from './error-reply.ts';
+import { createClientAddress } from './client-address.ts';
+import { createAddressSet } from '../net/address-set.ts';
+import type { Admission } from './admission.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
     /** Set once a function route has admitted the request: what the access log records. */
     bulwark: { function: string; version: number; actor: string } | null;
+    /** The client's canonical address (client-address.ts): what every per-client decision and record uses. */
+    clientIp: string;
   }
 }
 
@@ -24,10 +29,16 @@ export interface ServerParts {
   invoke: (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply>;
   /** Registers the admin API inside its own encapsulated context. */
   admin: (app: FastifyInstance) => Promise<void>;
+  /**
+   * Abuse handling for routes that invoke no function (admin API, health, unknown paths): refusing
+   * blocked addresses, recording unknown paths. Function routes get both from the chain and invoke.ts.
+   */
+  admission: Admission;
 }
 
 export function buildServer(parts: ServerParts) {
   const { config, logger } = parts;
+  const clientAddress = createClientAddress(createAddressSet(config.gateway.trustedProxies));
   const app = Fastify({
     loggerInstance: logger,
     // One access line per request from our onResponse hook instead of fastify's two.
@@ -36,15 +47,24 @@ export function buildServer(parts: ServerParts) {
     requestIdHeader: false,
     genReqId: () => randomUUID(),
     bodyLimit: config.gateway.maxBodyBytes,
-    // Time to receive the whole request (slowloris). The response side is bounded by function timeouts,
-    // so no idle connection timeout cuts a long-running invocation short.
+    // Slow clients (slowloris, slow POST): the request line and headers must arrive within
+    // headersTimeoutMs (dripping one header at a time does not reset the clock), the whole request with
+    // its body within requestTimeoutMs, else 408 and the connection is closed. A connection that sends
+    // nothing at all is closed after headersTimeoutMs too. The response side is
+    // bounded by function timeouts, so no idle connection timeout cuts a long-running invocation short.
     requestTimeout: config.gateway.requestTimeoutMs,
-    // Node only checks request deadlines every connectionsCheckingInterval (30 s by default), which
-    // would let a slow client hold a connection well past requestTimeout.
-    http: { connectionsCheckingInterval: Math.min(1000, config.gateway.requestTimeoutMs) },
+    http: {
+      headersTimeout: Math.min(config.gateway.headersTimeoutMs, config.gateway.requestTimeoutMs),
+      // Request line plus headers beyond this: 431 from the parser, before any of it is buffered further.
+      maxHeaderSize: config.gateway.maxHeaderBytes,
+      // Node only checks request deadlines every connectionsCheckingInterval (30 s by default), which
+      // would let a slow client hold a connection well past its deadline.
+      connectionsCheckingInterval: Math.min(1000, config.gateway.headersTimeoutMs, config.gateway.requestTimeoutMs),
+    },
     connectionTimeout: 0,
-    keepAliveTimeout: 5_000,
-    trustProxy: config.gateway.trustProxy.length > 0 ? config.gateway.trustProxy : false,
+    keepAliveTimeout: config.gateway.keepAliveTimeoutMs,
+    // X-Forwarded-Host/-Proto from trusted proxies only; the client address itself is client-address.ts's.
+    trustProxy: config.gateway.trustedProxies.length > 0 ? clientAddress.trusts : false,
     routerOptions: { maxParamLength: 1024 },
     forceCloseConnections: 'idle',
     return503OnClosing: true,
@@ -57,9 +77,20 @@ export function buildServer(parts: ServerParts) {
   });
 
   app.decorateRequest('bulwark', null);
+  app.decorateRequest('clientIp', '');
+  // More header fields than this: 431 from the parser (it refuses the request rather than dropping the
+  // extra fields, which could hide a header a proxy in front saw).
+  app.server.maxHeadersCount = config.gateway.maxHeaderCount;
 
   app.addHook('onRequest', async (request, reply) => {
+    request.clientIp = clientAddress.of(request.raw);
     applySecurityHeaders(reply, request.id);
+    // Blocked addresses are refused everywhere, first. On function routes the chain's first guard
+    // (ip-block) does it, so the refusal is recorded with the function it was aimed at.
+    if (!request.routeOptions.url?.startsWith('/fn/')) {
+      const refused = await parts.admission.admitOtherRoute(request, reply);
+      if (refused) return refused;
+    }
     // Before the function route table and before any body is read: see request-target.ts for the attacks.
     const pathProblem = requestTargetProblem(request.url);
     if (pathProblem) throw new BulwarkError('BWK_E_GATEWAY_BAD_REQUEST', [pathProblem]);
@@ -86,15 +117,16 @@ export function buildServer(parts: ServerParts) {
       path: request.url.split('?', 1)[0],
       status: reply.statusCode,
       ms: Math.round(reply.elapsedTime * 10) / 10,
-      ip: request.ip,
+      ip: request.clientIp,
       ...(request.bulwark ?? {}),
       ...(typeof callerId === 'string' ? { callerRequestId: echo(callerId, 128) } : {}),
     }, 'request');
   });
 
   app.setErrorHandler((err, _request, reply) => sendError(reply, err, logger));
-  app.setNotFoundHandler((request, reply) => {
-    sendError(reply, new BulwarkError('BWK_E_GATEWAY_NOT_FOUND', [`${request.method} ${echo(request.url.split('?', 1)[0]!, 200)}`]), logger);
+  app.setNotFoundHandler(async (request, reply) => {
+    await parts.admission.recordUnknownRoute(request);
+    return sendError(reply, new BulwarkError('BWK_E_GATEWAY_NOT_FOUND', [`${request.method} ${echo(request.url.split('?', 1)[0]!, 200)}`]), logger);
   });
 
   app.get('/healthz', async () => ({ status: 'ok' }));

@@ -2,24 +2,35 @@
 // so an attacker pays for as little work as possible before being turned away, and nothing that
 // holds a resource (concurrency) runs until every check that could still refuse has passed.
 //
-//   (ip-block)       issue 3: refuse blocked addresses before anything else        403
-//   (rate-limit)     issue 3: token buckets per client, key and function           429
+//   ip-block         refuse blocked client addresses before anything else          403
+//   rate-limit       token bucket per client address (no credential needed)        429
 //   body-limit       manifest limits.bodyBytes                                     413
 //   authn            API key / JWT / explicit public                               401
 //   authz            role may invoke + scope covers function                       403
+//   caller-rate-limit
+//                    token buckets per authenticated caller and per function       429 (after authn and authz:
+//                    only verified callers are charged, see docs/guards/rate-limit.md)
 //   schema           manifest input JSON Schema                                    400
-//   (injection)      issue 3: injection detection on every decoded input string    400
-//   (budget)         issue 3: denial-of-wallet budget                              429
+//   injection        attack patterns in every decoded input string (SQL, NoSQL,    400 (monitor mode: passes, the
+//                    command, JS, traversal, SSRF, XXE, prototype, serialized, …)      findings are published)
+//   budget           denial of wallet: the worst case must fit every budget        429 (holds a reservation until
+//                    charged (see docs/guards/budget.md)                               the invocation is metered)
 //   concurrency      per-version semaphore + bounded queue                         429 (holds a permit: must stay last)
 //
 // Every refusal leaves here as a Rejection naming the guard (and its rule); the gateway publishes it
 // as a `guard.rejected` security event and the chain counts it, so no guard reports for itself.
+// Routes that invoke no function (admin API, /healthz, unknown paths) pass admit(): the address check
+// of ip-block alone, counted the same way.
 
 import type { Authenticator } from '../auth/authenticate.ts';
 import type { Principal } from '../auth/principal.ts';
 import { anonymous } from '../auth/principal.ts';
+import type { Blocklist } from '../abuse/blocklist.ts';
+import type { RateLimitConfig } from '../config.ts';
+import type { SpendLedger } from '../metering/ledger.ts';
+import { blockedRefusal } from './ip-block/index.ts';
 import { guards, type GuardId } from './index.ts';
-import type { Guard, GuardRequest, Rejection } from './types.ts';
+import type { Guard, GuardEvent, GuardRequest, Rejection } from './types.ts';
 
 /**
  * Passing this (and only this) value as `benchOnlyDisableGuards` turns the whole chain off: no
@@ -30,21 +41,27 @@ export const BENCH_ONLY_DISABLE_ALL_GUARDS: unique symbol = Symbol('bulwark.benc
 
 export interface ChainDeps {
   authenticator: Authenticator;
+  blocklist: Blocklist;
+  rateLimit: RateLimitConfig;
+  ledger: SpendLedger;
 }
 
 export interface ChainOptions {
   benchOnlyDisableGuards?: typeof BENCH_ONLY_DISABLE_ALL_GUARDS;
 }
 
+/** `events`: what guards that passed asked to publish (monitor-mode findings), whatever the outcome. */
 export type ChainResult =
-  | { pass: true; principal: Principal; release: () => void }
-  | Rejection;
+  | { pass: true; principal: Principal; release: () => void; events: GuardEvent[] }
+  | (Rejection & { events: GuardEvent[] });
 
 export interface GuardChain {
   readonly disabled: boolean;
   /** Guard ids in the order they run. */
   readonly order: readonly string[];
   run(req: GuardRequest): Promise<ChainResult>;
+  /** For a route that invokes no function: refuses a blocked client address (ip-block's check), else undefined. */
+  admit(sourceIp: string): Rejection | undefined;
   /** Rejections since start, keyed "<guard>/<rule>" (rule "-" when the guard gave none). */
   rejections(): Record<string, number>;
 }
@@ -53,22 +70,39 @@ const noop = (): void => {};
 
 export function createChain(deps: ChainDeps, opts: ChainOptions = {}): GuardChain {
   if (opts.benchOnlyDisableGuards === BENCH_ONLY_DISABLE_ALL_GUARDS) {
-    return { disabled: true, order: [], run: async () => ({ pass: true, principal: anonymous, release: noop }), rejections: () => ({}) };
+    return { disabled: true, order: [], run: async () => ({ pass: true, principal: anonymous, release: noop, events: [] }), admit: () => undefined, rejections: () => ({}) };
   }
+  const { perAddress, perCaller, perFunction, maxTracked } = deps.rateLimit;
   const chain: Array<[id: GuardId, guard: Guard]> = [
+    ['ip-block', guards['ip-block'].create({}, { blocklist: deps.blocklist })],
+    ['rate-limit', guards['rate-limit'].create({ perAddress, maxTracked })],
     ['body-limit', guards['body-limit'].create()],
     ['authn', guards.authn.create({}, { authenticator: deps.authenticator })],
     ['authz', guards.authz.create()],
+    ['caller-rate-limit', guards['caller-rate-limit'].create({ perCaller, perFunction, maxTracked })],
     ['schema', guards.schema.create()],
+    ['injection', guards.injection.create()],
+    ['budget', guards.budget.create({}, { ledger: deps.ledger })],
     ['concurrency', guards.concurrency.create()],
   ];
   const counts = new Map<string, number>();
+  const count = (id: string, rule: string | undefined): void => {
+    const key = `${id}/${rule ?? '-'}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  };
   return {
     disabled: false,
     order: chain.map(([id]) => id),
     rejections: () => Object.fromEntries(counts),
+    admit(sourceIp) {
+      const refusal = blockedRefusal(deps.blocklist, sourceIp);
+      if (!refusal) return undefined;
+      count('ip-block', refusal.rule);
+      return { ...refusal, guard: 'ip-block' };
+    },
     async run(req) {
       const releases: Array<() => void> = [];
+      const events: GuardEvent[] = [];
       const releaseAll = (): void => {
         for (const r of releases.splice(0)) r();
       };
@@ -77,18 +111,18 @@ export function createChain(deps: ChainDeps, opts: ChainOptions = {}): GuardChai
           const verdict = await guard(req);
           if (!verdict.pass) {
             releaseAll();
-            const key = `${id}/${verdict.rule ?? '-'}`;
-            counts.set(key, (counts.get(key) ?? 0) + 1);
-            return { ...verdict, guard: id };
+            count(id, verdict.rule);
+            return { ...verdict, guard: id, events };
           }
           if (verdict.principal) req.principal = verdict.principal;
           if (verdict.release) releases.push(verdict.release);
+          if (verdict.events) events.push(...verdict.events);
         }
       } catch (err) {
         releaseAll();
         throw err;
       }
-      return { pass: true, principal: req.principal ?? anonymous, release: releaseAll };
+      return { pass: true, principal: req.principal ?? anonymous, release: releaseAll, events };
     },
   };
 }

@@ -4,12 +4,19 @@
 
 import type { BulwarkError, BulwarkErrorCode } from '../errors.ts';
 import type { FunctionTarget } from '../runtime/sandbox/sandbox.ts';
-import type { HttpTrigger } from '../manifest/types.ts';
+import type { Trigger, TriggerKind } from '../manifest/types.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { SecurityEventType } from '../bus/bus.ts';
 
 /** Where an event came from. Every source passes through the same chain (see chain.ts). */
-export type EventSource = 'http' | 'queue' | 'schedule';
+export type EventSource = TriggerKind;
+
+/**
+ * `sourceIp` of events that have no client: scheduled runs, and a bus message whose headers do not say
+ * where it was published from. 0.0.0.0 is never the address of a TCP peer, so no real caller shares it.
+ * Queue messages normally carry their publisher's address (see src/triggers/message.ts).
+ */
+export const NO_CLIENT_IP = '0.0.0.0';
 
 /** The body parsed as JSON, at most once per request: schema and injection both need it. */
 export type ParsedBody = { ok: true; value: unknown } | { ok: false };
@@ -18,24 +25,37 @@ export interface GuardRequest {
   requestId: string;
   fn: FunctionTarget;
   source: EventSource;
-  /** The manifest trigger the request matched. */
-  trigger: HttpTrigger;
+  /** The manifest trigger the event came through; `trigger.kind` equals `source`. */
+  trigger: Trigger;
+  /** The HTTP method; 'POST' for queue messages and scheduled runs, which always carry a body. */
   method: string;
-  /** Lower-cased header names, as Node parsed them. */
+  /** Lower-cased header names, as Node parsed them. Empty for queue and schedule. */
   headers: Record<string, string | string[] | undefined>;
-  /** Decoded query string parameters (a repeated name gives an array). */
+  /** Decoded query string parameters (a repeated name gives an array). Empty for queue and schedule. */
   query: Record<string, string | string[]>;
-  /** Decoded path parameters of the matched trigger ({id} in /items/{id}). */
+  /** Decoded path parameters of the matched trigger ({id} in /items/{id}). Empty for queue and schedule. */
   params: Record<string, string>;
-  /** Raw body bytes; undefined when the request had none. */
+  /**
+   * Raw body bytes; undefined when the request had none. For queue and schedule: the payload as JSON
+   * text (the message data, the schedule's payload), never undefined.
+   */
   body: Buffer | undefined;
   /** `body` parsed as JSON (whatever its declared content type), memoised. */
   json(): ParsedBody;
-  /** The client address: the TCP peer, or X-Forwarded-For when the peer is a trusted proxy. */
+  /**
+   * The client address: the TCP peer, or X-Forwarded-For when the peer is a trusted proxy. For a queue
+   * message, the address its publisher called the publish API from; for a scheduled run, NO_CLIENT_IP.
+   */
   sourceIp: string;
-  /** Set by the chain once authn has passed; undefined before. */
+  /**
+   * HTTP: undefined until authn has passed, then the authenticated caller. Queue: the publisher, who was
+   * authenticated at publish time; schedule: the scheduler principal. authn confirms those (see its docs).
+   */
   principal: Principal | undefined;
-  /** Aborted when the caller disconnects before the answer: a guard holding the request must let go. */
+  /**
+   * Aborted when the caller disconnects before the answer (for queue and schedule: when the platform
+   * stops): a guard holding the request must let go.
+   */
   signal: AbortSignal;
 }
 
@@ -45,6 +65,14 @@ export interface Pass {
   principal?: Principal;
   /** A held resource (a concurrency permit) to give back when the invocation ends. */
   release?: () => void;
+  /** Security events to publish although the request passes (injection's monitor mode). */
+  events?: GuardEvent[];
+}
+
+/** A security event a guard reports; the dispatcher (src/gateway/dispatch.ts) adds who, where and when. */
+export interface GuardEvent {
+  type: SecurityEventType;
+  detail: Record<string, unknown>;
 }
 
 export interface Deny {
@@ -58,7 +86,7 @@ export interface Deny {
   /** Extra response headers (Retry-After). */
   headers?: Record<string, string>;
   /** Security event the gateway publishes for this denial. */
-  event?: { type: SecurityEventType; detail: Record<string, unknown> };
+  event?: GuardEvent;
 }
 
 /** A denial as the chain reports it: the refusing guard's id is added by the chain. */

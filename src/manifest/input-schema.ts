@@ -120,7 +120,17 @@ function linearRegExp(pattern: string): Matcher {
 // ajv emits `<code>(pattern, flags)` for standalone builds; this engine is only ever used in process.
 linearRegExp.code = 'linearRegExp';
 
-export function compileInputSchema(schema: Record<string, unknown>): ValidateFunction {
+export interface CompileOptions {
+  /**
+   * Read strings as the numbers, booleans and arrays the schema asks for: query strings, path
+   * parameters and headers are text on the wire (`?limit=10` is "10"), so their schemas would otherwise
+   * have to spell every number as a string pattern. Coercion rewrites the data it validates: validate a
+   * copy. Bodies are never coerced: JSON already has types.
+   */
+  coerce?: boolean;
+}
+
+export function compileInputSchema(schema: Record<string, unknown>, opts: CompileOptions = {}): ValidateFunction {
   const ajv = new Ajv({
     allErrors: false,
     strictSchema: true,
@@ -128,7 +138,7 @@ export function compileInputSchema(schema: Record<string, unknown>): ValidateFun
     strictTypes: false,
     strictTuples: false,
     strictRequired: false,
-    coerceTypes: false,
+    coerceTypes: opts.coerce ? 'array' : false,
     useDefaults: false,
     logger: false,
     // Patterns run without `u` (the linear fallback needs that); see linearRegExp.
@@ -137,4 +147,20 @@ export function compileInputSchema(schema: Record<string, unknown>): ValidateFun
   });
   addFormats(ajv);
   return ajv.compile(schema);
+}
+
+const MAX_REASON = 160;
+
+/**
+ * The first failure of `validate` as a short reason naming where (`query/limit must be integer`): the
+ * location and the rule, never the offending value, so a 400 or a dead-letter record does not echo what
+ * the caller sent. Bounded, and free of control characters, which a crafted property name could use to
+ * forge log lines.
+ */
+export function describeSchemaFailure(validate: ValidateFunction, part: string): string {
+  const e = validate.errors?.[0];
+  if (!e) return `${part} is invalid`;
+  const extra = e.keyword === 'additionalProperties' ? ` (${String((e.params as { additionalProperty?: unknown }).additionalProperty)})` : '';
+  const text = `${part}${e.instancePath} ${e.message ?? 'is invalid'}${extra}`;
+  return text.replace(/[\u0000-\u001f\u007f]/g, '?').slice(0, MAX_REASON);
 }

@@ -28,7 +28,7 @@ test('loadManifest returns the manifest, its source and the referenced files by 
   assert.equal(loaded.source, SOURCE);
   assert.equal(loaded.path, join(dir, 'bulwark.yaml'));
   assert.deepEqual(loaded.files, { 'schemas/input.json': SCHEMA });
-  assert.deepEqual(loaded.manifest.input, JSON.parse(SCHEMA));
+  assert.deepEqual(loaded.manifest.input, { body: JSON.parse(SCHEMA) });
   // The server re-validates from exactly these inputs and gets the same result.
   assert.deepEqual(parseManifest(loaded.source, 'bulwark.yaml', (p) => loaded.files[p]), loaded.manifest);
 });

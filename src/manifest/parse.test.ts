@@ -20,6 +20,8 @@ const files: Record<string, string> = {
   'schemas/lookahead.json': JSON.stringify({ type: 'object', patternProperties: { '^(?!x)': { type: 'string' } } }),
   'schemas/counted.json': JSON.stringify({ type: 'string', pattern: '^[A-Z]{1,32}$' }),
   'schemas/unicode.json': JSON.stringify({ type: 'string', pattern: '^\\p{Lu}+$' }),
+  'schemas/upper.json': JSON.stringify({ type: 'object', required: ['X-Api-Version'] }),
+  'schemas/query.json': JSON.stringify({ type: 'object', properties: { limit: { type: 'integer' } } }),
   'schemas/redos.json': JSON.stringify({ type: 'object', properties: { s: { type: 'string', pattern: '^(a|a)+$' } } }),
 };
 const readFile = (p: string) => files[p];
@@ -35,7 +37,7 @@ test('a minimal manifest is normalised with every default filled in', () => {
     owner: 'team@example.com',
     expires: '2027-06-30',
     runtime: { payloadFormat: '2.0', allowCodeGeneration: false },
-    triggers: { http: [{ method: 'POST', path: '/' }] },
+    triggers: { http: [{ method: 'POST', path: '/' }], queue: [], schedule: [] },
     limits: { timeoutMs: 3000, memoryMb: 128, concurrency: 10, queue: 20, bodyBytes: 1024 * 1024 },
     permissions: { egress: [] },
   });
@@ -64,7 +66,7 @@ permissions:
     { method: 'GET', path: '/items/{id}', auth: 'jwt' },
     { method: 'ANY', path: '/proxy/{proxy+}', auth: 'public' },
   ]);
-  assert.deepEqual(m.input, JSON.parse(files['schemas/input.json']!));
+  assert.deepEqual(m.input, { body: JSON.parse(files['schemas/input.json']!) });
   assert.deepEqual(m.limits, { timeoutMs: 120_000, memoryMb: 1024, concurrency: 4, queue: 0, bodyBytes: 256 * 1024 });
   // lower-cased, de-duplicated, IPv6 without brackets
   assert.deepEqual(m.permissions.egress, [
@@ -72,6 +74,32 @@ permissions:
     { host: '::1', port: 8080 },
     { host: '10.0.0.1', port: 80 },
   ]);
+});
+
+test('a budget is normalised: periods in ms (or month), percentages as fractions, defaults filled in', () => {
+  assert.deepEqual(parse(`${BASE}budget: { limit: 5.00, period: month, perCaller: 0.50 }\n`).budget, {
+    limit: 5, period: 'month', perCaller: 0.5, throttleAt: 0.9, reserve: 0.5,
+  });
+  assert.deepEqual(parse(`${BASE}budget: { limit: 0.02, period: 10s, throttleAt: 80%, reserve: 100% }\n`).budget, {
+    limit: 0.02, period: 10_000, throttleAt: 0.8, reserve: 1,
+  });
+  assert.equal(parse(BASE).budget, undefined, 'no budget: metered, not capped per function');
+});
+
+test('queue and schedule triggers are normalised; input may name a schema per request part', () => {
+  const m = parse(`${BASE}  - queue: { subject: images.uploaded }
+  - schedule: { cron: "*/5 * * * *", payload: { name: often } }
+  - schedule: { cron: "*/10 * * * * *", payload: { name: nightly, depth: 2 } }
+input:
+  body: ./schemas/input.json
+  query: schemas/query.json
+`);
+  assert.deepEqual(m.triggers.queue, [{ subject: 'images.uploaded' }]);
+  assert.deepEqual(m.triggers.schedule, [
+    { cron: '*/5 * * * *', payload: { name: 'often' } },
+    { cron: '*/10 * * * * *', payload: { name: 'nightly', depth: 2 } },
+  ]);
+  assert.deepEqual(m.input, { body: JSON.parse(files['schemas/input.json']!), query: JSON.parse(files['schemas/query.json']!) });
 });
 
 test('payloadFormat written as an unquoted YAML number means the same format', () => {
@@ -93,10 +121,28 @@ const invalid: Array<{ name: string; source: string; code?: string; problems: Ar
   },
   {
     name: 'planned keys say so',
-    source: `${BASE}budget: { monthly: 5 }\npermissions:\n  secrets: [TOKEN]\n`,
+    source: `${BASE}permissions:\n  secrets: [TOKEN]\n`,
+    problems: [[8, 3, "'secrets' in permissions is not supported yet (planned)"]],
+  },
+  {
+    name: 'budget shapes: unknown and missing keys, periods, amounts and percentages written wrong',
+    source: `${BASE}budget:\n  monthly: 5\n  period: weekly\n  perCaller: "0.50"\n  throttleAt: 0.9\n`,
     problems: [
-      [7, 1, "'budget' at the top level is not supported yet (planned)"],
-      [9, 3, "'secrets' in permissions is not supported yet (planned)"],
+      [8, 3, "missing required key 'limit' in budget"],
+      [8, 3, "unknown key 'monthly' in budget; allowed keys: limit, period, perCaller, throttleAt, reserve"],
+      [9, 11, 'period must be month, day, hour or a length like 10s, 30m, 12h or 7d (got "weekly")'],
+      [10, 14, 'perCaller must be a positive amount in the configured currency, like 0.50 (got "0.50")'],
+      [11, 15, 'throttleAt must be a percentage of the limit, like 90% (got 0.9)'],
+    ],
+  },
+  {
+    name: 'budget ranges are checked in the author\'s units, each at its own value',
+    source: `${BASE}budget: { limit: 1, period: 0s, perCaller: 2, throttleAt: 100%, reserve: 150% }\n`,
+    problems: [
+      [7, 29, 'period 0s is out of range: use 1s to 366d, or month'],
+      [7, 44, "perCaller 2 is more than the limit 1: a caller's share must fit in the budget"],
+      [7, 59, 'throttleAt 100% is out of range: use 1% to 99%'],
+      [7, 74, 'reserve 150% is out of range: use 0% to 100%'],
     ],
   },
   {
@@ -167,17 +213,72 @@ const invalid: Array<{ name: string; source: string; code?: string; problems: Ar
     problems: [[5, 11, 'triggers must be a list with at least one entry']],
   },
   {
-    name: 'queue and schedule triggers are planned, not unknown',
-    source: `${BASE}  - queue: { subject: images.uploaded }\n  - schedule: { cron: "*/5 * * * *" }\n`,
+    name: 'a trigger with two kinds',
+    source: `${BASE}  - http: { method: GET, path: /a }\n    queue: { subject: x }\n`,
+    problems: [[7, 5, 'each trigger must be a mapping with exactly one key: http, queue or schedule']],
+  },
+  {
+    name: 'queue subjects: NATS-like tokens, no wildcards, no reserved $, each subject once',
+    source: `${BASE}  - queue: { subject: "images.*" }\n  - queue: { subject: "orders.>" }\n  - queue: { subject: a..b }\n  - queue: { subject: "a b" }\n  - queue: { subject: $SYS.x }\n  - queue: { subject: ok.one }\n  - queue: { subject: ok.one }\n`,
     problems: [
-      [7, 5, 'queue triggers are not supported yet (planned)'],
-      [8, 5, 'schedule triggers are not supported yet (planned)'],
+      [7, 23, "subject 'images.*' uses a wildcard (* or >): subjects name one exact channel, like images.uploaded"],
+      [8, 23, "subject 'orders.>' uses a wildcard"],
+      [9, 23, "subject 'a..b' has an empty token: separate tokens with single dots"],
+      [10, 23, "subject 'a b' has a character other than letters, digits, '_' and '-' in a token"],
+      [11, 23, "subject '$SYS.x' starts with '$', which is reserved for the bus itself"],
+      [13, 23, "subject 'ok.one' is already consumed by triggers[6]; list each subject once"],
     ],
   },
   {
-    name: 'a trigger with two kinds',
-    source: `${BASE}  - http: { method: GET, path: /a }\n    queue: { subject: x }\n`,
-    problems: [[7, 5, 'each trigger must be a mapping with exactly one key: http']],
+    name: 'queue and schedule trigger shapes',
+    source: `${BASE}  - queue: {}\n  - queue: { subject: 7 }\n  - schedule: { payload: { a: 1 } }\n  - schedule: { cron: "@hourly", payload: [1] }\n`,
+    problems: [
+      [7, 12, "missing required key 'subject' in triggers[1].queue (add e.g. subject: images.uploaded)"],
+      [8, 23, 'subject must be a string of dot-separated tokens, like images.uploaded (got 7)'],
+      [9, 15, "missing required key 'cron' in triggers[3].schedule (add e.g. cron: \"*/5 * * * *\")"],
+      [10, 43, 'payload must be a mapping, like { kind: report }: it becomes the event detail (got a list)'],
+    ],
+  },
+  {
+    name: 'schedule cron expressions are checked at deploy, with how to write them',
+    source: `${BASE}  - schedule: { cron: "*/5 * * *" }\n  - schedule: { cron: "61 * * * *" }\n  - schedule: { cron: "0 0 30 2 *" }\n  - schedule: { cron: "* * * * * * *" }\n`,
+    problems: [
+      [7, 23, `cron '*/5 * * *' is not a valid cron expression (invalid configuration format ('*/5 * * *'), exactly five, six, or seven space separated parts are required.): write 5 fields, or 6 with seconds first, like "*/5 * * * *"`],
+      [8, 23, "cron '61 * * * *' is not a valid cron expression (Invalid value for minute: 61)"],
+      [9, 23, "cron '0 0 30 2 *' never fires: no date matches it"],
+      [10, 23, "cron '* * * * * * *' is not a valid cron expression"],
+    ],
+  },
+  {
+    name: 'schedule payloads must fit limits.body and match the input body schema',
+    source: `${BASE}  - schedule: { cron: "* * * * *", payload: { note: "${'x'.repeat(40)}" } }\n  - schedule: { cron: "* * * * *", payload: { other: 1 } }\n  - schedule: { cron: "* * * * *" }\ninput: ./schemas/input.json\nlimits: { body: 40B }\n`,
+    problems: [
+      [7, 45, 'schedule payload is 51 bytes, over limits.body (40 bytes): make it smaller or raise limits.body'],
+      [7, 45, "schedule payload does not match the input body schema: body must have required property 'name'"],
+      [8, 45, "schedule payload does not match the input body schema: body must have required property 'name'"],
+      [9, 15, "schedule payload does not match the input body schema: body must have required property 'name'"],
+    ],
+  },
+  {
+    name: 'input as a mapping: only body, query, params and headers, each a schema file; header names lower case',
+    source: `${BASE}input: { body: ./schemas/input.json, query: schemas/broken.json, cookies: ./c.json, headers: ./schemas/upper.json }\n`,
+    problems: [
+      [7, 66, "unknown key 'cookies' in input; allowed keys: body, query, params, headers"],
+    ],
+  },
+  {
+    name: 'input mapping files are each checked like the body schema, at their own key',
+    source: `${BASE}input:\n  query: schemas/broken.json\n  params: ../outside.json\n  headers: ./schemas/upper.json\n`,
+    problems: [
+      [8, 10, "input schema file 'schemas/broken.json' is not a usable JSON Schema (draft-07)"],
+      [9, 11, "input '../outside.json' must be a relative path inside the function directory"],
+      [10, 12, "input schema file 'schemas/upper.json': header names must be lower case ('X-Api-Version' → 'x-api-version')"],
+    ],
+  },
+  {
+    name: 'an empty input mapping',
+    source: `${BASE}input: {}\n`,
+    problems: [[7, 8, 'input must be the path of a JSON Schema file relative to bulwark.yaml']],
   },
   {
     name: 'route paths: leading slash, greedy last, no repeated params, no trailing slash',
@@ -363,4 +464,14 @@ for (const c of invalid) {
 test('isExpired: the function runs through its expires day (UTC) and not after', () => {
   assert.equal(isExpired({ expires: '2027-06-30' }, new Date('2027-06-30T23:59:59Z')), false);
   assert.equal(isExpired({ expires: '2027-06-30' }, new Date('2027-07-01T00:00:00Z')), true);
+});
+
+test('limits.rate: requests per second, minute or hour for the whole function; other spellings point at the value', () => {
+  assert.deepEqual(parse(`${BASE}limits: { rate: 600/min }\n`).limits.rate, { count: 600, perMs: 60_000 });
+  assert.equal(parse(BASE).limits.rate, undefined, 'no rate unless written');
+  assert.throws(() => parse(`${BASE}limits:\n  rate: 600 per minute\n`), (err: unknown) => {
+    assert.ok(err instanceof BulwarkError && err.code === 'BWK_E_MANIFEST_INVALID');
+    assert.match(err.message, /^bulwark\.yaml:8:9: rate must be requests per second, minute or hour, like 600\/min/m);
+    return true;
+  });
 });

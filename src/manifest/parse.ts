@@ -1,17 +1,22 @@
 // bulwark.yaml → Manifest. Three passes, each reporting every problem it finds at the file:line:col of
 // the offending node: YAML syntax, the JSON Schema in schema.ts (shapes and formats), then the rules a
-// schema cannot say (ranges in the author's units, real dates, route conflicts, egress syntax, the input
-// schema file). The same function runs in the CLI and again on the server, which never trusts the
-// client's parse.
+// schema cannot say (ranges in the author's units, real dates, route conflicts, queue subjects, cron
+// expressions, egress syntax, the input schema files). The same function runs in the CLI and again on
+// the server, which never trusts the client's parse.
 
 import { posix } from 'node:path';
 import { parseDocument, visit, LineCounter, isAlias, isMap, isSeq, isScalar, type Document, type Node, type Pair } from 'yaml';
 import { Ajv, type ErrorObject } from 'ajv';
 import ipaddr from 'ipaddr.js';
 import { BulwarkError } from '../errors.ts';
+import { normaliseBudget, type AuthorBudget } from '../metering/budget.ts';
+import { normaliseInjection, type AuthorInjection } from './injection.ts';
+import { parseRate } from '../limits/rate.ts';
 import { manifestSchema, hints, plannedKeys } from './schema.ts';
-import { compileInputSchema, LinearPatternError } from './input-schema.ts';
-import type { EgressRule, HttpMethod, HttpTrigger, Manifest } from './types.ts';
+import { compileInputSchema, describeSchemaFailure, LinearPatternError } from './input-schema.ts';
+import type { EgressRule, HttpMethod, HttpTrigger, InputPart, InputSchemas, Manifest, QueueTrigger, ScheduleTrigger } from './types.ts';
+import { subjectProblem } from '../bus/subject.ts';
+import { cronProblem } from '../triggers/cron.ts';
 
 export interface ManifestProblem {
   file: string;
@@ -147,6 +152,8 @@ const REQUIRED_EXAMPLES: Record<string, string> = {
   triggers: 'triggers: [{ http: { method: POST, path: / } }]',
   method: 'method: POST',
   path: 'path: /',
+  subject: 'subject: images.uploaded',
+  cron: 'cron: "*/5 * * * *"',
 };
 
 type At = (path: Path, part: 'key' | 'value', message: string) => ManifestProblem;
@@ -223,10 +230,16 @@ interface AuthorManifest {
   owner: string;
   expires: string;
   runtime?: { payloadFormat?: '1.0' | '2.0' | 1 | 2; allowCodeGeneration?: boolean };
-  triggers: Array<{ http?: { method: HttpMethod; path: string; auth?: HttpTrigger['auth'] }; queue?: unknown; schedule?: unknown }>;
-  input?: string;
-  limits?: { timeout?: string; memory?: string; concurrency?: number; queue?: number; body?: string };
+  triggers: Array<{
+    http?: { method: HttpMethod; path: string; auth?: HttpTrigger['auth'] };
+    queue?: { subject: string };
+    schedule?: { cron: string; payload?: Record<string, unknown> };
+  }>;
+  input?: string | Partial<Record<InputPart, string>>;
+  limits?: { timeout?: string; memory?: string; concurrency?: number; queue?: number; body?: string; rate?: string };
   permissions?: { egress?: string[] };
+  budget?: AuthorBudget;
+  injection?: AuthorInjection;
 }
 
 function normalise(m: AuthorManifest, at: At, readFile: (relPath: string) => string | undefined) {
@@ -245,11 +258,27 @@ function normalise(m: AuthorManifest, at: At, readFile: (relPath: string) => str
   if (!isRealDate(m.expires)) report(['expires'], `expires must be a date like 2027-06-30 ('${m.expires}' is not a calendar date)`);
 
   const http: HttpTrigger[] = [];
+  const queues: QueueTrigger[] = [];
+  const schedule: Array<ScheduleTrigger & { index: number }> = [];
+  const subjects = new Map<string, number>();
   const routes = new Map<string, { method: HttpMethod; index: number }[]>();
   const caseless = new Map<string, { shape: string; index: number }>();
   m.triggers.forEach((t, i) => {
-    for (const kind of ['queue', 'schedule'] as const) {
-      if (kind in t) report(['triggers', i, kind], `${kind} triggers are not supported yet (planned); use an http trigger`, 'key');
+    if (t.queue) {
+      const { subject } = t.queue;
+      const problem = subjectProblem(subject);
+      const twin = subjects.get(subject);
+      if (problem) report(['triggers', i, 'queue', 'subject'], `subject '${subject.slice(0, 80)}' ${problem}`);
+      // Two triggers on one subject would run the function twice for every message.
+      else if (twin !== undefined) report(['triggers', i, 'queue', 'subject'], `subject '${subject}' is already consumed by triggers[${twin}]; list each subject once`);
+      else subjects.set(subject, i);
+      queues.push({ subject });
+    }
+    if (t.schedule) {
+      const { cron } = t.schedule;
+      const problem = cronProblem(cron);
+      if (problem) report(['triggers', i, 'schedule', 'cron'], `cron '${cron.slice(0, 80)}' ${problem}`);
+      schedule.push({ cron, payload: t.schedule.payload ?? {}, index: i });
     }
     if (!t.http) return;
     const { method, path, auth } = t.http;
@@ -272,11 +301,20 @@ function normalise(m: AuthorManifest, at: At, readFile: (relPath: string) => str
     http.push(auth === undefined ? { method, path } : { method, path, auth });
   });
 
-  let input: Record<string, unknown> | undefined;
+  let input: InputSchemas | undefined;
   if (m.input !== undefined) {
-    const rel = relativeInside(m.input);
-    if (!rel) report(['input'], `input '${m.input}' must be a relative path inside the function directory, like ./schemas/input.json`);
-    else input = loadInputSchema(rel, readFile, (msg) => report(['input'], msg));
+    input = {};
+    for (const part of INPUT_PARTS) {
+      const file = typeof m.input === 'string' ? (part === 'body' ? m.input : undefined) : m.input[part];
+      if (file === undefined) continue;
+      const at: Path = typeof m.input === 'string' ? ['input'] : ['input', part];
+      const rel = relativeInside(file);
+      if (!rel) report(at, `input '${file}' must be a relative path inside the function directory, like ./schemas/input.json`);
+      else {
+        const schema = loadInputSchema(rel, readFile, part, (msg) => report(at, msg));
+        if (schema) input[part] = schema;
+      }
+    }
   }
 
   const limits = m.limits ?? {};
@@ -302,6 +340,21 @@ function normalise(m: AuthorManifest, at: At, readFile: (relPath: string) => str
     else if (!egress.some((r) => r.host === rule.host && r.port === rule.port)) egress.push(rule);
   });
 
+  const budget = m.budget && normaliseBudget(m.budget, (field, message) => report(['budget', field], message));
+  const injection = m.injection && normaliseInjection(m.injection, http, report);
+
+  for (const { payload, index } of schedule) {
+    const at: Path = ['triggers', index, 'schedule', ...(m.triggers[index]!.schedule!.payload ? ['payload'] : [])];
+    // The payload is the body of every run: one that the function's own limits or schema refuse would
+    // be dead-lettered at every tick, so it is refused here instead.
+    const size = Buffer.byteLength(JSON.stringify(payload));
+    if (size > bodyBytes) report(at, `schedule payload is ${size} bytes, over limits.body (${bodyBytes} bytes): make it smaller or raise limits.body`);
+    if (input?.body) {
+      const validate = compileInputSchema(input.body);
+      if (!validate(payload)) report(at, `schedule payload does not match the input body schema: ${describeSchemaFailure(validate, 'body')}`);
+    }
+  }
+
   if (problems.length > 0) return { problems };
   const payloadFormat = m.runtime?.payloadFormat;
   const manifest: Manifest = {
@@ -313,10 +366,12 @@ function normalise(m: AuthorManifest, at: At, readFile: (relPath: string) => str
       payloadFormat: payloadFormat === '1.0' || payloadFormat === 1 ? '1.0' : '2.0',
       allowCodeGeneration: m.runtime?.allowCodeGeneration ?? false,
     },
-    triggers: { http },
+    triggers: { http, queue: queues, schedule: schedule.map(({ cron, payload }) => ({ cron, payload })) },
     ...(input ? { input } : {}),
-    limits: { timeoutMs, memoryMb, concurrency, queue, bodyBytes },
+    limits: { timeoutMs, memoryMb, concurrency, queue, bodyBytes, ...(limits.rate ? { rate: parseRate(limits.rate)! } : {}) },
     permissions: { egress },
+    ...(budget ? { budget } : {}),
+    ...(injection ? { injection } : {}),
   };
   return { manifest, problems };
 }
@@ -359,7 +414,17 @@ function checkRoutePath(path: string): string | undefined {
   return undefined;
 }
 
-function loadInputSchema(rel: string, readFile: (relPath: string) => string | undefined, report: (msg: string) => void) {
+const INPUT_PARTS: readonly InputPart[] = ['body', 'query', 'params', 'headers'];
+
+/** Header names reach the schema guard lower-cased (as Node parses them); a name with capitals never matches. */
+function headerNameProblem(schema: Record<string, unknown>): string | undefined {
+  const properties = schema.properties && typeof schema.properties === 'object' ? Object.keys(schema.properties) : [];
+  const required = Array.isArray(schema.required) ? schema.required.filter((r): r is string => typeof r === 'string') : [];
+  const upper = [...properties, ...required].find((name) => name !== name.toLowerCase());
+  return upper === undefined ? undefined : `header names must be lower case ('${upper}' → '${upper.toLowerCase()}'): request header names are lower-cased before validation`;
+}
+
+function loadInputSchema(rel: string, readFile: (relPath: string) => string | undefined, part: InputPart, report: (msg: string) => void) {
   const text = readFile(rel);
   if (text === undefined) return void report(`input schema file '${rel}' was not found next to the manifest`);
   let schema: unknown;
@@ -372,11 +437,13 @@ function loadInputSchema(rel: string, readFile: (relPath: string) => string | un
     return void report(`input schema file '${rel}' must contain a JSON Schema object, like { "type": "object" }`);
   }
   try {
-    compileInputSchema(schema as Record<string, unknown>);
+    compileInputSchema(schema as Record<string, unknown>, { coerce: part !== 'body' });
   } catch (err) {
     if (err instanceof LinearPatternError) return void report(`input schema file '${rel}': ${err.message}`);
     return void report(`input schema file '${rel}' is not a usable JSON Schema (draft-07): ${(err as Error).message}`);
   }
+  const headerProblem = part === 'headers' ? headerNameProblem(schema as Record<string, unknown>) : undefined;
+  if (headerProblem) return void report(`input schema file '${rel}': ${headerProblem}`);
   return schema as Record<string, unknown>;
 }
 

@@ -1,6 +1,8 @@
 // The normalised manifest every other module works with. parseManifest (src/manifest/parse.ts) turns a
 // bulwark.yaml into this shape after JSON Schema validation: durations are milliseconds, sizes are
-// bytes, defaults are filled in, and the input schema file is inlined.
+// bytes, defaults are filled in, and the input schema files are inlined.
+
+import type { Rate } from '../limits/rate.ts';
 
 export type HttpAuth = 'api-key' | 'jwt' | 'public';
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD' | 'OPTIONS' | 'ANY';
@@ -15,6 +17,34 @@ export interface HttpTrigger {
   auth?: HttpAuth;
 }
 
+/** A queue trigger: the function consumes every message published on `subject` (src/bus/subject.ts). */
+export interface QueueTrigger {
+  subject: string;
+}
+
+/** A schedule trigger: the function runs at each time `cron` names (UTC), with `payload` as its input. */
+export interface ScheduleTrigger {
+  /** Five fields (minute precision) or six (a leading seconds field), validated at deploy. */
+  cron: string;
+  /** The JSON value handed to the handler (the event's `detail`); {} when the manifest gives none. */
+  payload: Record<string, unknown>;
+}
+
+/** Kinds of trigger, which are also the sources an event reaches the guard chain from. */
+export type TriggerKind = 'http' | 'queue' | 'schedule';
+
+/** A manifest trigger tagged with its kind: what the guard chain is told an event came through. */
+export type Trigger =
+  | (HttpTrigger & { kind: 'http' })
+  | (QueueTrigger & { kind: 'queue' })
+  | (ScheduleTrigger & { kind: 'schedule' });
+
+/** The parts of an HTTP request an input schema can constrain. */
+export type InputPart = 'params' | 'query' | 'headers' | 'body';
+
+/** Inlined JSON Schemas by part; queue and schedule payloads are checked against `body`. */
+export type InputSchemas = Partial<Record<InputPart, Record<string, unknown>>>;
+
 export interface EgressRule {
   host: string;
   port: number;
@@ -28,9 +58,9 @@ export interface Manifest {
   /** ISO date (YYYY-MM-DD) after which the function is disabled. */
   expires: string;
   runtime: { payloadFormat: PayloadFormat; allowCodeGeneration: boolean };
-  triggers: { http: HttpTrigger[] };
-  /** Inlined JSON Schema the request body must match, if any. */
-  input?: Record<string, unknown>;
+  triggers: { http: HttpTrigger[]; queue: QueueTrigger[]; schedule: ScheduleTrigger[] };
+  /** Inlined JSON Schemas the request (or queue/schedule payload) must match, if any. */
+  input?: InputSchemas;
   limits: {
     timeoutMs: number;
     memoryMb: number;
@@ -38,10 +68,48 @@ export interface Manifest {
     /** Requests allowed to wait for a free worker before 429. */
     queue: number;
     bodyBytes: number;
+    /** Requests per period for the whole function, all callers together (guard caller-rate-limit); absent: the config's rateLimit.perFunction. */
+    rate?: Rate;
   };
   permissions: {
     egress: EgressRule[];
   };
+  /** Denial-of-wallet cap (src/metering/, src/guards/budget/); absent: metered, never capped per function. */
+  budget?: Budget;
+  /** Absent when the manifest has no `injection` key: block mode, nothing exempt, nothing base64. */
+  injection?: InjectionPolicy;
+}
+
+/** 'month' is the UTC calendar month; a number is a fixed length in ms aligned to the Unix epoch. */
+export type BudgetPeriod = 'month' | number;
+
+/** A spending cap per period, in the configured currency (config `pricing.currency`). */
+export interface Budget {
+  limit: number;
+  period: BudgetPeriod;
+  /** What one caller may spend per period, within `limit`. */
+  perCaller?: number;
+  /** Fraction of `limit` (0.01–0.99) where the throttle tier begins. */
+  throttleAt: number;
+  /** Fraction (0–1) of the budget left at `throttleAt` that only callers in good standing may spend. */
+  reserve: number;
+}
+
+/** A request field named in the manifest (`body.user.bio`, `query.q`, `headers.x-signature`). */
+export interface FieldPath {
+  source: 'body' | 'query' | 'params' | 'headers';
+  /** Object keys from the source down; '*' stands for any one key, arrays are passed through. */
+  path: string[];
+}
+
+/** How the injection guard treats this function's input (src/guards/injection/). */
+export interface InjectionPolicy {
+  /** block refuses a request with a finding; monitor lets it through and records the finding. */
+  mode: 'block' | 'monitor';
+  /** Fields (and everything inside them) whose content is not inspected; key checks still apply. */
+  exempt: FieldPath[];
+  /** Fields whose string values are also inspected base64-decoded. */
+  base64: FieldPath[];
 }
 
 export type FunctionName = string;

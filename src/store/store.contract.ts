@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { BulwarkError } from '../errors.ts';
 import { parseManifest } from '../manifest/parse.ts';
-import { FUNCTION_LOG_RETENTION, type ApiKeyRecord, type NewFunctionVersion, type Store } from './store.ts';
+import { DEAD_LETTER_RETENTION, FUNCTION_LOG_RETENTION, type ApiKeyRecord, type DeadLetter, type NewFunctionVersion, type SpendRecord, type Store } from './store.ts';
 
 export interface StoreFixture {
   /** Opens a store on this fixture's state; may be called again after close() to reopen it. */
@@ -214,6 +214,175 @@ export function runStoreContract(name: string, fixture: () => Promise<StoreFixtu
       assert.equal((await reopened.keys.get('key_a'))?.id, 'key_a');
       assert.deepEqual((await reopened.logs.query({ function: 'hello', limit: 5 })).map((e) => e.message), ['kept']);
       assert.equal((await reopened.functions.deploy(sampleVersion('hello'))).version, 3);
+    } finally {
+      await reopened.close();
+    }
+  });
+
+  const spendRow = (over: Partial<SpendRecord> = {}): SpendRecord => ({
+    scope: 'function', key: 'hello', periodStart: 1_000_000, periodEnd: 2_000_000,
+    spendNanos: 500, invocations: 2, tier: 'open', alerted: 0, throttledAt: null, ...over,
+  });
+
+  withStore('spend: save writes rows, current returns only periods not yet ended', async (store) => {
+    await store.spend.save([
+      spendRow(),
+      spendRow({ scope: 'caller', key: 'hello/key:a', spendNanos: 300, invocations: 1 }),
+      spendRow({ scope: 'global', key: '*', periodStart: 0, periodEnd: 1_000_000, spendNanos: 9 }),
+    ], []);
+    const rows = await store.spend.current(1_500_000);
+    assert.deepEqual(rows, [
+      { ...spendRow({ scope: 'caller', key: 'hello/key:a', spendNanos: 300, invocations: 1 }), claimedNanos: 0 },
+      { ...spendRow(), claimedNanos: 0 },
+    ]);
+    assert.deepEqual(await store.spend.current(2_000_000), [], 'a period ends at periodEnd (exclusive)');
+  });
+
+  withStore('spend: values only move in their safe direction', async (store) => {
+    await store.spend.save([spendRow({ spendNanos: 800, invocations: 4, tier: 'throttle', alerted: 80, throttledAt: 1_200_000 })], []);
+    // A stale or repeated batch: lower spend and counts, a lower alert, a later throttle time.
+    await store.spend.save([spendRow({ spendNanos: 100, invocations: 1, tier: 'throttle', alerted: 50, throttledAt: 1_300_000 })], []);
+    const [row] = await store.spend.current(1_500_000);
+    assert.deepEqual(row, { ...spendRow({ spendNanos: 800, invocations: 4, tier: 'throttle', alerted: 80, throttledAt: 1_200_000 }), claimedNanos: 0 });
+    // The tier is the last one written (a raised limit can bring a scope back to open).
+    await store.spend.save([spendRow({ spendNanos: 900, invocations: 5, tier: 'open', alerted: 80, throttledAt: 1_200_000 })], []);
+    const [after] = await store.spend.current(1_500_000);
+    assert.deepEqual([after!.tier, after!.spendNanos, after!.throttledAt], ['open', 900, 1_200_000]);
+  });
+
+  withStore('spend: claims are only raised, survive a reopen, and are released down to spend', async (store, f) => {
+    const claim = { scope: 'function' as const, key: 'hello', periodStart: 1_000_000, periodEnd: 2_000_000 };
+    await store.spend.claim([{ ...claim, claimedNanos: 5_000 }, { ...claim, scope: 'global', key: '*', claimedNanos: 7_000 }]);
+    await store.spend.claim([{ ...claim, claimedNanos: 3_000 }]);
+    await store.spend.save([spendRow({ spendNanos: 1_200 })], []);
+    await store.close();
+    const reopened = await f.open();
+    try {
+      const rows = await reopened.spend.current(1_500_000);
+      assert.deepEqual(rows.map((r) => [r.scope, r.spendNanos, r.claimedNanos]), [['function', 1_200, 5_000], ['global', 0, 7_000]]);
+      await reopened.spend.releaseClaims();
+      const released = await reopened.spend.current(1_500_000);
+      assert.deepEqual(released.map((r) => [r.scope, r.spendNanos, r.claimedNanos]), [['function', 1_200, 1_200], ['global', 0, 0]]);
+    } finally {
+      await reopened.close();
+    }
+  });
+
+  withStore('spend: caller history keeps the first and the last served time; prune forgets old rows', async (store) => {
+    await store.spend.save([], [{ scopeKey: 'hello', caller: 'key:a', firstServedAt: 100, lastServedAt: 200 }]);
+    await store.spend.save([], [
+      { scopeKey: 'hello', caller: 'key:a', firstServedAt: 150, lastServedAt: 180 },
+      { scopeKey: '*', caller: 'key:a', firstServedAt: 100, lastServedAt: 400 },
+      { scopeKey: 'hello', caller: 'ip:127.0.0.1', firstServedAt: 50, lastServedAt: 60 },
+    ]);
+    assert.deepEqual(await store.spend.callers(0), [
+      { scopeKey: '*', caller: 'key:a', firstServedAt: 100, lastServedAt: 400 },
+      { scopeKey: 'hello', caller: 'ip:127.0.0.1', firstServedAt: 50, lastServedAt: 60 },
+      { scopeKey: 'hello', caller: 'key:a', firstServedAt: 100, lastServedAt: 200 },
+    ]);
+    assert.deepEqual((await store.spend.callers(190)).map((c) => c.scopeKey), ['*', 'hello']);
+    await store.spend.save([spendRow(), spendRow({ periodStart: 0, periodEnd: 1_000_000 })], []);
+    await store.spend.prune(1_000_001, 100);
+    assert.deepEqual((await store.spend.current(0)).map((r) => r.periodEnd), [2_000_000]);
+    assert.deepEqual((await store.spend.callers(0)).map((c) => c.caller), ['key:a', 'key:a']);
+  });
+
+  withStore('ip blocks: block, list, replace, unblock once, with the history and its evidence', async (store) => {
+    const evidence = [{ at: '2030-01-01T00:00:00.000Z', type: 'guard.rejected', requestId: 'r1', function: 'hello', guard: 'injection', rule: 'sql', code: 'BWK_E_GUARD_INJECTION', weight: 3 }];
+    const auto = { address: '203.0.113.7', kind: 'automatic' as const, reason: 'abuse score 12 ≥ 12', actor: 'abuse-scorer', createdAt: '2030-01-01T00:00:01.000Z', expiresAt: '2030-01-01T00:10:01.000Z', offence: 1, evidence };
+    await store.blocks.block(auto);
+    await store.blocks.block({ address: '2001:db8::1', kind: 'manual', reason: 'scanner', actor: 'key:admin', createdAt: '2030-01-01T00:00:02.000Z', expiresAt: null, offence: 0, evidence: [] });
+    assert.deepEqual(await store.blocks.list(), [auto, { address: '2001:db8::1', kind: 'manual', reason: 'scanner', actor: 'key:admin', createdAt: '2030-01-01T00:00:02.000Z', expiresAt: null, offence: 0, evidence: [] }]);
+    // A second block of the same address replaces the first (a longer TTL for a repeat offence).
+    const again = { ...auto, createdAt: '2030-01-01T00:20:00.000Z', expiresAt: '2030-01-01T00:40:00.000Z', offence: 2 };
+    await store.blocks.block(again);
+    assert.deepEqual((await store.blocks.list()).filter((b) => b.address === '203.0.113.7'), [again]);
+    const lifted = await store.blocks.unblock('203.0.113.7', { at: '2030-01-01T00:30:00.000Z', actor: 'key:admin', reason: 'false positive', kind: 'manual' });
+    assert.deepEqual(lifted, again);
+    assert.equal(await store.blocks.unblock('203.0.113.7', { at: '2030-01-01T00:31:00.000Z', actor: 'key:admin', reason: 'again', kind: 'manual' }), undefined, 'nothing to lift twice');
+    assert.deepEqual((await store.blocks.list()).map((b) => b.address), ['2001:db8::1']);
+    const history = await store.blocks.history({ address: '203.0.113.7', limit: 10 });
+    assert.deepEqual(history.map((h) => [h.action, h.kind, h.reason, h.offence]), [
+      ['unblocked', 'manual', 'false positive', 2],
+      ['blocked', 'automatic', 'abuse score 12 ≥ 12', 2],
+      ['blocked', 'automatic', 'abuse score 12 ≥ 12', 1],
+    ]);
+    assert.deepEqual(history[2]!.evidence, evidence);
+    assert.equal(history[2]!.expiresAt, auto.expiresAt);
+    assert.ok(history[0]!.id > history[1]!.id && history[1]!.id > history[2]!.id, 'newest first');
+    assert.equal((await store.blocks.history({ limit: 2 })).length, 2);
+    assert.equal((await store.blocks.history({ limit: 10 })).length, 4);
+  });
+
+  withStore('ip blocks: automatic blocks are counted per address since a time, manual ones are not', async (store) => {
+    const at = (m: number) => new Date(Date.UTC(2030, 0, 1, 0, m)).toISOString();
+    const block = (address: string, kind: 'automatic' | 'manual', m: number) =>
+      store.blocks.block({ address, kind, reason: 'r', actor: 'a', createdAt: at(m), expiresAt: at(m + 5), offence: kind === 'manual' ? 0 : 1, evidence: [] });
+    await block('198.51.100.1', 'automatic', 0);
+    await block('198.51.100.1', 'automatic', 10);
+    await block('198.51.100.1', 'manual', 20);
+    await block('198.51.100.2', 'automatic', 30);
+    assert.equal(await store.blocks.countAutomatic('198.51.100.1', at(0)), 2);
+    assert.equal(await store.blocks.countAutomatic('198.51.100.1', at(5)), 1);
+    assert.equal(await store.blocks.countAutomatic('198.51.100.1', at(11)), 0);
+    assert.equal(await store.blocks.countAutomatic('198.51.100.3', at(0)), 0);
+  });
+
+  withStore('ip blocks survive closing and reopening', async (store, f) => {
+    const b = { address: '192.0.2.9', kind: 'automatic' as const, reason: 'r', actor: 'abuse-scorer', createdAt: '2030-01-01T00:00:00.000Z', expiresAt: '2030-01-02T00:00:00.000Z', offence: 3, evidence: [{ at: '2030-01-01T00:00:00.000Z', type: 'auth.failed', reason: 'key-unknown', weight: 2 }] };
+    await store.blocks.block(b);
+    await store.close();
+    const reopened = await f.open();
+    try {
+      assert.deepEqual(await reopened.blocks.list(), [b]);
+      assert.equal((await reopened.blocks.history({ address: '192.0.2.9', limit: 5 })).length, 1);
+    } finally {
+      await reopened.close();
+    }
+  });
+
+  // ---- dead letters ---------------------------------------------------------------------------------
+
+  const letter = (n: number, over: Partial<DeadLetter> = {}): DeadLetter => ({
+    id: `dl-${n}`, at: new Date(Date.UTC(2030, 0, 1, 0, 0, n)).toISOString(), source: 'queue', subject: 'images.uploaded',
+    function: 'hello', version: 1, messageId: `m-${n}`, actor: 'key:abc', payload: JSON.stringify({ n }), payloadBytes: 7,
+    reason: 'BWK_E_GUARD_INPUT_INVALID', guard: 'schema', rule: null, attempts: 0, ...over,
+  });
+
+  withStore('dead letters: kept whole, listed newest first, by function and by scope', async (store) => {
+    await store.deadLetters.add(letter(1));
+    await store.deadLetters.add(letter(2, { function: 'other', source: 'schedule', subject: null, actor: 'scheduler', guard: null, reason: 'BWK_E_SANDBOX_FUNCTION_ERROR', attempts: 3 }));
+    await store.deadLetters.add(letter(3, { rule: 'sql', guard: 'injection' }));
+    assert.deepEqual(await store.deadLetters.list({ limit: 10 }), [letter(3, { rule: 'sql', guard: 'injection' }), letter(2, {
+      function: 'other', source: 'schedule', subject: null, actor: 'scheduler', guard: null, reason: 'BWK_E_SANDBOX_FUNCTION_ERROR', attempts: 3,
+    }), letter(1)]);
+    assert.deepEqual((await store.deadLetters.list({ function: 'hello', limit: 10 })).map((l) => l.id), ['dl-3', 'dl-1']);
+    assert.deepEqual((await store.deadLetters.list({ limit: 1 })).map((l) => l.id), ['dl-3']);
+    assert.deepEqual((await store.deadLetters.list({ functions: ['other', 'nope'], limit: 10 })).map((l) => l.id), ['dl-2']);
+    assert.deepEqual(await store.deadLetters.list({ functions: [], limit: 10 }), []);
+    assert.deepEqual(await store.deadLetters.list({ function: 'hello', functions: ['other'], limit: 10 }), []);
+  });
+
+  withStore('dead letters: a function keeps its newest DEAD_LETTER_RETENTION, others are untouched', async (store) => {
+    await store.deadLetters.add(letter(0, { function: 'other' }));
+    for (let i = 1; i <= DEAD_LETTER_RETENTION + 2; i++) await store.deadLetters.add(letter(i));
+    const kept = await store.deadLetters.list({ function: 'hello', limit: DEAD_LETTER_RETENTION + 10 });
+    assert.equal(kept.length, DEAD_LETTER_RETENTION);
+    assert.equal(kept.at(-1)!.id, 'dl-3');
+    assert.equal((await store.deadLetters.list({ function: 'other', limit: 10 })).length, 1);
+  });
+
+  withStore('dead letters survive reopening and go when their function is removed', async (store, f) => {
+    await store.functions.deploy(sampleVersion('hello'));
+    await store.deadLetters.add(letter(1));
+    await store.deadLetters.add(letter(2, { function: 'other' }));
+    await store.close();
+    const reopened = await f.open();
+    try {
+      assert.deepEqual(await reopened.deadLetters.list({ function: 'hello', limit: 10 }), [letter(1)]);
+      await reopened.functions.remove('hello');
+      assert.deepEqual(await reopened.deadLetters.list({ function: 'hello', limit: 10 }), []);
+      assert.equal((await reopened.deadLetters.list({ limit: 10 })).length, 1);
     } finally {
       await reopened.close();
     }

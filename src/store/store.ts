@@ -110,10 +110,194 @@ export interface FunctionLogStore {
   query(q: { function: string; requestId?: string; limit: number }): Promise<FunctionLogEntry[]>;
 }
 
+/**
+ * Budget scopes (src/metering/ledger.ts): all functions together ('*'), one function (its name), one
+ * caller of one function ("<function>/<caller>"), one caller across all functions (the caller).
+ */
+export type SpendScope = 'global' | 'global-caller' | 'function' | 'caller';
+export type BudgetTier = 'open' | 'throttle' | 'exhausted';
+
+/** One scope's metered spend in one period. Amounts are integer nano units (src/metering/pricing.ts). */
+export interface SpendRecord {
+  scope: SpendScope;
+  key: string;
+  /** Epoch ms, inclusive. */
+  periodStart: number;
+  /** Epoch ms, exclusive. */
+  periodEnd: number;
+  spendNanos: number;
+  invocations: number;
+  tier: BudgetTier;
+  /** Highest alert threshold (percent of the limit) announced this period: 0, 50 or 80. */
+  alerted: number;
+  /** When the scope entered the throttle tier this period (epoch ms), null while it has not. */
+  throttledAt: number | null;
+}
+
+/** A durable upper bound on a scope's spend, written before the spend it covers is admitted. */
+export interface SpendClaim {
+  scope: SpendScope;
+  key: string;
+  periodStart: number;
+  periodEnd: number;
+  claimedNanos: number;
+}
+
+export interface StoredSpend extends SpendRecord {
+  claimedNanos: number;
+}
+
+/** When a caller was first and last served successfully under a scope key (a function name, or '*'). */
+export interface CallerHistory {
+  scopeKey: string;
+  caller: string;
+  firstServedAt: number;
+  lastServedAt: number;
+}
+
+/**
+ * Persistence of the spend ledger. The gateway keeps the authoritative counters in memory and writes
+ * them here in batches (save) and ahead of use (claim); see docs/guards/budget.md for what a crash can
+ * lose. Values only ever move in their safe direction: spend, invocations, claims and alerts never go
+ * down (except claims, by releaseClaims), throttle and first-served times never move later. The tier is
+ * the last one written.
+ */
+export interface SpendStore {
+  /** Rows of every period that has not ended at `now`, with their claims. */
+  current(now: number): Promise<StoredSpend[]>;
+  /** History of callers last served at or after `since`. */
+  callers(since: number): Promise<CallerHistory[]>;
+  /** Raises each row's claim to at least `claimedNanos`, creating missing rows; durable once resolved. */
+  claim(claims: SpendClaim[]): Promise<void>;
+  /** Writes settled spend and caller history, in one transaction. */
+  save(spend: SpendRecord[], callers: CallerHistory[]): Promise<void>;
+  /** Lowers every claim to its row's spend: for a clean shutdown, when nothing is in flight. */
+  releaseClaims(): Promise<void>;
+  /** Deletes rows of periods that ended before `periodsBefore` and callers last served before `callersBefore`. */
+  prune(periodsBefore: number, callersBefore: number): Promise<void>;
+}
+
+/** One security event that counted towards an automatic block (src/abuse/scorer.ts). */
+export interface BlockEvidence {
+  at: string;
+  /** The security event type: guard.rejected, auth.failed, route.unknown. */
+  type: string;
+  requestId?: string;
+  function?: string;
+  /** guard.rejected: the refusing guard, its rule and error code. auth.failed: the reason. */
+  guard?: string;
+  rule?: string | null;
+  code?: string;
+  reason?: string;
+  /** Score the event added. */
+  weight: number;
+}
+
+export type BlockKind = 'automatic' | 'manual';
+
+export interface IpBlock {
+  /** Canonical IP address (src/net/address-set.ts). */
+  address: string;
+  kind: BlockKind;
+  reason: string;
+  /** 'abuse-scorer' for automatic blocks, the admin's actor id for manual ones. */
+  actor: string;
+  createdAt: string;
+  /** When the block lifts; null: only when removed. */
+  expiresAt: string | null;
+  /** Automatic blocks: 1 for a first offence, n for the n-th within the repeat window. Manual: 0. */
+  offence: number;
+  /** The events that led to an automatic block, oldest first; empty for manual blocks. */
+  evidence: BlockEvidence[];
+}
+
+/** Why a block ended: removed by an admin, its TTL ran out, or the address was allowlisted. */
+export type UnblockKind = 'manual' | 'expired' | 'allowlisted';
+
+export interface BlockHistoryEntry {
+  id: number;
+  address: string;
+  action: 'blocked' | 'unblocked';
+  kind: BlockKind | UnblockKind;
+  reason: string;
+  actor: string;
+  at: string;
+  /** blocked: the block's expiry; unblocked: null. */
+  expiresAt: string | null;
+  offence: number;
+  evidence: BlockEvidence[];
+}
+
+/** History entries kept; older ones are deleted as new ones arrive (an attacker with many addresses causes many). */
+export const BLOCK_HISTORY_RETENTION = 10_000;
+
+export interface IpBlockStore {
+  /** Records a block (replacing the address's current one, if any) with its history entry, in one transaction. */
+  block(block: IpBlock): Promise<void>;
+  /**
+   * Lifts the address's block and records why, in one transaction. Returns the lifted block, or
+   * undefined (and records nothing) when the address had none.
+   */
+  unblock(address: string, lift: { at: string; actor: string; reason: string; kind: UnblockKind }): Promise<IpBlock | undefined>;
+  /** Every block on record, expired or not yet lifted, oldest first. */
+  list(): Promise<IpBlock[]>;
+  /** History, newest first, optionally for one address. */
+  history(q: { address?: string; limit: number }): Promise<BlockHistoryEntry[]>;
+  /** Automatic blocks of `address` recorded at or after `since` (ISO 8601). */
+  countAutomatic(address: string, since: string): Promise<number>;
+}
+
+/**
+ * A queue message or scheduled run that was given up on: refused by a guard, or failed by its handler
+ * on every attempt (src/triggers/). Kept so that nothing is lost silently, and so it can be inspected.
+ */
+export interface DeadLetter {
+  /** Unique per dead letter (one message consumed by two functions can give two). */
+  id: string;
+  at: string;
+  source: 'queue' | 'schedule';
+  /** The queue subject; null for a scheduled run. */
+  subject: string | null;
+  function: string;
+  version: number;
+  /** The message's id (queue) or the run's event id (schedule). */
+  messageId: string;
+  /** Who published the message ('key:<id>', 'jwt:<sub>'), or 'scheduler'. */
+  actor: string;
+  /** The payload as JSON text, cut to DEAD_LETTER_PAYLOAD_BYTES. */
+  payload: string;
+  /** The payload's full size in bytes: more than `payload` holds when it was cut. */
+  payloadBytes: number;
+  /** The error code that ended it: the guard's refusal, or the handler's last failure. */
+  reason: string;
+  /** The refusing guard and its rule; null when the handler failed. */
+  guard: string | null;
+  rule: string | null;
+  /** Invocations attempted (0 when a guard refused before any ran). */
+  attempts: number;
+}
+
+/** Bytes of payload a dead letter keeps (the rest is cut; payloadBytes says how much there was). */
+export const DEAD_LETTER_PAYLOAD_BYTES = 256 * 1024;
+/** Dead letters kept per function; older ones are deleted as new ones arrive. */
+export const DEAD_LETTER_RETENTION = 10_000;
+
+export interface DeadLetterStore {
+  add(letter: DeadLetter): Promise<void>;
+  /**
+   * Newest first, at most `limit`. `functions` narrows to those names (the caller's scope); `function`
+   * to one. Both absent: every function's.
+   */
+  list(q: { function?: string; functions?: readonly string[]; limit: number }): Promise<DeadLetter[]>;
+}
+
 export interface Store {
   readonly kind: string;
   readonly functions: FunctionRegistry;
   readonly keys: ApiKeyStore;
   readonly logs: FunctionLogStore;
+  readonly blocks: IpBlockStore;
+  readonly spend: SpendStore;
+  readonly deadLetters: DeadLetterStore;
   close(): Promise<void>;
 }

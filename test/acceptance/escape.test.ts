@@ -206,6 +206,8 @@ function escapeSuite(mode: IsolationMode): void {
           'limits: { timeout: 5s, memory: 128MB, concurrency: 2 }',
           // One harmless entry, so context.fetch exists and the allowlist is what is being tested.
           'permissions: { egress: [127.0.0.1:9] }',
+          // The sandbox is under test here: the injection guard would refuse the internal URLs in ?arg= first.
+          'injection: { exempt: [query.arg] }',
           '',
         ].join('\n'),
         'index.mjs': attackerSource,

@@ -7,6 +7,7 @@
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { request as httpRequest } from 'node:http';
 import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -17,7 +18,7 @@ import { loadConfig, type ConfigOverrides } from '../../src/config.ts';
 import { bundleFunction } from '../../src/deploy/bundle.ts';
 import { startPlatform, type Platform } from '../../src/gateway/platform.ts';
 import { loadManifest } from '../../src/manifest/load.ts';
-import type { Role } from '../../src/store/store.ts';
+import type { DeadLetter, Role } from '../../src/store/store.ts';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url)).replace(/\/$/, '');
 export const examplesDir = join(repoRoot, 'examples');
@@ -91,6 +92,46 @@ export async function request(baseUrl: string, method: string, path: string, opt
   const started = performance.now();
   const res = await fetch(baseUrl + path, { method, headers, body, redirect: 'manual' });
   return answerOf(res, started);
+}
+
+/**
+ * A request sent from a chosen local address (any of 127.0.0.0/8 on Linux), so the gateway sees a
+ * distinct client: blocking and rate limits are per address. Same options and Answer as request().
+ */
+export function requestFrom(localAddress: string, baseUrl: string, method: string, path: string, opts: RequestOptions = {}): Promise<Answer> {
+  const headers: Record<string, string> = { ...opts.headers };
+  if (opts.key) headers.authorization = `Bearer ${opts.key}`;
+  let body: string | undefined;
+  if (opts.body !== undefined) {
+    body = typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
+    if (typeof opts.body !== 'string') headers['content-type'] ??= 'application/json';
+    headers['content-length'] = String(Buffer.byteLength(body));
+  }
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    // agent: false: a fresh connection per request, from localAddress, nothing pooled across tests.
+    const req = httpRequest(new URL(path, baseUrl), { method, headers, localAddress, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (d: Buffer) => chunks.push(d));
+      res.on('error', reject);
+      res.on('end', () => {
+        const h = new Headers();
+        for (const [k, v] of Object.entries(res.headers)) {
+          for (const one of Array.isArray(v) ? v : v === undefined ? [] : [v]) h.append(k, one);
+        }
+        const text = Buffer.concat(chunks).toString('utf8');
+        let json: unknown;
+        try {
+          json = JSON.parse(text);
+        } catch {
+          json = undefined;
+        }
+        resolve({ status: res.statusCode ?? 0, headers: h, text, json, requestId: h.get('x-request-id') ?? '', ms: performance.now() - started });
+      });
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
 }
 
 /** Reads a fetch Response into an Answer; `started` is when the request was sent (for `ms`). */
@@ -213,6 +254,10 @@ export interface TestPlatform {
   expectLog(needles: string[], ms?: number): Promise<string>;
   /** Function log lines for one request, through the admin logs API. */
   functionLogs(name: string, requestId: string): Promise<Array<{ level: string; message: string }>>;
+  /** Publishes `payload` on `subject` through POST /admin/v1/publish (raw answer, any status). */
+  publish(subject: string, payload: unknown, key?: string): Promise<Answer>;
+  /** Dead letters through GET /admin/v1/dead-letters, newest first (all functions when `name` is omitted). */
+  deadLetters(name?: string): Promise<DeadLetter[]>;
   close(): Promise<void>;
 }
 
@@ -222,7 +267,8 @@ export interface StartOptions {
   prepareHome?: (home: string) => void | Promise<void>;
 }
 
-async function until<T>(ms: number, probe: () => Promise<T | undefined> | T | undefined): Promise<T | undefined> {
+/** Polls `probe` every 25 ms until it returns something other than undefined, or `ms` have passed. */
+export async function until<T>(ms: number, probe: () => Promise<T | undefined> | T | undefined): Promise<T | undefined> {
   const deadline = Date.now() + ms;
   for (;;) {
     const value = await probe();
@@ -241,7 +287,10 @@ export async function startTestPlatform(opts: StartOptions = {}): Promise<TestPl
     await opts.prepareHome?.(home);
     // An empty env: a BULWARK_PORT in the developer's shell must not move the test gateway. Debug level,
     // so that the leak checks on log lines see everything the gateway can write.
-    const config = loadConfig(home, { logLevel: 'debug', ...opts.overrides, listen: { host: '127.0.0.1', port: 0 } }, {});
+    // 127.0.0.1, where every test request comes from unless it says otherwise (requestFrom), is allowlisted:
+    // attack tests would otherwise get the test runner itself blocked. Tests of blocking use other loopback
+    // addresses (127.0.0.2 …); a test passing its own `ipBlock` override replaces this allowlist.
+    const config = loadConfig(home, { logLevel: 'debug', ipBlock: { allowlist: ['127.0.0.1'] }, ...opts.overrides, listen: { host: '127.0.0.1', port: 0 } }, {});
     platform = await startPlatform(config, { logDestination: sink });
   } catch (err) {
     await platform?.close();
@@ -325,6 +374,14 @@ export async function startTestPlatform(opts: StartOptions = {}): Promise<TestPl
       assert.equal(answer.status, 200, answer.text);
       return answer.json.logs as Array<{ level: string; message: string }>;
     },
+    publish(subject, payload, key = adminKey) {
+      return call('POST', '/admin/v1/publish', { key, body: { subject, payload } });
+    },
+    async deadLetters(name) {
+      const answer = await call('GET', `/admin/v1/dead-letters?limit=100${name ? `&function=${name}` : ''}`, { key: adminKey });
+      assert.equal(answer.status, 200, answer.text);
+      return answer.json.deadLetters as DeadLetter[];
+    },
     async close() {
       unsubscribe();
       try {
@@ -343,18 +400,22 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs the real CLI (`node src/cli/main.ts ...`) with only the given environment (plus PATH). */
-export function runCli(args: string[], env: Record<string, string>, cwd = repoRoot): Promise<CliResult> {
+/**
+ * Runs the real CLI (`node src/cli/main.ts ...`) with only the given environment (plus PATH); `stdin`,
+ * when given, is written to its standard input (otherwise it has none).
+ */
+export function runCli(args: string[], env: Record<string, string>, cwd = repoRoot, stdin?: string): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [cliMain, ...args], {
       cwd,
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', CI: 'true', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: [stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
+    if (stdin !== undefined) child.stdin!.end(stdin);
     let stdout = '';
     let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (s: string) => { stdout += s; });
-    child.stderr.setEncoding('utf8').on('data', (s: string) => { stderr += s; });
+    child.stdout!.setEncoding('utf8').on('data', (s: string) => { stdout += s; });
+    child.stderr!.setEncoding('utf8').on('data', (s: string) => { stderr += s; });
     const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
     child.on('error', reject);
     child.on('close', (code) => {

@@ -26,7 +26,7 @@ export interface AdminAccess {
 
 export function createAdminAccess(deps: { authenticator: Authenticator; bus: EventBus; logger: Logger }): AdminAccess {
   async function publish(request: FastifyRequest, event: Omit<SecurityEvent, 'at' | 'requestId' | 'sourceIp'>): Promise<void> {
-    await publishSecurityEvent(deps.bus, deps.logger, { ...event, requestId: request.id, sourceIp: request.ip });
+    await publishSecurityEvent(deps.bus, deps.logger, { ...event, requestId: request.id, sourceIp: request.clientIp });
   }
 
   return {

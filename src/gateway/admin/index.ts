@@ -16,6 +16,14 @@ import { createAdminAccess } from './access.ts';
 import { registerFunctionRoutes } from './functions.ts';
 import { registerKeyRoutes } from './keys.ts';
 import { registerStatusRoutes } from './status.ts';
+import { registerBlockRoutes } from './blocks.ts';
+import { registerGuardRoutes } from './guards.ts';
+import type { Blocklist } from '../../abuse/blocklist.ts';
+import type { GuardChain } from '../../guards/chain.ts';
+import { registerSpendRoutes } from './spend.ts';
+import { registerPublishRoutes } from './publish.ts';
+import { registerDeadLetterRoutes } from './dead-letters.ts';
+import type { SpendLedger } from '../../metering/ledger.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -31,6 +39,11 @@ export interface AdminDeps {
   sandbox: SandboxProvider;
   logger: Logger;
   authenticator: Authenticator;
+  chain: GuardChain;
+  blocklist: Blocklist;
+  ledger: SpendLedger;
+  /** Active functions consuming a subject (src/triggers/index.ts), for the publish route. */
+  consumersOf(subject: string): Promise<string[]>;
 }
 
 export function createAdminApi(deps: AdminDeps): (app: FastifyInstance) => Promise<void> {
@@ -40,7 +53,8 @@ export function createAdminApi(deps: AdminDeps): (app: FastifyInstance) => Promi
     // JSON only: fastify's default text/plain parser would let a non-JSON body reach schema validation.
     app.removeContentTypeParser('text/plain');
     app.addHook('onRoute', (route) => {
-      route.bodyLimit = deps.config.gateway.maxAdminBodyBytes;
+      // A route may ask for less (publish); none gets more.
+      route.bodyLimit = Math.min(route.bodyLimit ?? Infinity, deps.config.gateway.maxAdminBodyBytes);
     });
     app.addHook('onRequest', async (request) => {
       request.adminPrincipal = await access.authenticate(request);
@@ -55,5 +69,12 @@ export function createAdminApi(deps: AdminDeps): (app: FastifyInstance) => Promi
     await registerFunctionRoutes(app, { store: deps.store, sandbox: deps.sandbox, bus: deps.bus, logger: deps.logger, access });
     await registerKeyRoutes(app, { store: deps.store, access });
     await registerStatusRoutes(app, { store: deps.store, bus: deps.bus, sandbox: deps.sandbox, access });
+    await registerBlockRoutes(app, { blocklist: deps.blocklist, access });
+    await registerGuardRoutes(app, { chain: deps.chain, access });
+    await registerSpendRoutes(app, { store: deps.store, ledger: deps.ledger, access });
+    await registerPublishRoutes(app, {
+      bus: deps.bus, consumersOf: deps.consumersOf, access, logger: deps.logger, maxMessageBytes: deps.config.triggers.maxMessageBytes,
+    });
+    await registerDeadLetterRoutes(app, { store: deps.store, access });
   };
 }

@@ -63,11 +63,16 @@ export function forwardedHeaders(facts: RequestFacts): Record<string, string[]> 
 
 const TEXT_TYPES = /^(text\/|application\/(json|xml|javascript|x-www-form-urlencoded|graphql)\b|[^;]*\+(json|xml)\b)/i;
 
+/** A content type whose body a function receives as a UTF-8 string (anything else arrives base64). */
+export function isTextType(type: string): boolean {
+  return type !== '' && TEXT_TYPES.test(type);
+}
+
 /** API Gateway semantics: text bodies go as UTF-8 strings, anything else base64 with isBase64Encoded. */
 export function encodeBody(facts: RequestFacts): { body: string | undefined; isBase64Encoded: boolean } {
   if (!facts.body || facts.body.length === 0) return { body: undefined, isBase64Encoded: false };
   const type = facts.headers['content-type']?.[0] ?? '';
-  if (type !== '' && TEXT_TYPES.test(type)) return { body: facts.body.toString('utf8'), isBase64Encoded: false };
+  if (isTextType(type)) return { body: facts.body.toString('utf8'), isBase64Encoded: false };
   return { body: facts.body.toString('base64'), isBase64Encoded: true };
 }
 

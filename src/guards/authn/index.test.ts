@@ -8,7 +8,8 @@ import { openStore } from '../../store/index.ts';
 import { createApiKey } from '../../auth/api-keys.ts';
 import { createAuthenticator } from '../../auth/authenticate.ts';
 import { create } from './index.ts';
-import { manifestYaml, request, target } from '../testing.ts';
+import { anonymous, scheduler } from '../../auth/principal.ts';
+import { manifestYaml, publisher, queueRequest, request, scheduleRequest, target } from '../testing.ts';
 
 const home = mkdtempSync(join(tmpdir(), 'bwk-authn-'));
 const store = await openStore(defaultConfig(home));
@@ -62,4 +63,28 @@ test('a public trigger passes anonymously without looking at credentials', async
   const pub = target(manifestYaml({ auth: 'public' }));
   const v = await authn(request(pub, { headers: { authorization: 'Bearer garbage' } }));
   assert.equal(v.pass && v.principal?.kind, 'anonymous');
+});
+
+const consumer = target(manifestYaml({ subject: 'orders.created', cron: '*/5 * * * *' }));
+
+test('queue: the publisher authenticated at publish time passes; a message without one is refused', async () => {
+  const v = await authn(queueRequest(consumer, {}));
+  assert.equal(v.pass && v.principal, publisher);
+  for (const principal of [undefined, anonymous, scheduler]) {
+    const refused = await authn(queueRequest(consumer, {}, { principal }));
+    assert.equal(!refused.pass && refused.error.code, 'BWK_E_GUARD_AUTH_REQUIRED', String(principal?.actor));
+    assert.equal(!refused.pass && refused.rule, 'queue-principal');
+  }
+});
+
+test('queue: credentials in a message are never looked at (there are no headers to carry them)', async () => {
+  const req = queueRequest(consumer, { authorization: `Bearer ${key}` }, { principal: undefined });
+  assert.equal((await authn(req)).pass, false);
+});
+
+test('schedule: the scheduler principal passes, any other is refused', async () => {
+  const v = await authn(scheduleRequest(consumer));
+  assert.equal(v.pass && v.principal, scheduler);
+  const forged = await authn(scheduleRequest(consumer, { principal: publisher }));
+  assert.equal(!forged.pass && forged.error.code, 'BWK_E_GUARD_AUTH_REQUIRED');
 });

@@ -1,6 +1,11 @@
-// Establishes who is calling. Default deny: every trigger needs an API key or a JWT; a trigger may
+// Establishes who is calling. Default deny: every HTTP trigger needs an API key or a JWT; a trigger may
 // narrow that to one kind (`auth: api-key` / `auth: jwt`), and only `auth: public`, said explicitly
 // in the manifest, lets an anonymous caller through (credentials on a public route are not examined).
+//
+// Queue messages and scheduled runs carry no credentials of their own. A message's publisher was
+// authenticated by the admin API when it published (and authorised to publish there); the queue consumer
+// hands that principal in, and this guard confirms it is a real credential's. A scheduled run's principal
+// is the scheduler's. Anything else is refused: no source runs a function as nobody.
 
 import { BulwarkError } from '../../errors.ts';
 import { anonymous } from '../../auth/principal.ts';
@@ -18,7 +23,16 @@ export type AuthnOptions = Record<string, never>;
 
 export function create(_opts: AuthnOptions, deps: { authenticator: Authenticator }): Guard {
   return async function authn(req) {
-    const mode = req.trigger.auth;
+    const trigger = req.trigger;
+    if (trigger.kind === 'queue' || trigger.kind === 'schedule') {
+      const p = req.principal;
+      const expected = trigger.kind === 'queue' ? p?.kind === 'api-key' || p?.kind === 'jwt' : p?.kind === 'scheduler';
+      if (p && expected) return pass({ principal: p });
+      return deny(new BulwarkError('BWK_E_GUARD_AUTH_REQUIRED', [], { reason: `no ${trigger.kind === 'queue' ? 'publisher' : 'scheduler'} principal` }), {
+        rule: `${trigger.kind}-principal`,
+      });
+    }
+    const mode = trigger.auth;
     if (mode === 'public') return pass({ principal: anonymous });
     const outcome = await deps.authenticator.authenticate(req.headers, mode);
     if (outcome.ok) return pass({ principal: outcome.principal });

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { create } from './index.ts';
-import { anonymous, type Principal } from '../../auth/principal.ts';
-import { manifestYaml, request, target } from '../testing.ts';
+import { anonymous, scheduler, type Principal } from '../../auth/principal.ts';
+import { manifestYaml, queueRequest, request, scheduleRequest, target } from '../testing.ts';
 
 const fn = target(manifestYaml({ name: 'orders' }));
 const publicFn = target(manifestYaml({ name: 'orders', auth: 'public' }));
@@ -34,4 +34,22 @@ test('anonymous passes on a public trigger only', async () => {
   assert.equal(!v.pass && v.error.code, 'BWK_E_GUARD_FORBIDDEN');
   const none = await authz(request(fn));
   assert.equal(!none.pass && none.error.code, 'BWK_E_GUARD_FORBIDDEN');
+});
+
+const consumer = target(manifestYaml({ name: 'orders', subject: 'orders.created', cron: '*/5 * * * *' }));
+
+test('queue: the publisher must be allowed to invoke the consuming function, as over HTTP', async () => {
+  assert.equal((await authz(queueRequest(consumer, {}, { principal: key(['invoker'], ['orders']) }))).pass, true);
+  for (const publisher of [key(['invoker'], ['billing']), key(['viewer'], ['*']), anonymous, scheduler]) {
+    const v = await authz(queueRequest(consumer, {}, { principal: publisher }));
+    assert.equal(!v.pass && v.error.code, 'BWK_E_GUARD_FORBIDDEN', publisher.actor);
+  }
+});
+
+test('schedule: the scheduler principal passes there and nowhere else; nothing else passes there', async () => {
+  assert.equal((await authz(scheduleRequest(consumer))).pass, true);
+  const viaHttp = await authz(request(consumer, { principal: scheduler }));
+  assert.equal(!viaHttp.pass && viaHttp.error.code, 'BWK_E_GUARD_FORBIDDEN');
+  const anonymousRun = await authz(scheduleRequest(consumer, { principal: anonymous }));
+  assert.equal(!anonymousRun.pass && anonymousRun.error.code, 'BWK_E_GUARD_FORBIDDEN');
 });

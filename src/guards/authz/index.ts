@@ -1,6 +1,13 @@
 // Decides whether the authenticated caller may invoke this function: a role that allows `invoke`
 // (src/auth/roles.ts) and a scope (key functions / JWT functions claim) that names the function.
-// Anonymous callers pass only on a trigger the manifest declares public.
+// Anonymous callers pass only on an HTTP trigger the manifest declares public.
+//
+// Queue: the caller is the message's publisher, and the check is the same as over HTTP. Publishing is
+// invoking every function that consumes the subject, with input the publisher chose; without this an
+// invoker key scoped to one function could drive any function with a queue trigger. (The publish route
+// checks it too, before accepting the message; this is the check that holds at delivery time.)
+// Schedule: the scheduler principal passes, and only there: the run was authorised when the version
+// declaring the schedule was deployed (deploy role and scope).
 
 import { BulwarkError } from '../../errors.ts';
 import { mayPerform } from '../../auth/principal.ts';
@@ -18,8 +25,10 @@ export type AuthzOptions = Record<string, never>;
 export function create(_opts: AuthzOptions = {}): Guard {
   return async function authz(req) {
     const p = req.principal;
-    if (p?.kind === 'anonymous' && req.trigger.auth === 'public') return pass();
-    if (p && p.kind !== 'anonymous' && mayPerform(p, 'invoke', req.fn.name)) return pass();
+    const trigger = req.trigger;
+    if (trigger.kind === 'schedule' && p?.kind === 'scheduler') return pass();
+    if (trigger.kind === 'http' && p?.kind === 'anonymous' && trigger.auth === 'public') return pass();
+    if (p && p.kind !== 'anonymous' && p.kind !== 'scheduler' && mayPerform(p, 'invoke', req.fn.name)) return pass();
     return deny(new BulwarkError('BWK_E_GUARD_FORBIDDEN', [`invoke ${req.fn.name}`]), {
       event: { type: 'authz.denied', detail: { action: 'invoke', roles: p?.roles ?? [] } },
     });

@@ -2,7 +2,7 @@
 // a validated Lambda-style response back, or a BulwarkError (BWK_E_SANDBOX_* / BWK_E_BROKER_*).
 // Nothing a worker process sends is trusted: the provider validates every message.
 
-import type { Manifest } from '../../manifest/types.ts';
+import type { Manifest, TriggerKind } from '../../manifest/types.ts';
 
 export interface FunctionTarget {
   name: string;
@@ -23,10 +23,19 @@ export interface HttpResult {
 
 export interface InvokeRequest {
   requestId: string;
-  /** The event exactly as the handler receives it (API Gateway 2.0 or 1.0 payload). */
+  /**
+   * The event exactly as the handler receives it: an API Gateway 2.0 or 1.0 payload, an SQS-like record
+   * batch (queue) or an EventBridge scheduled event (schedule).
+   */
   event: unknown;
-  /** Who called, for logs and capability audit: key id, JWT sub, or 'anonymous'. */
+  /** Who called, for logs and capability audit: key id, JWT sub, 'anonymous' or 'scheduler'. */
   actor: string;
+  /**
+   * What the event came through; default 'http'. Only an HTTP invocation's return value is an HTTP
+   * response: for queue and schedule (as with SQS and EventBridge) it answers nobody, so it is neither
+   * validated as a response nor kept, and the result is an empty 200.
+   */
+  source?: TriggerKind;
 }
 
 export interface IsolationLayer {

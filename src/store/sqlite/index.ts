@@ -6,6 +6,9 @@ import { migrate } from './migrations.ts';
 import { createSqliteRegistry } from './registry.ts';
 import { createSqliteKeys } from './keys.ts';
 import { createSqliteLogs } from './logs.ts';
+import { createSqliteBlocks } from './blocks.ts';
+import { createSqliteSpend } from './spend.ts';
+import { createSqliteDeadLetters } from './dead-letters.ts';
 
 export async function openSqliteStore(home: string): Promise<Store> {
   const db = openDatabase(home);
@@ -23,6 +26,9 @@ export async function openSqliteStore(home: string): Promise<Store> {
     functions: createSqliteRegistry(db, tracker),
     keys: createSqliteKeys(db, tracker),
     logs,
+    blocks: createSqliteBlocks(db),
+    spend: createSqliteSpend(db),
+    deadLetters: createSqliteDeadLetters(db),
     close() {
       // Once: the log writer is drained (every appended line committed) before the connection goes.
       closing ??= (async () => {

@@ -80,6 +80,100 @@ export const migrations: Migration[] = [
       CREATE INDEX function_logs_by_request ON function_logs (function, request_id, id);
     `,
   },
+  {
+    version: 2,
+    name: 'ip blocks and their history',
+    sql: `
+      -- The blocks in force, one per address (src/abuse/blocklist.ts keeps them in memory too). A block
+      -- past expires_at stays here until the blocklist lifts it and records that in the history.
+      CREATE TABLE ip_blocks (
+        address    TEXT PRIMARY KEY,
+        kind       TEXT NOT NULL CHECK (kind IN ('automatic', 'manual')),
+        reason     TEXT NOT NULL,
+        actor      TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        expires_at TEXT,
+        offence    INTEGER NOT NULL CHECK (offence >= 0),
+        evidence   TEXT NOT NULL
+      ) STRICT;
+
+      -- Every block and unblock, with the evidence of automatic blocks: why an address was refused stays
+      -- answerable after the block is gone. Repeat offences are counted from here.
+      CREATE TABLE ip_block_history (
+        id         INTEGER PRIMARY KEY AUTOINCREMENT,
+        address    TEXT NOT NULL,
+        action     TEXT NOT NULL CHECK (action IN ('blocked', 'unblocked')),
+        kind       TEXT NOT NULL CHECK (kind IN ('automatic', 'manual', 'expired', 'allowlisted')),
+        reason     TEXT NOT NULL,
+        actor      TEXT NOT NULL,
+        at         TEXT NOT NULL,
+        expires_at TEXT,
+        offence    INTEGER NOT NULL,
+        evidence   TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX ip_block_history_by_address ON ip_block_history (address, id);
+    `,
+  },
+  {
+    version: 3,
+    name: 'spend per scope and period, caller history',
+    sql: `
+      -- One row per budget scope and period (src/metering/ledger.ts). Amounts are integer nano units.
+      -- claimed_nanos is written before the spend it covers is admitted, so after a crash it is an upper
+      -- bound of what was spent; spend_nanos is written behind, in batches.
+      CREATE TABLE spend (
+        scope         TEXT NOT NULL CHECK (scope IN ('global', 'global-caller', 'function', 'caller')),
+        key           TEXT NOT NULL,
+        period_start  INTEGER NOT NULL,
+        period_end    INTEGER NOT NULL CHECK (period_end > period_start),
+        spend_nanos   INTEGER NOT NULL DEFAULT 0 CHECK (spend_nanos >= 0),
+        claimed_nanos INTEGER NOT NULL DEFAULT 0 CHECK (claimed_nanos >= 0),
+        invocations   INTEGER NOT NULL DEFAULT 0 CHECK (invocations >= 0),
+        tier          TEXT NOT NULL DEFAULT 'open' CHECK (tier IN ('open', 'throttle', 'exhausted')),
+        alerted       INTEGER NOT NULL DEFAULT 0 CHECK (alerted IN (0, 50, 80)),
+        throttled_at  INTEGER,
+        PRIMARY KEY (scope, key, period_start, period_end)
+      ) STRICT;
+      CREATE INDEX spend_by_period_end ON spend (period_end);
+
+      -- Who was served successfully under a function ('*': any function), and when first and last:
+      -- the good history the budget guard's throttle tier favours.
+      CREATE TABLE spend_callers (
+        scope_key       TEXT NOT NULL,
+        caller          TEXT NOT NULL,
+        first_served_at INTEGER NOT NULL,
+        last_served_at  INTEGER NOT NULL CHECK (last_served_at >= first_served_at),
+        PRIMARY KEY (scope_key, caller)
+      ) STRICT;
+      CREATE INDEX spend_callers_by_last ON spend_callers (last_served_at);
+    `,
+  },
+  {
+    version: 4,
+    name: 'dead letters',
+    sql: `
+      -- Queue messages and scheduled runs given up on (src/triggers/dead-letters.ts). seq orders them
+      -- and bounds retention per function; payload is cut to DEAD_LETTER_PAYLOAD_BYTES by the writer.
+      CREATE TABLE dead_letters (
+        seq           INTEGER PRIMARY KEY AUTOINCREMENT,
+        id            TEXT NOT NULL UNIQUE,
+        at            TEXT NOT NULL,
+        source        TEXT NOT NULL CHECK (source IN ('queue', 'schedule')),
+        subject       TEXT,
+        function      TEXT NOT NULL,
+        version       INTEGER NOT NULL,
+        message_id    TEXT NOT NULL,
+        actor         TEXT NOT NULL,
+        payload       TEXT NOT NULL,
+        payload_bytes INTEGER NOT NULL CHECK (payload_bytes >= 0),
+        reason        TEXT NOT NULL,
+        guard         TEXT,
+        rule          TEXT,
+        attempts      INTEGER NOT NULL CHECK (attempts >= 0)
+      ) STRICT;
+      CREATE INDEX dead_letters_by_function ON dead_letters (function, seq);
+    `,
+  },
 ];
 
 export function schemaVersion(db: DatabaseSync): number {

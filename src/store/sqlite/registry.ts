@@ -3,7 +3,7 @@
 
 import type { DatabaseSync } from 'node:sqlite';
 import { BulwarkError } from '../../errors.ts';
-import type { Manifest } from '../../manifest/types.ts';
+import { readStoredManifest } from '../../manifest/stored.ts';
 import { sha256Hex, type FunctionRegistry, type FunctionSummary, type FunctionVersion, type NewFunctionVersion } from '../store.ts';
 import { createReadCache, runStatement, transaction, type ChangeTracker } from './database.ts';
 
@@ -29,7 +29,7 @@ function toVersion(row: VersionRow): FunctionVersion {
     name: row.name,
     version: row.version,
     sha256: row.sha256,
-    manifest: JSON.parse(row.manifest) as Manifest,
+    manifest: readStoredManifest(row.manifest),
     manifestSource: row.manifest_source,
     deployedAt: row.deployed_at,
     deployedBy: row.deployed_by,
@@ -60,6 +60,7 @@ export function createSqliteRegistry(db: DatabaseSync, tracker: ChangeTracker): 
     deleteFunction: db.prepare('DELETE FROM functions WHERE name = ?'),
     deleteVersions: db.prepare('DELETE FROM versions WHERE name = ?'),
     deleteLogs: db.prepare('DELETE FROM function_logs WHERE function = ?'),
+    deleteDeadLetters: db.prepare('DELETE FROM dead_letters WHERE function = ?'),
   };
 
   // node:sqlite is synchronous: each method runs to completion before the next starts, so within one
@@ -119,7 +120,7 @@ export function createSqliteRegistry(db: DatabaseSync, tracker: ChangeTracker): 
         name: string; active_version: number; updated_at: string; sha256: string; manifest: string; latest_version: number;
       }>;
       return rows.map((r): FunctionSummary => {
-        const m = JSON.parse(r.manifest) as Manifest;
+        const m = readStoredManifest(r.manifest);
         return {
           name: r.name,
           activeVersion: r.active_version,
@@ -154,6 +155,7 @@ export function createSqliteRegistry(db: DatabaseSync, tracker: ChangeTracker): 
         q.deleteFunction.run(name);
         q.deleteVersions.run(name);
         q.deleteLogs.run(name);
+        q.deleteDeadLetters.run(name);
         for (const sha of shas) q.deleteIfUnreferenced.run(sha, sha);
         return true;
       });

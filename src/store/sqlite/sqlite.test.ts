@@ -9,6 +9,7 @@ import { createInterface } from 'node:readline';
 import { DatabaseSync } from 'node:sqlite';
 import { BulwarkError } from '../../errors.ts';
 import { runStoreContract, sampleVersion } from '../store.contract.ts';
+import { BLOCK_HISTORY_RETENTION } from '../store.ts';
 import { openSqliteStore } from './index.ts';
 import { DATABASE_FILE, openDatabase } from './database.ts';
 import { migrate, migrations, schemaVersion } from './migrations.ts';
@@ -218,4 +219,23 @@ test('sqlite: two processes deploying the same function get distinct versions', 
   }));
   assert.deepEqual(seen.sort((a, b) => a - b), Array.from({ length: 30 }, (_, i) => i + 1));
   await assertConsistent(home, new Map([['shared', 30]]));
+});
+
+test(`sqlite: ip block history keeps the newest ${BLOCK_HISTORY_RETENTION} entries`, async (t) => {
+  const home = await tempHome(t);
+  await (await openSqliteStore(home)).close();
+  // Filled directly in one transaction: through block() it would be one fsync per entry.
+  const db = openDatabase(home);
+  const insert = db.prepare(`INSERT INTO ip_block_history (address, action, kind, reason, actor, at, expires_at, offence, evidence)
+    VALUES (?, 'blocked', 'automatic', 'r', 'abuse-scorer', '2030-01-01T00:00:00.000Z', NULL, 1, '[]')`);
+  db.exec('BEGIN');
+  for (let i = 0; i < BLOCK_HISTORY_RETENTION + 10; i++) insert.run(`198.51.100.${i % 250}`);
+  db.exec('COMMIT');
+  db.close();
+  const store = await openSqliteStore(home);
+  t.after(() => store.close());
+  await store.blocks.block({ address: '203.0.113.1', kind: 'manual', reason: 'newest', actor: 'key:a', createdAt: '2030-01-02T00:00:00.000Z', expiresAt: null, offence: 0, evidence: [] });
+  const all = await store.blocks.history({ limit: BLOCK_HISTORY_RETENTION + 100 });
+  assert.equal(all.length, BLOCK_HISTORY_RETENTION);
+  assert.equal(all[0]!.reason, 'newest');
 });

@@ -22,6 +22,11 @@ import { SandboxWorker } from './worker.ts';
 
 export { probeIsolation } from './probe.ts';
 
+/** What a queue or schedule invocation that returned (whatever it returned) results in; see InvokeRequest.source. */
+function eventResult(): HttpResult {
+  return { statusCode: 200, headers: {}, cookies: [], body: '', isBase64Encoded: false };
+}
+
 export interface ProcessSandboxOptions {
   config: Config;
   logger: Logger;
@@ -121,6 +126,7 @@ class ProcessSandbox implements SandboxProvider {
     } finally {
       pool.release(worker);
     }
+    if (req.source !== undefined && req.source !== 'http') return eventResult();
     const m = target.manifest;
     return normaliseResult(value, m.runtime.payloadFormat, this.#opts.config.sandbox.maxResponseBytes, target.name);
   }

@@ -45,7 +45,7 @@ export function manifest(name: string, over: Partial<Manifest> = {}, limits: Par
     owner: 'test@example.com',
     expires: '2099-01-01',
     runtime: { payloadFormat: '2.0', allowCodeGeneration: false },
-    triggers: { http: [{ method: 'ANY', path: '/' }] },
+    triggers: { http: [{ method: 'ANY', path: '/' }], queue: [], schedule: [] },
     limits: { timeoutMs: 2000, memoryMb: 64, concurrency: 2, queue: 4, bodyBytes: 1024 * 1024, ...limits },
     permissions: { egress: [] },
     ...over,

@@ -1,0 +1,499 @@
+// The spend ledger: meters every invocation and keeps the budget counters the budget guard
+// (src/guards/budget/) admits against. The counters are authoritative in memory — admission costs a few
+// map lookups, no store round trip — and reach the store two ways:
+//
+//   claim  before admitting spend beyond what the store already covers, a limited function or global
+//          scope durably raises its claim (an upper bound of its spend) by a chunk. Rare: once per
+//          `budgets.claimChunk` of the limit.
+//   save   settled spend, tiers, alerts and caller history, written behind every `flushIntervalMs`.
+//
+// At start the ledger restores each current period at max(saved spend, claim). A crash therefore never
+// forgets spend of a claimed scope: it can only over-count, by at most one chunk plus the worst cases
+// in flight. Per-caller scopes are not claimed (that would cost a synchronous commit per new caller, a
+// lever for anyone with many addresses); a crash can forget up to one flush interval of a caller's
+// spend, while the function and global caps above it still hold.
+//
+// Spend can never exceed a limit, however many invocations run at once: admission reserves the worst
+// case (timeout × memory + request price) in every scope, checked against the ceiling, in one
+// synchronous step; settlement replaces the reservation with the measured cost, which the price model
+// caps at the worst case.
+
+import type { BudgetsConfig } from '../config.ts';
+import type { Budget, BudgetPeriod } from '../manifest/types.ts';
+import type { GuardRequest } from '../guards/types.ts';
+import type { SecurityEvent } from '../bus/bus.ts';
+import type { BudgetTier, CallerHistory, SpendRecord, SpendScope, SpendStore, StoredSpend } from '../store/store.ts';
+import type { FunctionTarget } from '../runtime/sandbox/sandbox.ts';
+import type { Logger } from '../telemetry/logger.ts';
+import { alertsDue, ceilingFor, inGoodStanding, tierOf } from './brakes.ts';
+import { fromNanos, toNanos, type Pricing } from './pricing.ts';
+import { windowAt, type Window } from './period.ts';
+
+/** Rows of periods that ended longer ago than this are deleted from the store. */
+const PAST_PERIOD_RETENTION_MS = 7 * 86_400_000;
+const PRUNE_EVERY_MS = 3_600_000;
+const DAY_MS = 86_400_000;
+
+export interface LedgerDeps {
+  pricing: Pricing;
+  budgets: BudgetsConfig;
+  store: SpendStore;
+  /** Publishes budget.alert / budget.tier-changed; must not throw (publishSecurityEvent does not). */
+  publish: (event: Omit<SecurityEvent, 'at'>) => Promise<void>;
+  logger: Logger;
+  /** Epoch ms; Date.now unless a test needs to move through periods. */
+  clock?: () => number;
+}
+
+export type Admission =
+  | { admitted: true; release: () => void }
+  | { admitted: false; scope: SpendScope; reason: 'exhausted' | 'throttled'; retryAfterSec: number };
+
+export interface ScopeView {
+  scope: SpendScope;
+  key: string;
+  /** The function, for function and caller scopes. */
+  function?: string;
+  /** The caller, for caller scopes. */
+  caller?: string;
+  periodStart: string;
+  periodEnd: string;
+  /** Settled spend, in currency units. */
+  spend: number;
+  /** Worst cases held by invocations in flight. */
+  reserved: number;
+  limit: number | null;
+  /** spend / limit × 100, null without a limit. */
+  percent: number | null;
+  tier: BudgetTier;
+  invocations: number;
+  /** Spend at the period end if it continues at this period's average rate so far. */
+  forecast: number;
+  /** When that rate reaches the limit, if before the period ends. */
+  forecastExhaustedAt: string | null;
+  /** Caller scopes: whether the throttle tier would still serve this caller. */
+  goodStanding?: boolean;
+}
+
+export interface SpendLedger {
+  /** Loads the current periods' counters and caller history, then writes every flush interval. */
+  start(): Promise<void>;
+  /** Reserves the worst case of `req` in every scope, or says which scope refuses and why. */
+  admit(req: GuardRequest): Promise<Admission>;
+  /**
+   * Runs one dispatch, measures it and settles its cost (against the reservation admit made for the
+   * same request, if any). Every invocation goes through here, whatever its trigger.
+   */
+  measure<T extends { statusCode: number }>(req: GuardRequest, dispatch: () => Promise<T>): Promise<T>;
+  /** The current period of one function, or of the global scope (fn undefined). */
+  view(fn: { name: string; budget: Budget | undefined } | undefined): ScopeView;
+  /** The current period's callers of one function, or across all functions (fn undefined), by spend. */
+  callers(fn: { name: string; budget: Budget | undefined } | undefined): ScopeView[];
+  readonly currency: string;
+  /** Writes what is pending now. */
+  flush(): Promise<void>;
+  /** Final flush and release of unused claims; call when no invocation is in flight any more. */
+  close(): Promise<void>;
+}
+
+interface ScopeState {
+  readonly scope: SpendScope;
+  readonly key: string;
+  readonly start: number;
+  readonly end: number;
+  /** Nanos; undefined: metered, not capped. Refreshed from the manifest/config at every use. */
+  limit: number | undefined;
+  throttleAt: number;
+  reserve: number;
+  committed: number;
+  reserved: number;
+  invocations: number;
+  inFlight: number;
+  /** Durably claimed upper bound (claimed scopes only). */
+  claimed: number;
+  tier: BudgetTier;
+  /** The limit `tier` was computed under: only a new limit can lower a tier within a period. */
+  tierLimit: number | undefined;
+  alerted: number;
+  throttledAt: number | null;
+}
+
+interface Reservation {
+  scopes: ScopeState[];
+  worst: number;
+  caller: string;
+  admittedAt: number;
+}
+
+interface History {
+  scopeKey: string;
+  caller: string;
+  firstServedAt: number;
+  lastServedAt: number;
+}
+
+const TIER_RANK: Record<BudgetTier, number> = { open: 0, throttle: 1, exhausted: 2 };
+const claims = (s: ScopeState) => s.limit !== undefined && (s.scope === 'function' || s.scope === 'global');
+const throttles = (s: ScopeState) => s.scope === 'function' || s.scope === 'global';
+const historyScopeKey = (s: ScopeState) => (s.scope === 'global' ? '*' : s.key);
+
+/**
+ * Who pays, for per-caller budgets and history: the authenticated actor, else the client address (every
+ * anonymous caller of a public route shares the actor "anonymous", which would let one of them spend
+ * everyone's share and inherit everyone's history).
+ */
+export function callerOf(req: Pick<GuardRequest, 'principal' | 'sourceIp'>): string {
+  const p = req.principal;
+  if (p && p.kind !== 'anonymous') return p.actor;
+  return req.sourceIp ? `ip:${req.sourceIp}` : 'anonymous';
+}
+
+export function createSpendLedger(deps: LedgerDeps): SpendLedger {
+  const { pricing, budgets, store, logger } = deps;
+  const clock = deps.clock ?? Date.now;
+  const states = new Map<string, ScopeState>();
+  const history = new Map<string, History>();
+  const dirtyStates = new Set<ScopeState>();
+  const dirtyHistory = new Set<History>();
+  const reservations = new WeakMap<GuardRequest, Reservation>();
+  let timer: NodeJS.Timeout | undefined;
+  let lastPrune = 0;
+  let claiming: Promise<void> | undefined;
+  let closed = false;
+
+  function stateIn(scope: SpendScope, key: string, w: Window): ScopeState {
+    const id = `${scope}|${w.start}|${w.end}|${key}`;
+    let s = states.get(id);
+    if (!s) {
+      s = {
+        scope, key, start: w.start, end: w.end, limit: undefined, throttleAt: 1, reserve: 0,
+        committed: 0, reserved: 0, invocations: 0, inFlight: 0, claimed: 0, tier: 'open', tierLimit: undefined, alerted: 0, throttledAt: null,
+      };
+      states.set(id, s);
+    }
+    return s;
+  }
+
+  function stateFor(scope: SpendScope, key: string, period: BudgetPeriod, now: number): ScopeState {
+    return stateIn(scope, key, windowAt(period, now));
+  }
+
+  /** The state of a stored row, as it was when the previous process stopped or crashed. */
+  function restore(row: StoredSpend): void {
+    const s = stateIn(row.scope, row.key, { start: row.periodStart, end: row.periodEnd });
+    // After a crash the claim is the bound on what was spent: count all of it (over, never under).
+    s.committed = Math.max(row.spendNanos, row.claimedNanos);
+    s.claimed = s.committed;
+    s.invocations = row.invocations;
+    s.tier = row.tier;
+    s.alerted = row.alerted;
+    s.throttledAt = row.throttledAt;
+    if (s.committed > row.spendNanos) dirtyStates.add(s);
+  }
+
+  function limited(s: ScopeState, limit: number | undefined, budget: Budget | null | undefined): ScopeState {
+    s.limit = limit === undefined ? undefined : toNanos(limit);
+    s.throttleAt = budget?.throttleAt ?? 1;
+    s.reserve = budget?.reserve ?? 0;
+    return s;
+  }
+
+  /** The scopes an invocation of `fn` by `caller` is charged to, most specific first. */
+  function scopesOf(fn: FunctionTarget, caller: string, now: number): ScopeState[] {
+    const b = fn.manifest.budget;
+    const fnPeriod = b?.period ?? budgets.defaultPeriod;
+    const g = budgets.global;
+    const globalPeriod = g?.period ?? budgets.defaultPeriod;
+    const list = [
+      limited(stateFor('caller', `${fn.name}/${caller}`, fnPeriod, now), b?.perCaller, undefined),
+      limited(stateFor('function', fn.name, fnPeriod, now), b?.limit, b),
+    ];
+    // Tracked only when capped: otherwise it would be one more entry per caller for nothing.
+    if (g?.perCaller !== undefined) list.push(limited(stateFor('global-caller', caller, globalPeriod, now), g.perCaller, undefined));
+    list.push(limited(stateFor('global', '*', globalPeriod, now), g?.limit, g));
+    return list;
+  }
+
+  function goodStanding(s: ScopeState, caller: string): boolean {
+    return inGoodStanding(history.get(`${historyScopeKey(s)}\n${caller}`)?.firstServedAt, s.throttledAt);
+  }
+
+  function numbers(s: ScopeState) {
+    return { committed: s.committed, reserved: s.reserved, limit: s.limit!, throttleAt: s.throttleAt, reserve: s.reserve, throttles: throttles(s) };
+  }
+
+  function announce(s: ScopeState, event: Omit<SecurityEvent, 'at' | 'detail'>, detail: Record<string, unknown>): void {
+    void deps.publish({
+      ...event,
+      ...(s.scope === 'function' || s.scope === 'caller' ? { function: s.key.split('/')[0] } : {}),
+      detail: {
+        scope: s.scope, key: s.key, ...detail, spend: fromNanos(s.committed), limit: fromNanos(s.limit!),
+        currency: pricing.currency, periodEnd: new Date(s.end).toISOString(),
+      },
+    });
+  }
+
+  function updateTier(s: ScopeState, worst: number, now: number, requestId: string): void {
+    const next = tierOf(numbers(s), worst);
+    if (next === s.tier) return;
+    s.tierLimit ??= s.limit;
+    // Spend only grows within a period, so a lower tier can only come from a raised limit; a cheaper
+    // function's smaller worst case must not flip the global scope back and forth.
+    if (TIER_RANK[next] < TIER_RANK[s.tier] && s.limit === s.tierLimit) return;
+    const from = s.tier;
+    s.tier = next;
+    s.tierLimit = s.limit;
+    if (next !== 'open' && s.throttledAt === null) s.throttledAt = now;
+    dirtyStates.add(s);
+    if (throttles(s)) announce(s, { type: 'budget.tier-changed', requestId }, { from, to: next });
+  }
+
+  async function extendClaims(short: ScopeState[], worst: number): Promise<void> {
+    const targets = short.map((s) => {
+      const chunk = Math.max(Math.round(budgets.claimChunk * s.limit!), worst);
+      return { s, claimedNanos: Math.min(s.limit!, s.committed + s.reserved + worst + chunk) };
+    });
+    await store.claim(targets.map(({ s, claimedNanos }) => ({ scope: s.scope, key: s.key, periodStart: s.start, periodEnd: s.end, claimedNanos })));
+    for (const { s, claimedNanos } of targets) s.claimed = Math.max(s.claimed, claimedNanos);
+  }
+
+  function refusal(s: ScopeState, worst: number, ceiling: number, fn: FunctionTarget, now: number, requestId: string): Admission {
+    updateTier(s, worst, now, requestId);
+    const toPeriodEnd = Math.ceil((s.end - now) / 1000);
+    // Only worst cases reserved by invocations in flight stand in the way: they settle within a timeout.
+    const heldInFlight = s.committed + worst <= ceiling;
+    const retryAfterSec = Math.max(1, heldInFlight ? Math.min(toPeriodEnd, Math.ceil(fn.manifest.limits.timeoutMs / 1000)) : toPeriodEnd);
+    return { admitted: false, scope: s.scope, reason: s.committed + s.reserved + worst > s.limit! ? 'exhausted' : 'throttled', retryAfterSec };
+  }
+
+  function release(req: GuardRequest): void {
+    const r = reservations.get(req);
+    if (!r) return;
+    reservations.delete(req);
+    for (const s of r.scopes) {
+      s.reserved -= r.worst;
+      s.inFlight--;
+    }
+  }
+
+  function served(scopeKey: string, caller: string, admittedAt: number, now: number): void {
+    const id = `${scopeKey}\n${caller}`;
+    let h = history.get(id);
+    if (!h) {
+      h = { scopeKey, caller, firstServedAt: admittedAt, lastServedAt: now };
+      history.set(id, h);
+    } else {
+      h.firstServedAt = Math.min(h.firstServedAt, admittedAt);
+      h.lastServedAt = Math.max(h.lastServedAt, now);
+    }
+    dirtyHistory.add(h);
+  }
+
+  function settle(req: GuardRequest, measuredMs: number, ok: boolean): void {
+    if (closed) return;
+    const now = clock();
+    const { limits } = req.fn.manifest;
+    const cost = pricing.cost(pricing.billedMs(measuredMs, limits.timeoutMs), limits.memoryMb);
+    const worst = pricing.worstCase(limits);
+    const r = reservations.get(req);
+    // No reservation: the chain did not run (bench-only) — still metered, never free.
+    const caller = r?.caller ?? callerOf(req);
+    const scopes = r?.scopes ?? scopesOf(req.fn, caller, now);
+    if (r) reservations.delete(req);
+    for (const s of scopes) {
+      if (r) {
+        s.reserved -= r.worst;
+        s.inFlight--;
+      }
+      s.committed += cost;
+      s.invocations++;
+      dirtyStates.add(s);
+      if (s.limit === undefined) continue;
+      if (throttles(s)) {
+        for (const percent of alertsDue(s.committed, s.limit, s.alerted)) {
+          s.alerted = percent;
+          announce(s, { type: 'budget.alert', requestId: req.requestId }, { percent });
+        }
+      }
+      updateTier(s, worst, now, req.requestId);
+    }
+    if (ok) {
+      const admittedAt = r?.admittedAt ?? now;
+      served(req.fn.name, caller, admittedAt, now);
+      served('*', caller, admittedAt, now);
+    }
+  }
+
+  async function flush(): Promise<void> {
+    const now = clock();
+    const spend: SpendRecord[] = [];
+    for (const s of dirtyStates) {
+      spend.push({
+        scope: s.scope, key: s.key, periodStart: s.start, periodEnd: s.end, spendNanos: s.committed,
+        invocations: s.invocations, tier: s.tier, alerted: s.alerted, throttledAt: s.throttledAt,
+      });
+    }
+    const callers: CallerHistory[] = [...dirtyHistory].map((h) => ({ ...h }));
+    const flushedStates = [...dirtyStates];
+    const flushedHistory = [...dirtyHistory];
+    dirtyStates.clear();
+    dirtyHistory.clear();
+    try {
+      if (spend.length > 0 || callers.length > 0) await store.save(spend, callers);
+      if (now - lastPrune >= PRUNE_EVERY_MS) {
+        lastPrune = now;
+        await store.prune(now - PAST_PERIOD_RETENTION_MS, now - budgets.historyDays * DAY_MS);
+      }
+    } catch (err) {
+      // Kept for the next flush. Claimed scopes stay safe meanwhile: their claims are already durable.
+      for (const s of flushedStates) dirtyStates.add(s);
+      for (const h of flushedHistory) dirtyHistory.add(h);
+      logger.error({ err }, 'spend ledger: flush to the store failed; retrying at the next interval');
+      return;
+    }
+    for (const [id, s] of states) {
+      if (s.end <= now && s.inFlight === 0 && !dirtyStates.has(s)) states.delete(id);
+    }
+    const forgetBefore = now - budgets.historyDays * DAY_MS;
+    for (const [id, h] of history) if (h.lastServedAt < forgetBefore && !dirtyHistory.has(h)) history.delete(id);
+  }
+
+  function forecast(s: ScopeState, now: number): { forecast: number; exhaustedAt: string | null } {
+    const elapsed = Math.max(now - s.start, 1000);
+    const rate = s.committed / elapsed;
+    const projected = s.committed + rate * Math.max(0, s.end - now);
+    let exhaustedAt: string | null = null;
+    if (s.limit !== undefined && rate > 0) {
+      const at = s.committed >= s.limit ? now : now + (s.limit - s.committed) / rate;
+      if (at < s.end) exhaustedAt = new Date(at).toISOString();
+    }
+    return { forecast: fromNanos(Math.round(projected)), exhaustedAt };
+  }
+
+  function viewOf(s: ScopeState, now: number, extra: Partial<ScopeView> = {}): ScopeView {
+    const f = forecast(s, now);
+    return {
+      scope: s.scope,
+      key: s.key,
+      ...extra,
+      periodStart: new Date(s.start).toISOString(),
+      periodEnd: new Date(s.end).toISOString(),
+      spend: fromNanos(s.committed),
+      reserved: fromNanos(s.reserved),
+      limit: s.limit === undefined ? null : fromNanos(s.limit),
+      percent: s.limit === undefined ? null : Math.round((s.committed / s.limit) * 10_000) / 100,
+      tier: s.tier,
+      invocations: s.invocations,
+      forecast: f.forecast,
+      forecastExhaustedAt: f.exhaustedAt,
+    };
+  }
+
+  return {
+    currency: pricing.currency,
+
+    async start() {
+      const now = clock();
+      for (const row of await store.current(now)) restore(row);
+      for (const h of await store.callers(now - budgets.historyDays * DAY_MS)) history.set(`${h.scopeKey}\n${h.caller}`, { ...h });
+      timer = setInterval(() => void flush(), budgets.flushIntervalMs);
+      timer.unref();
+    },
+
+    async admit(req) {
+      for (;;) {
+        const now = clock();
+        const caller = callerOf(req);
+        const worst = pricing.worstCase(req.fn.manifest.limits);
+        const scopes = scopesOf(req.fn, caller, now);
+        for (const s of scopes) {
+          if (s.limit === undefined) continue;
+          const ceiling = ceilingFor(numbers(s), throttles(s) && goodStanding(s, caller));
+          if (s.committed + s.reserved + worst > ceiling) return refusal(s, worst, ceiling, req.fn, now, req.requestId);
+        }
+        const short = scopes.filter((s) => claims(s) && s.committed + s.reserved + worst > s.claimed);
+        if (short.length > 0) {
+          // One claim write at a time: a burst of admissions waits for it instead of each writing its
+          // own. Others may have been admitted meanwhile, so everything is checked again afterwards.
+          claiming ??= extendClaims(short, worst).finally(() => {
+            claiming = undefined;
+          });
+          await claiming;
+          continue;
+        }
+        for (const s of scopes) {
+          s.reserved += worst;
+          s.inFlight++;
+        }
+        reservations.set(req, { scopes, worst, caller, admittedAt: now });
+        return { admitted: true, release: () => release(req) };
+      }
+    },
+
+    async measure(req, dispatch) {
+      const started = performance.now();
+      let ok = false;
+      try {
+        const result = await dispatch();
+        ok = result.statusCode < 400;
+        return result;
+      } finally {
+        settle(req, performance.now() - started, ok);
+      }
+    },
+
+    view(fn) {
+      const now = clock();
+      if (!fn) {
+        const g = budgets.global;
+        return viewOf(limited(stateFor('global', '*', g?.period ?? budgets.defaultPeriod, now), g?.limit, g), now);
+      }
+      const b = fn.budget;
+      return viewOf(limited(stateFor('function', fn.name, b?.period ?? budgets.defaultPeriod, now), b?.limit, b), now, { function: fn.name });
+    },
+
+    callers(fn) {
+      const now = clock();
+      const out: ScopeView[] = [];
+      if (fn) {
+        const b = fn.budget;
+        const w = windowAt(b?.period ?? budgets.defaultPeriod, now);
+        const parent = limited(stateFor('function', fn.name, b?.period ?? budgets.defaultPeriod, now), b?.limit, b);
+        const prefix = `${fn.name}/`;
+        for (const s of states.values()) {
+          if (s.scope !== 'caller' || s.start !== w.start || s.end !== w.end || !s.key.startsWith(prefix)) continue;
+          const caller = s.key.slice(prefix.length);
+          limited(s, b?.perCaller, undefined);
+          out.push(viewOf(s, now, { function: fn.name, caller, goodStanding: goodStanding(parent, caller) }));
+        }
+      } else {
+        const g = budgets.global;
+        const w = windowAt(g?.period ?? budgets.defaultPeriod, now);
+        const parent = limited(stateFor('global', '*', g?.period ?? budgets.defaultPeriod, now), g?.limit, g);
+        for (const s of states.values()) {
+          if (s.scope !== 'global-caller' || s.start !== w.start || s.end !== w.end) continue;
+          out.push(viewOf(s, now, { caller: s.key, goodStanding: goodStanding(parent, s.key) }));
+        }
+      }
+      return out.sort((a, b) => b.spend - a.spend || a.key.localeCompare(b.key));
+    },
+
+    flush,
+
+    async close() {
+      if (closed) return;
+      clearInterval(timer);
+      // Anything still in flight is counted at its worst case: it may yet run to its timeout.
+      for (const s of states.values()) {
+        if (s.reserved > 0) {
+          s.committed += s.reserved;
+          s.reserved = 0;
+          dirtyStates.add(s);
+        }
+      }
+      closed = true;
+      await flush();
+      if (dirtyStates.size === 0) await store.releaseClaims();
+    },
+  };
+}
