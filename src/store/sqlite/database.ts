@@ -71,38 +71,21 @@ export function transaction<T>(db: DatabaseSync, fn: () => T): T {
 }
 
 /**
- * Tells read caches whether the database may have changed since they were filled. SQLite's
- * `PRAGMA data_version` changes when another connection commits (another process, or the log writer
- * thread), but not for this connection's own commits, so the writers here call `changed()` too.
- * The pragma costs ~3 µs (one WAL read transaction); the lookups it lets the gateway skip on every
- * request (active version with its manifest JSON, API key) cost ~20 µs.
+ * Tells read caches whether the tables they cache may have changed. Every write to those tables, by
+ * any connection of any process, bumps cache_generation through triggers (migration 5), so one
+ * primary-key read answers it (~3 µs); the lookups it lets the gateway skip on every request (active
+ * version with its manifest JSON, API key) cost ~20 µs.
  */
 export interface ChangeTracker {
-  /** Called after every write through this connection. */
-  changed(): void;
-  /** True when nothing was committed, by any connection, since `stamp` was taken. */
-  unchangedSince(stamp: Stamp): boolean;
-  stamp(): Stamp;
-}
-
-export interface Stamp {
-  dataVersion: number;
-  local: number;
+  /** True when no cached table was written, by any connection, since `stamp` was taken. */
+  unchangedSince(stamp: number): boolean;
+  stamp(): number;
 }
 
 export function trackChanges(db: DatabaseSync): ChangeTracker {
-  const dataVersion = db.prepare('PRAGMA data_version');
-  let local = 0;
-  const stamp = (): Stamp => ({ dataVersion: (dataVersion.get() as { data_version: number }).data_version, local });
-  return {
-    changed() {
-      local++;
-    },
-    stamp,
-    unchangedSince(s) {
-      return s.local === local && s.dataVersion === (dataVersion.get() as { data_version: number }).data_version;
-    },
-  };
+  const generation = db.prepare('SELECT n FROM cache_generation WHERE id = 1');
+  const stamp = (): number => (generation.get() as { n: number }).n;
+  return { stamp, unchangedSince: (s) => s === stamp() };
 }
 
 /**
@@ -113,7 +96,7 @@ export function trackChanges(db: DatabaseSync): ChangeTracker {
  */
 export function createReadCache<V extends object>(tracker: ChangeTracker, maxEntries = 1024) {
   const entries = new Map<string, V>();
-  let filledAt: Stamp | undefined;
+  let filledAt: number | undefined;
   return {
     get(key: string, load: () => V | undefined): V | undefined {
       if (filledAt === undefined || !tracker.unchangedSince(filledAt)) {

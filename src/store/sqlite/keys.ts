@@ -37,19 +37,12 @@ export function createSqliteKeys(db: DatabaseSync, tracker: ChangeTracker): ApiK
     list: db.prepare('SELECT * FROM api_keys ORDER BY created_at, id'),
     revoke: db.prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL'),
   };
-  // Whatever a write did, cached reads must not outlive it: a revocation is seen by the next request.
-  const write = <T>(fn: () => T): T => {
-    try {
-      return runStatement(fn);
-    } finally {
-      tracker.changed();
-    }
-  };
-  // get() runs on every API-key request.
+  // get() runs on every API-key request. A write empties it through the cache generation (migration 5's
+  // triggers), so a revocation is seen by the next request.
   const byId = createReadCache<ApiKeyRecord>(tracker);
   return {
     async insert(k) {
-      write(() => q.insert.run(k.id, k.secretHash, k.role, JSON.stringify(k.functions), k.label, k.createdAt, k.expiresAt, k.revokedAt));
+      runStatement(() => q.insert.run(k.id, k.secretHash, k.role, JSON.stringify(k.functions), k.label, k.createdAt, k.expiresAt, k.revokedAt));
     },
     async get(id) {
       return byId.get(id, () => {
@@ -61,7 +54,7 @@ export function createSqliteKeys(db: DatabaseSync, tracker: ChangeTracker): ApiK
       return (runStatement(() => q.list.all()) as unknown as KeyRow[]).map(toRecord);
     },
     async revoke(id, at) {
-      return write(() => q.revoke.run(at, id)).changes > 0;
+      return runStatement(() => q.revoke.run(at, id)).changes > 0;
     },
   };
 }

@@ -174,6 +174,29 @@ export const migrations: Migration[] = [
       CREATE INDEX dead_letters_by_function ON dead_letters (function, seq);
     `,
   },
+  {
+    version: 5,
+    name: 'generation counter of the cached tables',
+    sql: `
+      -- Bumped, by triggers, by every write to a table the gateway caches reads of (src/store/sqlite/
+      -- database.ts): whichever connection or process writes, and only then. PRAGMA data_version also
+      -- changes for function logs, spend and blocks, which are written all the time, so caches keyed on
+      -- it were emptied on nearly every request.
+      CREATE TABLE cache_generation (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        n  INTEGER NOT NULL
+      ) STRICT;
+      INSERT INTO cache_generation (id, n) VALUES (1, 0);
+      CREATE TRIGGER functions_insert_generation AFTER INSERT ON functions BEGIN UPDATE cache_generation SET n = n + 1; END;
+      CREATE TRIGGER functions_update_generation AFTER UPDATE ON functions BEGIN UPDATE cache_generation SET n = n + 1; END;
+      CREATE TRIGGER functions_delete_generation AFTER DELETE ON functions BEGIN UPDATE cache_generation SET n = n + 1; END;
+      CREATE TRIGGER versions_insert_generation AFTER INSERT ON versions BEGIN UPDATE cache_generation SET n = n + 1; END;
+      CREATE TRIGGER versions_delete_generation AFTER DELETE ON versions BEGIN UPDATE cache_generation SET n = n + 1; END;
+      CREATE TRIGGER api_keys_insert_generation AFTER INSERT ON api_keys BEGIN UPDATE cache_generation SET n = n + 1; END;
+      CREATE TRIGGER api_keys_update_generation AFTER UPDATE ON api_keys BEGIN UPDATE cache_generation SET n = n + 1; END;
+      CREATE TRIGGER api_keys_delete_generation AFTER DELETE ON api_keys BEGIN UPDATE cache_generation SET n = n + 1; END;
+    `,
+  },
 ];
 
 export function schemaVersion(db: DatabaseSync): number {
