@@ -49,6 +49,18 @@ function splitFunctionUrl(url: string): { path: string; name: string; subPath: s
 }
 
 /**
+ * The headers the guards judge: every value of a repeated header, as the function's event gets them
+ * (events/: 2.0 joins them with ',', 1.0 lists each). Node's `request.headers` keeps only the first of
+ * several User-Agent, Referer, Authorization, … headers, so judging it would let a second one reach the
+ * handler unseen (Shellshock in the second User-Agent). Repeated credentials are then ambiguous to authn.
+ */
+function headersAsForwarded(raw: FastifyRequest['raw']): GuardRequest['headers'] {
+  const out: GuardRequest['headers'] = {};
+  for (const [name, values] of Object.entries(raw.headersDistinct)) out[name] = values!.length === 1 ? values![0] : values;
+  return out;
+}
+
+/**
  * Aborted when the connection closes before the response was sent: the caller is gone. The response's
  * 'close' is the one to watch; the request's fires as soon as its body has been read.
  */
@@ -85,7 +97,7 @@ export function createInvokeHandler(deps: InvokeDeps) {
       source: 'http',
       trigger: match.trigger,
       method: request.method,
-      headers: request.headers,
+      headers: headersAsForwarded(request.raw),
       query: request.query as Record<string, string | string[]>,
       params: match.params,
       body,

@@ -29,7 +29,10 @@ export interface GuardRequest {
   trigger: Trigger;
   /** The HTTP method; 'POST' for queue messages and scheduled runs, which always carry a body. */
   method: string;
-  /** Lower-cased header names, as Node parsed them. Empty for queue and schedule. */
+  /**
+   * Lower-cased header names; a repeated header gives an array of every value (unlike Node's
+   * `request.headers`, which drops repeats of some), as the function receives them. Empty for queue and schedule.
+   */
   headers: Record<string, string | string[] | undefined>;
   /** Decoded query string parameters (a repeated name gives an array). Empty for queue and schedule. */
   query: Record<string, string | string[]>;

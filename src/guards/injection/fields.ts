@@ -59,13 +59,20 @@ const SKIPPED_PREFIX = 'sec-';
 const NO_SSRF_HEADERS = new Set(['referer', 'origin', 'forwarded', 'x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'x-forwarded-port', 'x-real-ip', 'via', 'true-client-ip', 'cf-connecting-ip']);
 
 const FORM = /^application\/x-www-form-urlencoded\b/;
+const MULTIPART = /^multipart\/form-data\b/;
+/** The boundary keeps its case (`----WebKitFormBoundaryAbC`); the parameter name has none. */
+const BOUNDARY = /;\s*[Bb][Oo][Uu][Nn][Dd][Aa][Rr][Yy]\s*=\s*(?:"([^"]*)"|([^\s;"]*))/g;
+const QUOTED = /"(?:[^"\\]|\\.)*"/g;
+/** A part's Content-Disposition naming a file, its quoted strings blanked first (`name="a; filename=b"` is no file). */
+const FILE_DISPOSITION = /^\s*form-data\s*;(?:.*;)?\s*filename\*?\s*=\s*(?:"x"|[^\s;"]+)/;
+const CRLF = '\r\n';
 const XML = /[/+]xml\b/;
 const KEY_SPLIT = /[[\].]+/;
 const COOKIE_SPLIT = /;\s*/;
 const PLUS = /\+/g;
 
 /** Patterns this module runs on caller input (for the linear-time test). */
-export const fieldPatterns: readonly RegExp[] = [FORM, XML, KEY_SPLIT, COOKIE_SPLIT, PLUS];
+export const fieldPatterns: readonly RegExp[] = [FORM, XML, KEY_SPLIT, COOKIE_SPLIT, PLUS, MULTIPART, BOUNDARY, QUOTED, FILE_DISPOSITION];
 
 /** A query or form name as qs-style parsers read it: `a[b][c]` and `a.b.c` are a → b → c. */
 export function splitKey(name: string): string[] {
@@ -94,6 +101,16 @@ function formDecode(s: string): string {
   }
 }
 
+/**
+ * The values of a repeated query name or header one by one, and joined with ',' as the 2.0 event hands
+ * them to the function (events/apigw-v2.ts): `q=a'&q=sleep(5)&q='` is harmless in every piece and
+ * `a',sleep(5),'` together.
+ */
+function asForwarded(values: string | string[]): string[] {
+  if (!Array.isArray(values)) return [values];
+  return values.length > 1 ? [...values, values.join(',')] : values;
+}
+
 function headerText(value: string | string[] | undefined): string[] {
   return value === undefined ? [] : Array.isArray(value) ? value : [value];
 }
@@ -103,6 +120,57 @@ function names(field: FieldPath, source: FieldPath['source'], keys: readonly str
   if (field.source !== source || field.path.length !== keys.length) return false;
   for (let i = 0; i < keys.length; i++) if (field.path[i] !== '*' && field.path[i] !== keys[i]) return false;
   return true;
+}
+
+/**
+ * A part's header block (between the delimiter line and the blank line) names a file, read the way
+ * every multipart parser would: CRLF lines only (a bare LF or CR could end the block earlier for a
+ * lenient parser, leaving the Content-Disposition below it in the content), no folded lines, exactly
+ * one Content-Disposition, and a non-empty filename in it.
+ */
+function namesFile(block: string): boolean {
+  const lines = block.split(CRLF);
+  if (lines.some((l) => l.includes('\r') || l.includes('\n') || l.startsWith(' ') || l.startsWith('\t'))) return false;
+  const dispositions = lines.filter((l) => l.slice(0, l.indexOf(':')).trim().toLowerCase() === 'content-disposition');
+  if (dispositions.length !== 1) return false;
+  const value = dispositions[0]!.slice(dispositions[0]!.indexOf(':') + 1).replace(QUOTED, (q) => (q.length > 2 ? '"x"' : '""'));
+  return FILE_DISPOSITION.test(value.toLowerCase());
+}
+
+/**
+ * The text of a multipart/form-data body that is not UTF-8 as a whole: a file in it is binary, its
+ * fields are text the function reads. Everything is returned (decoded as UTF-8, invalid bytes replaced)
+ * except the content of the file parts that are not UTF-8 — and a content is cut out only where every
+ * parser agrees it is a file's: after a delimiter line `CRLF--boundary CRLF` and a header block that
+ * names a file, up to the next `--boundary` wherever it stands. Parsers that split parts more eagerly
+ * find no delimiter inside what was cut; stricter ones make the file longer, never a field. With no or
+ * several `boundary` parameters the whole body is returned.
+ */
+export function multipartText(body: Buffer, contentType: string): string[] {
+  const params = [...contentType.matchAll(BOUNDARY)];
+  const boundary = params.length === 1 ? params[0]![1] ?? params[0]![2]! : '';
+  if (boundary === '') return [body.toString('utf8')];
+  const delimiter = Buffer.from(`--${boundary}`);
+  const texts: string[] = [];
+  let from = 0;
+  for (let at = body.indexOf(delimiter); at >= 0;) {
+    const next = body.indexOf(delimiter, at + delimiter.length);
+    const afterLine = at + delimiter.length;
+    const ownLine = (at === 0 || body.toString('latin1', at - 2, at) === CRLF) && body.toString('latin1', afterLine, afterLine + 2) === CRLF;
+    const blockEnd = ownLine ? body.indexOf(CRLF + CRLF, afterLine + 2) : -1;
+    const end = next < 0 ? body.length : next;
+    if (blockEnd >= 0 && blockEnd < end) {
+      const contentStart = blockEnd + 4;
+      const contentEnd = next >= 0 && body.toString('latin1', next - 2, next) === CRLF ? Math.max(contentStart, next - 2) : end;
+      if (namesFile(body.toString('utf8', afterLine + 2, blockEnd)) && !isUtf8(body.subarray(contentStart, contentEnd))) {
+        texts.push(body.toString('utf8', from, contentStart));
+        from = contentEnd;
+      }
+    }
+    at = next;
+  }
+  texts.push(body.toString('utf8', from));
+  return texts.filter((t) => t !== '');
 }
 
 /** Walks `req`'s strings into `sink`. */
@@ -174,7 +242,7 @@ export function walkRequest(req: GuardRequest, policy: InjectionPolicy, maxDepth
       [exempt, base64] = inside;
       parent = segment;
     }
-    if (!stop) for (const v of Array.isArray(values) ? values : [values]) if (!stop) value(v, { exempt, base64 });
+    if (!stop) for (const v of asForwarded(values)) if (!stop) value(v, { exempt, base64 });
     for (let i = 0; i < entered; i++) leave();
   }
 
@@ -200,7 +268,8 @@ export function walkRequest(req: GuardRequest, policy: InjectionPolicy, maxDepth
     if (!inside) return;
     const [exempt] = inside;
     const skip = NO_SSRF_HEADERS.has(name) ? 'ssrf' : undefined;
-    for (const text of headerText(req.headers[name])) {
+    // Cookies reach the function as a list of pairs (2.0 `cookies`), never joined with ','.
+    for (const text of name === 'cookie' ? headerText(req.headers[name]) : asForwarded(req.headers[name] ?? [])) {
       if (stop) break;
       if (name !== 'cookie') {
         value(text, { exempt, base64: false, skip });
@@ -227,8 +296,15 @@ export function walkRequest(req: GuardRequest, policy: InjectionPolicy, maxDepth
   if (parsed.ok) return json(parsed.value, 0, exempt, base64);
   const type = (headerText(req.headers['content-type'])[0] ?? '').toLowerCase();
   // A function gets a text-typed body as a UTF-8 string and any other base64; one that is not UTF-8 and
-  // not declared text is binary (an image, an archive), where patterns match random bytes by chance.
-  if (!isTextType(type) && !isUtf8(body)) return;
+  // not declared text is binary (an image, an archive), where patterns match random bytes by chance —
+  // except a multipart form, whose fields stay text next to a binary file (multipartText).
+  if (!isTextType(type) && !isUtf8(body)) {
+    if (!MULTIPART.test(type)) return;
+    // Repeated Content-Types reach a 2.0 function joined: its parser may take its boundary from any of them.
+    const types = headerText(req.headers['content-type']).join(',');
+    for (const text of multipartText(body, types)) if (!stop) value(text, { exempt, base64, xmlBody: false, rawBody: true });
+    return;
+  }
   const text = body.toString('utf8');
   if (FORM.test(type)) {
     for (const [name, v] of parseForm(text)) {

@@ -35,15 +35,21 @@ const BRACKETS = /^\[|\]$/g;
 const TRAILING_DOT = /\.$/;
 /** An IPv6 literal with a zone id (`[fe80::1%eth0]`), which WHATWG refuses and other parsers accept. */
 const ZONED_V6 = /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/]*@)?\[([0-9a-f:.]+)%[^\]]*\]/;
-/** Public wildcard-DNS names that resolve to an address written inside them (10.0.0.1.nip.io). */
-const EMBEDDED_IP = /(?:^|[.-])(\d{1,3}[.-]\d{1,3}[.-]\d{1,3}[.-]\d{1,3})\.(?:nip\.io|sslip\.io|xip\.io|traefik\.me)$/;
+/** Public wildcard-DNS names that resolve to an address written inside them (10.0.0.1.nip.io, or in hex: 0a000001.nip.io). */
+const EMBEDDED_IP = /(?:^|[.-])(\d{1,3}[.-]\d{1,3}[.-]\d{1,3}[.-]\d{1,3}|[0-9a-f]{8})\.(?:nip\.io|sslip\.io|xip\.io|traefik\.me)$/;
+const HEX_IPV4 = /^[0-9a-f]{8}$/;
 /** Names that mean this machine or an internal network whatever DNS says. */
 const INTERNAL_NAME = /(?:^|\.)(?:localhost|localhost\.localdomain|ip6-localhost|ip6-loopback|internal|local|home\.arpa|cluster\.local|svc|localtest\.me|lvh\.me|vcap\.me)$|^(?:metadata|instance-data|kubernetes(?:\.default)?)$/;
 const DASHES = /-/g;
+/**
+ * Tab, LF and CR, which the WHATWG parser deletes wherever they stand in a URL: `http://\t169.254.169.254/`
+ * and `ht\ttp://a\n@127.0.0.1/` are fetched as the metadata and loopback addresses.
+ */
+const URL_IGNORED = /[\t\n\r]/g;
 
 const patterns = [
   OTHER_SCHEMES, WEB_SCHEME, WEB_URL, SCHEMELESS, BARE_HOST, AUTHORITY_END, AUTHORITY_SPLIT, LEADING_SLASHES, PLAIN_AUTHORITY, NUMERIC_LABEL,
-  IP_LITERAL, BRACKETS, TRAILING_DOT, ZONED_V6, EMBEDDED_IP, INTERNAL_NAME, DASHES,
+  IP_LITERAL, BRACKETS, TRAILING_DOT, ZONED_V6, EMBEDDED_IP, HEX_IPV4, INTERNAL_NAME, DASHES, URL_IGNORED,
 ];
 
 function internalIp(address: ipaddr.IPv4 | ipaddr.IPv6): boolean {
@@ -66,8 +72,9 @@ function internalHost(hostname: string): boolean {
   }
   const host = hostname.replace(TRAILING_DOT, '');
   if (INTERNAL_NAME.test(host)) return true;
-  const embedded = EMBEDDED_IP.exec(host);
-  return embedded !== null && internalHost(embedded[1]!.replace(DASHES, '.'));
+  const embedded = EMBEDDED_IP.exec(host)?.[1];
+  if (embedded === undefined) return false;
+  return internalHost(HEX_IPV4.test(embedded) ? ipaddr.fromByteArray([...Buffer.from(embedded, 'hex')]).toString() : embedded.replace(DASHES, '.'));
 }
 
 /** Parses `url` as Node's fetch would and judges the host; text that is no URL is not a request. */
@@ -101,24 +108,32 @@ function internalAuthority(authority: string): boolean {
   return false;
 }
 
+/** Whether `lower` holds an internal URL, a non-HTTP scheme, or is an internal host by itself. */
+function internalText(lower: string, features: number): boolean {
+  if ((features & F.COLON) !== 0) {
+    if (OTHER_SCHEMES.test(lower)) return true;
+    if (WEB_SCHEME.test(lower)) {
+      for (const m of lower.matchAll(WEB_URL)) {
+        const [, scheme, rest] = m as unknown as [string, string, string];
+        if (internalWebUrl(scheme, rest)) return true;
+      }
+    }
+  }
+  if ((features & F.SLASH) !== 0 && lower.includes('//')) {
+    for (const m of lower.matchAll(SCHEMELESS)) if (internalUrl(`http://${m[1]}`)) return true;
+  }
+  if ((features & (F.DIGIT_START | F.BRACKET)) === 0 && !lower.includes('local') && !lower.includes('internal')) return false;
+  const bare = BARE_HOST.exec(lower);
+  return bare !== null && internalUrl(`http://${bare[1]}`);
+}
+
 export const ssrf: Detector = {
   id: 'ssrf',
   patterns,
   value({ lower, features }) {
-    if ((features & F.COLON) !== 0) {
-      if (OTHER_SCHEMES.test(lower)) return true;
-      if (WEB_SCHEME.test(lower)) {
-        for (const m of lower.matchAll(WEB_URL)) {
-          const [, scheme, rest] = m as unknown as [string, string, string];
-          if (internalWebUrl(scheme, rest)) return true;
-        }
-      }
-    }
-    if ((features & F.SLASH) !== 0 && lower.includes('//')) {
-      for (const m of lower.matchAll(SCHEMELESS)) if (internalUrl(`http://${m[1]}`)) return true;
-    }
-    if ((features & (F.DIGIT_START | F.BRACKET)) === 0 && !lower.includes('local') && !lower.includes('internal')) return false;
-    const bare = BARE_HOST.exec(lower);
-    return bare !== null && internalUrl(`http://${bare[1]}`);
+    if (internalText(lower, features)) return true;
+    // Judged again as the parser reads it; deleting tabs and newlines adds no character, so `features` hold.
+    const joined = lower.replace(URL_IGNORED, '');
+    return joined !== lower && internalText(joined, features);
   },
 };
