@@ -81,14 +81,17 @@ export interface RequestOptions {
   headers?: Record<string, string>;
 }
 
-export async function request(baseUrl: string, method: string, path: string, opts: RequestOptions = {}): Promise<Answer> {
+/** Headers and body text for RequestOptions: the key as a bearer token, a non-string body as JSON. */
+function encodeRequest(opts: RequestOptions): { headers: Record<string, string>; body: string | undefined } {
   const headers: Record<string, string> = { ...opts.headers };
   if (opts.key) headers.authorization = `Bearer ${opts.key}`;
-  let body: string | undefined;
-  if (opts.body !== undefined) {
-    body = typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
-    if (typeof opts.body !== 'string') headers['content-type'] ??= 'application/json';
-  }
+  if (opts.body === undefined) return { headers, body: undefined };
+  if (typeof opts.body !== 'string') headers['content-type'] ??= 'application/json';
+  return { headers, body: typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body) };
+}
+
+export async function request(baseUrl: string, method: string, path: string, opts: RequestOptions = {}): Promise<Answer> {
+  const { headers, body } = encodeRequest(opts);
   const started = performance.now();
   const res = await fetch(baseUrl + path, { method, headers, body, redirect: 'manual' });
   return answerOf(res, started);
@@ -99,14 +102,8 @@ export async function request(baseUrl: string, method: string, path: string, opt
  * distinct client: blocking and rate limits are per address. Same options and Answer as request().
  */
 export function requestFrom(localAddress: string, baseUrl: string, method: string, path: string, opts: RequestOptions = {}): Promise<Answer> {
-  const headers: Record<string, string> = { ...opts.headers };
-  if (opts.key) headers.authorization = `Bearer ${opts.key}`;
-  let body: string | undefined;
-  if (opts.body !== undefined) {
-    body = typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
-    if (typeof opts.body !== 'string') headers['content-type'] ??= 'application/json';
-    headers['content-length'] = String(Buffer.byteLength(body));
-  }
+  const { headers, body } = encodeRequest(opts);
+  if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
   const started = performance.now();
   return new Promise((resolve, reject) => {
     // agent: false: a fresh connection per request, from localAddress, nothing pooled across tests.

@@ -6,23 +6,9 @@ import { Command } from 'commander';
 import { positiveInt } from '../args.ts';
 import { createClient, resolveTarget } from '../client.ts';
 import { printJson, printTable, type CliIo } from '../io.ts';
+// The admin API answers with the store's own shape.
+import type { DeadLetter } from '../../store/store.ts';
 
-interface DeadLetterRow {
-  id: string;
-  at: string;
-  source: string;
-  subject: string | null;
-  function: string;
-  version: number;
-  messageId: string;
-  actor: string;
-  payload: string;
-  payloadBytes: number;
-  reason: string;
-  guard: string | null;
-  rule: string | null;
-  attempts: number;
-}
 
 /** Wide enough to recognise a payload in a table; --json shows it whole. */
 const PREVIEW = 60;
@@ -47,7 +33,7 @@ export function deadLettersCommand(io: CliIo): Command {
     .action(async (opts: { function?: string; limit: number; json?: boolean }) => {
       const client = createClient(resolveTarget(io.env));
       const query = new URLSearchParams({ limit: String(opts.limit), ...(opts.function ? { function: opts.function } : {}) });
-      const { deadLetters } = await client.admin<{ deadLetters: DeadLetterRow[] }>('GET', `/admin/v1/dead-letters?${query}`);
+      const { deadLetters } = await client.admin<{ deadLetters: DeadLetter[] }>('GET', `/admin/v1/dead-letters?${query}`);
       if (opts.json) return printJson(io, { deadLetters });
       if (deadLetters.length === 0) {
         io.stderr.write('no dead letters\n');
