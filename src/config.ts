@@ -153,6 +153,11 @@ export interface BudgetsConfig {
   claimChunk: number;
   /** A caller's history is forgotten after this many days without a successful invocation. */
   historyDays: number;
+  /**
+   * Per-caller spend entries kept, and caller-history entries kept (each), in memory and in the store;
+   * beyond it the least useful are evicted (src/metering/ledger.ts says which, and why that is safe).
+   */
+  maxTracked: number;
 }
 
 /** A token bucket, or null to switch that limit off. */
@@ -274,6 +279,7 @@ const configSchema = {
         flushIntervalMs: { type: 'integer', minimum: 10, maximum: 60_000 },
         claimChunk: { type: 'number', exclusiveMinimum: 0, maximum: 1 },
         historyDays: { type: 'integer', minimum: 1, maximum: 3660 },
+        maxTracked: { type: 'integer', minimum: 100, maximum: 10_000_000 },
       },
     },
   },
@@ -326,7 +332,8 @@ export function defaultConfig(home: string): Config {
     auth: {},
     logLevel: 'info',
     pricing: { currency: 'USD', perMillionRequests: 0.2, perGbSecond: 0.0000166667, granularityMs: 1 },
-    budgets: { global: null, defaultPeriod: 'month', flushIntervalMs: 1000, claimChunk: 0.05, historyDays: 90 },
+    // About 0.35 KB per entry (measured), two kinds of entries: at most ~35 MB in all.
+    budgets: { global: null, defaultPeriod: 'month', flushIntervalMs: 1000, claimChunk: 0.05, historyDays: 90, maxTracked: 50_000 },
   };
 }
 

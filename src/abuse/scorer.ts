@@ -24,6 +24,7 @@ import type { IpBlockConfig } from '../config.ts';
 import { canonicalIp } from '../net/address-set.ts';
 import type { BlockEvidence } from '../store/store.ts';
 import type { Logger } from '../telemetry/logger.ts';
+import { leastRecentlyUsed } from '../limits/lru-order.ts';
 import type { Blocklist } from './blocklist.ts';
 
 export const EVIDENCE_KEPT = 10;
@@ -44,6 +45,7 @@ export function startAbuseScorer(deps: { bus: EventBus; blocklist: Blocklist; co
   const { config, blocklist, logger } = deps;
   const now = deps.now ?? Date.now;
   const tallies = new Map<string, Tally>();
+  const oldest = leastRecentlyUsed(tallies);
 
   function weightOf(e: SecurityEvent): number {
     switch (e.type) {
@@ -87,7 +89,7 @@ export function startAbuseScorer(deps: { bus: EventBus; blocklist: Blocklist; co
       tallies.delete(address); // re-inserted below: Map order is the least-recently-seen order
       next = { score: decayed(tally, t) + weight, at: t, evidence: [...tally.evidence.slice(-(EVIDENCE_KEPT - 1)), evidenceOf(e, weight)] };
     } else {
-      if (tallies.size >= config.maxTracked) tallies.delete(tallies.keys().next().value!);
+      if (tallies.size >= config.maxTracked) tallies.delete(oldest()!);
       next = { score: weight, at: t, evidence: [evidenceOf(e, weight)] };
     }
     if (next.score < config.threshold) {

@@ -98,6 +98,21 @@ export async function verifyApiKey(store: ApiKeyStore, presented: string, now: D
   const match = storedHash.length === presentedHash.length && timingSafeEqual(storedHash, presentedHash);
   if (!record) return { ok: false, reason: 'unknown', keyId: id };
   if (!match) return { ok: false, reason: 'wrong-secret', keyId: id };
+  return checkRecord(record, now);
+}
+
+/**
+ * Checks again, by its id, a key that authenticated earlier (a queue message's publisher, at delivery):
+ * it must still exist and be neither revoked nor expired. The principal is rebuilt from the stored key.
+ */
+export async function recheckApiKey(store: ApiKeyStore, id: string, now: Date = new Date()): Promise<KeyCheck> {
+  const record = await store.get(id);
+  if (!record) return { ok: false, reason: 'unknown', keyId: id };
+  return checkRecord(record, now);
+}
+
+function checkRecord(record: ApiKeyRecord, now: Date): KeyCheck {
+  const id = record.id;
   if (record.revokedAt !== null) return { ok: false, reason: 'revoked', keyId: id };
   if (record.expiresAt !== null && Date.parse(record.expiresAt) <= now.getTime()) return { ok: false, reason: 'expired', keyId: id };
   return {

@@ -4,7 +4,7 @@
 // A value starting with "bwk_" is an API key, anything else a JWT.
 
 import type { ApiKeyStore } from '../store/store.ts';
-import { keyIdPrefix, looksLikeApiKey, verifyApiKey } from './api-keys.ts';
+import { keyIdPrefix, looksLikeApiKey, recheckApiKey, verifyApiKey } from './api-keys.ts';
 import type { JwtVerifier } from './jwt.ts';
 import type { Principal } from './principal.ts';
 
@@ -29,6 +29,12 @@ export type AuthOutcome =
 export interface Authenticator {
   /** `accept` narrows the credential kinds a route takes (manifest trigger `auth`). */
   authenticate(headers: Record<string, string | string[] | undefined>, accept?: CredentialKind): Promise<AuthOutcome>;
+  /**
+   * Whether a principal authenticated earlier still holds a usable credential — a queue message's
+   * publisher, at each delivery attempt. An API key is looked up again (revoked, expired or gone: refused;
+   * the principal is rebuilt from the stored key); a JWT, which cannot be revoked, must not have expired.
+   */
+  recheck(principal: Principal): Promise<AuthOutcome>;
 }
 
 type Headers = Record<string, string | string[] | undefined>;
@@ -85,6 +91,19 @@ export function createAuthenticator(deps: { keys: ApiKeyStore; jwt?: JwtVerifier
       const check = await deps.jwt.verify(credential.value);
       if (check.ok) return check;
       return { ok: false, code: 'BWK_E_GUARD_AUTH_INVALID', reason: `jwt-${check.reason}` };
+    },
+
+    async recheck(principal) {
+      if (principal.kind === 'api-key' && principal.actor.startsWith('key:')) {
+        const check = await recheckApiKey(deps.keys, principal.actor.slice('key:'.length), now());
+        if (check.ok) return check;
+        return { ok: false, code: 'BWK_E_GUARD_AUTH_INVALID', reason: `key-${check.reason}`, keyId: check.keyId };
+      }
+      if (principal.kind === 'jwt' && typeof principal.expiresAt === 'string') {
+        if (Date.parse(principal.expiresAt) > now().getTime()) return { ok: true, principal };
+        return { ok: false, code: 'BWK_E_GUARD_AUTH_INVALID', reason: 'jwt-expired' };
+      }
+      return { ok: false, code: 'BWK_E_GUARD_AUTH_INVALID', reason: 'unverifiable' };
     },
   };
 }

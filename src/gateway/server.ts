@@ -83,8 +83,11 @@ export function buildServer(parts: ServerParts) {
   app.server.maxHeadersCount = config.gateway.maxHeaderCount;
 
   app.addHook('onRequest', async (request, reply) => {
-    request.clientIp = clientAddress.of(request.raw);
+    const client = clientAddress.of(request.raw);
+    request.clientIp = client.ok ? client.address : client.proxy;
     applySecurityHeaders(reply, request.id);
+    // Before anything is decided about a client we cannot name (client-address.ts says why not the proxy).
+    if (!client.ok) throw new BulwarkError('BWK_E_GATEWAY_BAD_REQUEST', [client.problem]);
     // Blocked addresses are refused everywhere, first. On function routes the chain's first guard
     // (ip-block) does it, so the refusal is recorded with the function it was aimed at.
     if (!request.routeOptions.url?.startsWith('/fn/')) {

@@ -12,6 +12,7 @@
 // burst per address per cycle (see docs/guards/rate-limit.md).
 
 import type { Rate } from './rate.ts';
+import { leastRecentlyUsed } from './lru-order.ts';
 
 export interface BucketSpec {
   rate: Rate;
@@ -33,6 +34,7 @@ export interface TokenBuckets {
 export function createTokenBuckets(opts: { maxBuckets: number; now?: () => number }): TokenBuckets {
   const now = opts.now ?? (() => performance.now());
   const buckets = new Map<string, Bucket>();
+  const oldest = leastRecentlyUsed(buckets);
   return {
     get size() {
       return buckets.size;
@@ -46,7 +48,7 @@ export function createTokenBuckets(opts: { maxBuckets: number; now?: () => numbe
         buckets.delete(key); // re-inserted below: Map order is the LRU order
         tokens = Math.min(spec.burst, bucket.tokens + (t - bucket.at) * perMs);
       } else if (buckets.size >= opts.maxBuckets) {
-        buckets.delete(buckets.keys().next().value!);
+        buckets.delete(oldest()!);
       }
       const wait = tokens >= 1 ? 0 : Math.ceil((1 - tokens) / perMs);
       buckets.set(key, { tokens: wait === 0 ? tokens - 1 : tokens, at: t });

@@ -17,17 +17,32 @@
 // case (timeout × memory + request price) in every scope, checked against the ceiling, in one
 // synchronous step; settlement replaces the reservation with the measured cost, which the price model
 // caps at the worst case.
+//
+// Memory and store stay bounded whoever calls: anyone with many addresses is many anonymous callers.
+// Per-caller spend is kept only where a per-caller limit needs it, caller history only for scopes with a
+// limit (only their throttle tier reads it), and each at most `budgets.maxTracked` entries:
+//   history      the least recently served caller is evicted. It loses its good standing, and cannot
+//                regain it in a period already throttled (its first success would then be later).
+//   per-caller   when full, the entries that used least of their limit are evicted, an eighth at a time,
+//                and the most any of them had spent becomes its scope's caller floor: a caller with no
+//                entry starts there. An evicted caller thus never gets its share twice. The floor stays
+//                small: it reaches a share of its limit only when the 7/8 × maxTracked entries kept have
+//                all used more of theirs, so it grows by an amount only after that many callers have
+//                each spent it — for one budget whose callers fill the cap, at most its spend /
+//                (7/8 × maxTracked).
+// Evictions are deleted from the store with the floors written in the same transaction.
 
 import type { BudgetsConfig } from '../config.ts';
 import type { Budget, BudgetPeriod } from '../manifest/types.ts';
 import type { GuardRequest } from '../guards/types.ts';
 import type { SecurityEvent } from '../bus/bus.ts';
-import type { BudgetTier, CallerHistory, SpendRecord, SpendScope, SpendStore, StoredSpend } from '../store/store.ts';
+import type { BudgetTier, CallerHistory, SpendEvictions, SpendKey, SpendRecord, SpendScope, SpendStore, StoredSpend } from '../store/store.ts';
 import type { FunctionTarget } from '../runtime/sandbox/sandbox.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { alertsDue, ceilingFor, inGoodStanding, tierOf } from './brakes.ts';
 import { fromNanos, toNanos, type Pricing } from './pricing.ts';
 import { windowAt, type Window } from './period.ts';
+import { leastRecentlyUsed } from '../limits/lru-order.ts';
 
 /** Rows of periods that ended longer ago than this are deleted from the store. */
 const PAST_PERIOD_RETENTION_MS = 7 * 86_400_000;
@@ -87,8 +102,11 @@ export interface SpendLedger {
   measure<T extends { statusCode: number }>(req: GuardRequest, dispatch: () => Promise<T>): Promise<T>;
   /** The current period of one function, or of the global scope (fn undefined). */
   view(fn: { name: string; budget: Budget | undefined } | undefined): ScopeView;
-  /** The current period's callers of one function, or across all functions (fn undefined), by spend. */
-  callers(fn: { name: string; budget: Budget | undefined } | undefined): ScopeView[];
+  /**
+   * The `top` biggest spenders of the current period among the callers of one function, or across all
+   * functions (fn undefined), by spend. Callers are metered one by one only under a per-caller limit.
+   */
+  callers(fn: { name: string; budget: Budget | undefined } | undefined, top: number): ScopeView[];
   readonly currency: string;
   /** Writes what is pending now. */
   flush(): Promise<void>;
@@ -116,6 +134,10 @@ interface ScopeState {
   tierLimit: number | undefined;
   alerted: number;
   throttledAt: number | null;
+  /** Per-caller scopes: the function or global state of the same period, whose floor covers evictions. */
+  readonly parent: ScopeState | undefined;
+  /** Function and global scopes: what a per-caller entry under it starts from (see the top of this file). */
+  callerFloor: number;
 }
 
 interface Reservation {
@@ -155,23 +177,74 @@ export function createSpendLedger(deps: LedgerDeps): SpendLedger {
   const history = new Map<string, History>();
   const dirtyStates = new Set<ScopeState>();
   const dirtyHistory = new Set<History>();
+  /** Evicted since the last flush, to delete from the store; by state and history id. */
+  const evictedSpend = new Map<string, SpendKey>();
+  const evictedHistory = new Map<string, SpendEvictions['callers'][number]>();
+  const leastRecentlyServed = leastRecentlyUsed(history);
+  let perCallerEntries = 0;
   const reservations = new WeakMap<GuardRequest, Reservation>();
   let timer: NodeJS.Timeout | undefined;
   let lastPrune = 0;
   let claiming: Promise<void> | undefined;
   let closed = false;
 
+  const idOf = (scope: SpendScope, key: string, start: number, end: number) => `${scope}|${start}|${end}|${key}`;
+
   function stateIn(scope: SpendScope, key: string, w: Window): ScopeState {
-    const id = `${scope}|${w.start}|${w.end}|${key}`;
+    const id = idOf(scope, key, w.start, w.end);
     let s = states.get(id);
     if (!s) {
+      const parent = scope === 'caller' ? stateIn('function', key.slice(0, key.indexOf('/')), w) : scope === 'global-caller' ? stateIn('global', '*', w) : undefined;
       s = {
         scope, key, start: w.start, end: w.end, limit: undefined, throttleAt: 1, reserve: 0,
-        committed: 0, reserved: 0, invocations: 0, inFlight: 0, claimed: 0, tier: 'open', tierLimit: undefined, alerted: 0, throttledAt: null,
+        committed: parent?.callerFloor ?? 0, reserved: 0, invocations: 0, inFlight: 0, claimed: 0, tier: 'open', tierLimit: undefined,
+        alerted: 0, throttledAt: null, parent, callerFloor: 0,
       };
       states.set(id, s);
+      if (parent) perCallerEntries++;
     }
     return s;
+  }
+
+  function forgetState(id: string, s: ScopeState): void {
+    states.delete(id);
+    dirtyStates.delete(s);
+    if (s.parent) perCallerEntries--;
+  }
+
+  /**
+   * Makes room for `adding` new per-caller entries: when they would not fit, evicts down to 7/8 of the
+   * cap (so the scan runs once per eighth of it): ended periods first, then those that used least of their
+   * limit, counting what they started from (so the floor rises only once the callers it covers are gone,
+   * never by one newcomer's spend at a time), the oldest first among equals. Entries in flight are never
+   * evicted: their reservation must settle where it was made.
+   */
+  function makeRoomForCallers(adding: number, now: number): void {
+    if (perCallerEntries + adding <= budgets.maxTracked) return;
+    const ids: string[] = [];
+    const ranks: number[] = [];
+    for (const [id, s] of states) {
+      if (!s.parent || s.inFlight > 0) continue;
+      ids.push(id);
+      // A restored entry's limit is unknown until its caller returns: kept after those whose use is known.
+      ranks.push(s.end <= now ? -1 : s.limit === undefined ? Infinity : s.committed / s.limit);
+    }
+    const excess = Math.min(ids.length, perCallerEntries + adding - (budgets.maxTracked - Math.ceil(budgets.maxTracked / 8)));
+    if (excess <= 0) return;
+    // The rank of the last one to go; below it all go, at it the oldest (the map is in creation order).
+    const threshold = Float64Array.from(ranks).sort()[excess - 1]!;
+    let atThreshold = excess - ranks.filter((r) => r < threshold).length;
+    for (let i = 0; i < ids.length; i++) {
+      if (ranks[i]! > threshold || (ranks[i] === threshold && atThreshold-- <= 0)) continue;
+      const s = states.get(ids[i]!)!;
+      forgetState(ids[i]!, s);
+      const parent = s.parent!;
+      if (s.committed > parent.callerFloor) {
+        parent.callerFloor = s.committed;
+        dirtyStates.add(parent);
+      }
+      evictedSpend.set(ids[i]!, { scope: s.scope, key: s.key, periodStart: s.start, periodEnd: s.end });
+    }
   }
 
   function stateFor(scope: SpendScope, key: string, period: BudgetPeriod, now: number): ScopeState {
@@ -188,6 +261,7 @@ export function createSpendLedger(deps: LedgerDeps): SpendLedger {
     s.tier = row.tier;
     s.alerted = row.alerted;
     s.throttledAt = row.throttledAt;
+    s.callerFloor = row.callerFloorNanos;
     if (s.committed > row.spendNanos) dirtyStates.add(s);
   }
 
@@ -204,13 +278,21 @@ export function createSpendLedger(deps: LedgerDeps): SpendLedger {
     const fnPeriod = b?.period ?? budgets.defaultPeriod;
     const g = budgets.global;
     const globalPeriod = g?.period ?? budgets.defaultPeriod;
-    const list = [
-      limited(stateFor('caller', `${fn.name}/${caller}`, fnPeriod, now), b?.perCaller, undefined),
-      limited(stateFor('function', fn.name, fnPeriod, now), b?.limit, b),
-    ];
-    // Tracked only when capped: otherwise it would be one more entry per caller for nothing.
-    if (g?.perCaller !== undefined) list.push(limited(stateFor('global-caller', caller, globalPeriod, now), g.perCaller, undefined));
-    list.push(limited(stateFor('global', '*', globalPeriod, now), g?.limit, g));
+    const fnWindow = windowAt(fnPeriod, now);
+    const globalWindow = windowAt(globalPeriod, now);
+    const callerKey = `${fn.name}/${caller}`;
+    // Per-caller scopes are tracked only when capped: otherwise one more entry per caller for nothing.
+    // Room is made before any of this invocation's states is looked up, so none of them can be evicted.
+    const fresh = (scope: SpendScope, key: string, w: Window) => (states.has(idOf(scope, key, w.start, w.end)) ? 0 : 1);
+    makeRoomForCallers(
+      (b?.perCaller === undefined ? 0 : fresh('caller', callerKey, fnWindow)) + (g?.perCaller === undefined ? 0 : fresh('global-caller', caller, globalWindow)),
+      now,
+    );
+    const list: ScopeState[] = [];
+    if (b?.perCaller !== undefined) list.push(limited(stateIn('caller', callerKey, fnWindow), b.perCaller, undefined));
+    list.push(limited(stateIn('function', fn.name, fnWindow), b?.limit, b));
+    if (g?.perCaller !== undefined) list.push(limited(stateIn('global-caller', caller, globalWindow), g.perCaller, undefined));
+    list.push(limited(stateIn('global', '*', globalWindow), g?.limit, g));
     return list;
   }
 
@@ -281,12 +363,24 @@ export function createSpendLedger(deps: LedgerDeps): SpendLedger {
     let h = history.get(id);
     if (!h) {
       h = { scopeKey, caller, firstServedAt: admittedAt, lastServedAt: now };
-      history.set(id, h);
     } else {
       h.firstServedAt = Math.min(h.firstServedAt, admittedAt);
       h.lastServedAt = Math.max(h.lastServedAt, now);
+      history.delete(id);
     }
+    // The map's order is the eviction order: least recently served first.
+    history.set(id, h);
     dirtyHistory.add(h);
+    if (history.size > budgets.maxTracked) evictHistory();
+  }
+
+  function evictHistory(): void {
+    // Only called with entries in the map.
+    const id = leastRecentlyServed()!;
+    const h = history.get(id)!;
+    history.delete(id);
+    dirtyHistory.delete(h);
+    evictedHistory.set(id, { scopeKey: h.scopeKey, caller: h.caller });
   }
 
   function settle(req: GuardRequest, measuredMs: number, ok: boolean): void {
@@ -318,9 +412,8 @@ export function createSpendLedger(deps: LedgerDeps): SpendLedger {
       updateTier(s, worst, now, req.requestId);
     }
     if (ok) {
-      const admittedAt = r?.admittedAt ?? now;
-      served(req.fn.name, caller, admittedAt, now);
-      served('*', caller, admittedAt, now);
+      // History only where a throttle tier can read it: a function or global scope with a limit.
+      for (const s of scopes) if (throttles(s) && s.limit !== undefined) served(historyScopeKey(s), caller, r?.admittedAt ?? now, now);
     }
   }
 
@@ -330,29 +423,37 @@ export function createSpendLedger(deps: LedgerDeps): SpendLedger {
     for (const s of dirtyStates) {
       spend.push({
         scope: s.scope, key: s.key, periodStart: s.start, periodEnd: s.end, spendNanos: s.committed,
-        invocations: s.invocations, tier: s.tier, alerted: s.alerted, throttledAt: s.throttledAt,
+        invocations: s.invocations, tier: s.tier, alerted: s.alerted, throttledAt: s.throttledAt, callerFloorNanos: s.callerFloor,
       });
     }
     const callers: CallerHistory[] = [...dirtyHistory].map((h) => ({ ...h }));
     const flushedStates = [...dirtyStates];
     const flushedHistory = [...dirtyHistory];
+    const flushedEvictions = { spend: [...evictedSpend], callers: [...evictedHistory] };
     dirtyStates.clear();
     dirtyHistory.clear();
+    evictedSpend.clear();
+    evictedHistory.clear();
     try {
-      if (spend.length > 0 || callers.length > 0) await store.save(spend, callers);
+      if (spend.length + callers.length + flushedEvictions.spend.length + flushedEvictions.callers.length > 0) {
+        await store.save(spend, callers, { spend: flushedEvictions.spend.map(([, k]) => k), callers: flushedEvictions.callers.map(([, k]) => k) });
+      }
       if (now - lastPrune >= PRUNE_EVERY_MS) {
         lastPrune = now;
         await store.prune(now - PAST_PERIOD_RETENTION_MS, now - budgets.historyDays * DAY_MS);
       }
     } catch (err) {
-      // Kept for the next flush. Claimed scopes stay safe meanwhile: their claims are already durable.
-      for (const s of flushedStates) dirtyStates.add(s);
-      for (const h of flushedHistory) dirtyHistory.add(h);
+      // Kept for the next flush (but not what was evicted meanwhile). Claimed scopes stay safe meanwhile:
+      // their claims are already durable.
+      for (const s of flushedStates) if (states.get(idOf(s.scope, s.key, s.start, s.end)) === s) dirtyStates.add(s);
+      for (const h of flushedHistory) if (history.get(`${h.scopeKey}\n${h.caller}`) === h) dirtyHistory.add(h);
+      for (const [id, k] of flushedEvictions.spend) evictedSpend.set(id, k);
+      for (const [id, k] of flushedEvictions.callers) evictedHistory.set(id, k);
       logger.error({ err }, 'spend ledger: flush to the store failed; retrying at the next interval');
       return;
     }
     for (const [id, s] of states) {
-      if (s.end <= now && s.inFlight === 0 && !dirtyStates.has(s)) states.delete(id);
+      if (s.end <= now && s.inFlight === 0 && !dirtyStates.has(s)) forgetState(id, s);
     }
     const forgetBefore = now - budgets.historyDays * DAY_MS;
     for (const [id, h] of history) if (h.lastServedAt < forgetBefore && !dirtyHistory.has(h)) history.delete(id);
@@ -395,7 +496,11 @@ export function createSpendLedger(deps: LedgerDeps): SpendLedger {
     async start() {
       const now = clock();
       for (const row of await store.current(now)) restore(row);
-      for (const h of await store.callers(now - budgets.historyDays * DAY_MS)) history.set(`${h.scopeKey}\n${h.caller}`, { ...h });
+      // Within the cap even if it was lowered since: the surplus is evicted as it would have been.
+      makeRoomForCallers(0, now);
+      const served = (await store.callers(now - budgets.historyDays * DAY_MS)).sort((a, b) => a.lastServedAt - b.lastServedAt);
+      for (const h of served) history.set(`${h.scopeKey}\n${h.caller}`, { ...h });
+      while (history.size > budgets.maxTracked) evictHistory();
       timer = setInterval(() => void flush(), budgets.flushIntervalMs);
       timer.unref();
     },
@@ -452,9 +557,9 @@ export function createSpendLedger(deps: LedgerDeps): SpendLedger {
       return viewOf(limited(stateFor('function', fn.name, b?.period ?? budgets.defaultPeriod, now), b?.limit, b), now, { function: fn.name });
     },
 
-    callers(fn) {
+    callers(fn, top) {
       const now = clock();
-      const out: ScopeView[] = [];
+      const found: Array<{ s: ScopeState; extra: Partial<ScopeView> }> = [];
       if (fn) {
         const b = fn.budget;
         const w = windowAt(b?.period ?? budgets.defaultPeriod, now);
@@ -464,7 +569,7 @@ export function createSpendLedger(deps: LedgerDeps): SpendLedger {
           if (s.scope !== 'caller' || s.start !== w.start || s.end !== w.end || !s.key.startsWith(prefix)) continue;
           const caller = s.key.slice(prefix.length);
           limited(s, b?.perCaller, undefined);
-          out.push(viewOf(s, now, { function: fn.name, caller, goodStanding: goodStanding(parent, caller) }));
+          found.push({ s, extra: { function: fn.name, caller, goodStanding: goodStanding(parent, caller) } });
         }
       } else {
         const g = budgets.global;
@@ -472,10 +577,11 @@ export function createSpendLedger(deps: LedgerDeps): SpendLedger {
         const parent = limited(stateFor('global', '*', g?.period ?? budgets.defaultPeriod, now), g?.limit, g);
         for (const s of states.values()) {
           if (s.scope !== 'global-caller' || s.start !== w.start || s.end !== w.end) continue;
-          out.push(viewOf(s, now, { caller: s.key, goodStanding: goodStanding(parent, s.key) }));
+          found.push({ s, extra: { caller: s.key, goodStanding: goodStanding(parent, s.key) } });
         }
       }
-      return out.sort((a, b) => b.spend - a.spend || a.key.localeCompare(b.key));
+      found.sort((a, b) => b.s.committed - a.s.committed || a.s.key.localeCompare(b.s.key));
+      return found.slice(0, top).map(({ s, extra }) => viewOf(s, now, extra));
     },
 
     flush,

@@ -34,7 +34,7 @@ export async function openTestLedger(
   const store = await openSqliteStore(join(dir, 'home'));
   const events: Array<Omit<SecurityEvent, 'at'>> = [];
   const clock = { now: opts.now ?? Date.UTC(2030, 0, 1, 12, 0, 0) };
-  const budgets: BudgetsConfig = { global: null, defaultPeriod: 'month', flushIntervalMs: 60_000, claimChunk: 0.05, historyDays: 90, ...opts.budgets };
+  const budgets: BudgetsConfig = { global: null, defaultPeriod: 'month', flushIntervalMs: 60_000, claimChunk: 0.05, historyDays: 90, maxTracked: 50_000, ...opts.budgets };
   const open = async () => {
     const ledger = createSpendLedger({
       pricing: createPricing(opts.pricing ?? UNIT_PER_REQUEST),

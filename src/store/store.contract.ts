@@ -221,7 +221,7 @@ export function runStoreContract(name: string, fixture: () => Promise<StoreFixtu
 
   const spendRow = (over: Partial<SpendRecord> = {}): SpendRecord => ({
     scope: 'function', key: 'hello', periodStart: 1_000_000, periodEnd: 2_000_000,
-    spendNanos: 500, invocations: 2, tier: 'open', alerted: 0, throttledAt: null, ...over,
+    spendNanos: 500, invocations: 2, tier: 'open', alerted: 0, throttledAt: null, callerFloorNanos: 0, ...over,
   });
 
   withStore('spend: save writes rows, current returns only periods not yet ended', async (store) => {
@@ -285,6 +285,31 @@ export function runStoreContract(name: string, fixture: () => Promise<StoreFixtu
     await store.spend.prune(1_000_001, 100);
     assert.deepEqual((await store.spend.current(0)).map((r) => r.periodEnd), [2_000_000]);
     assert.deepEqual((await store.spend.callers(0)).map((c) => c.caller), ['key:a', 'key:a']);
+  });
+
+  withStore('spend: evicted rows are deleted before the batch is written; caller floors only rise', async (store) => {
+    const caller = (key: string, over: Partial<SpendRecord> = {}) => spendRow({ scope: 'caller', key, ...over });
+    await store.spend.save([caller('hello/ip:a', { spendNanos: 300 }), caller('hello/ip:b'), spendRow({ callerFloorNanos: 50 })], [
+      { scopeKey: 'hello', caller: 'ip:a', firstServedAt: 100, lastServedAt: 200 },
+      { scopeKey: 'hello', caller: 'ip:b', firstServedAt: 100, lastServedAt: 200 },
+    ]);
+    const key = { periodStart: 1_000_000, periodEnd: 2_000_000 };
+    // ip:a is evicted (its spend goes into the function's floor); ip:b is evicted and seen again at once.
+    await store.spend.save(
+      [caller('hello/ip:b', { spendNanos: 300, invocations: 0 }), spendRow({ callerFloorNanos: 300 })],
+      [{ scopeKey: 'hello', caller: 'ip:b', firstServedAt: 900, lastServedAt: 900 }],
+      {
+        spend: [{ scope: 'caller', key: 'hello/ip:a', ...key }, { scope: 'caller', key: 'hello/ip:b', ...key }],
+        callers: [{ scopeKey: 'hello', caller: 'ip:a' }, { scopeKey: 'hello', caller: 'ip:b' }],
+      },
+    );
+    assert.deepEqual((await store.spend.current(1_500_000)).map((r) => [r.key, r.spendNanos, r.invocations, r.callerFloorNanos]), [
+      ['hello/ip:b', 300, 0, 0],
+      ['hello', 500, 2, 300],
+    ]);
+    assert.deepEqual(await store.spend.callers(0), [{ scopeKey: 'hello', caller: 'ip:b', firstServedAt: 900, lastServedAt: 900 }], 'a history written again starts over');
+    await store.spend.save([spendRow({ callerFloorNanos: 10 })], []);
+    assert.equal((await store.spend.current(1_500_000)).find((r) => r.scope === 'function')!.callerFloorNanos, 300);
   });
 
   withStore('ip blocks: block, list, replace, unblock once, with the history and its evidence', async (store) => {

@@ -132,6 +132,22 @@ export interface SpendRecord {
   alerted: number;
   /** When the scope entered the throttle tier this period (epoch ms), null while it has not. */
   throttledAt: number | null;
+  /**
+   * Function and global scopes: the most any per-caller entry under this scope and period had spent when
+   * the ledger evicted it (memory cap). A caller with no entry of its own starts from here. 0 otherwise.
+   */
+  callerFloorNanos: number;
+}
+
+/** Which row of the spend table. */
+export type SpendKey = Pick<SpendRecord, 'scope' | 'key' | 'periodStart' | 'periodEnd'>;
+
+/** Entries the ledger evicted from memory (budgets.maxTracked): deleted from the store too. */
+export interface SpendEvictions {
+  /** Per-caller rows, whose spend their parent scope's callerFloorNanos now covers. */
+  spend: SpendKey[];
+  /** Caller history: the caller loses its good standing with it. */
+  callers: Array<Pick<CallerHistory, 'scopeKey' | 'caller'>>;
 }
 
 /** A durable upper bound on a scope's spend, written before the spend it covers is admitted. */
@@ -158,9 +174,10 @@ export interface CallerHistory {
 /**
  * Persistence of the spend ledger. The gateway keeps the authoritative counters in memory and writes
  * them here in batches (save) and ahead of use (claim); see docs/guards/budget.md for what a crash can
- * lose. Values only ever move in their safe direction: spend, invocations, claims and alerts never go
- * down (except claims, by releaseClaims), throttle and first-served times never move later. The tier is
- * the last one written.
+ * lose. Values only ever move in their safe direction: spend, invocations, claims, alerts and caller
+ * floors never go down (except claims, by releaseClaims), throttle and first-served times never move
+ * later. The tier is the last one written. Rows are deleted only as the ledger evicts them (a caller
+ * row's spend is then in its parent's floor) and by prune.
  */
 export interface SpendStore {
   /** Rows of every period that has not ended at `now`, with their claims. */
@@ -169,8 +186,11 @@ export interface SpendStore {
   callers(since: number): Promise<CallerHistory[]>;
   /** Raises each row's claim to at least `claimedNanos`, creating missing rows; durable once resolved. */
   claim(claims: SpendClaim[]): Promise<void>;
-  /** Writes settled spend and caller history, in one transaction. */
-  save(spend: SpendRecord[], callers: CallerHistory[]): Promise<void>;
+  /**
+   * Writes settled spend and caller history, in one transaction, after deleting the evicted rows (so a row
+   * evicted and written again in the same batch is the new one).
+   */
+  save(spend: SpendRecord[], callers: CallerHistory[], evicted?: SpendEvictions): Promise<void>;
   /** Lowers every claim to its row's spend: for a clean shutdown, when nothing is in flight. */
   releaseClaims(): Promise<void>;
   /** Deletes rows of periods that ended before `periodsBefore` and callers last served before `callersBefore`. */

@@ -36,8 +36,10 @@ export interface Publication {
 /** The bus message for `payload` (any JSON value) published by `publisher`. */
 export function encodeMessage(subject: string, payload: unknown, p: { publisher: Principal; sourceIp: string; requestId: string }): { message: BusMessage; messageId: string } {
   const messageId = randomUUID();
-  // Only what authorisation needs: claims (a JWT's) stay out of the bus.
-  const publisher = { kind: p.publisher.kind, actor: p.publisher.actor, roles: p.publisher.roles, functions: p.publisher.functions };
+  // Only what authorisation and the check at delivery need: claims (a JWT's) stay out of the bus.
+  const publisher = {
+    kind: p.publisher.kind, actor: p.publisher.actor, roles: p.publisher.roles, functions: p.publisher.functions, expiresAt: p.publisher.expiresAt ?? null,
+  };
   return {
     messageId,
     message: {
@@ -62,7 +64,10 @@ function readPublisher(header: string | undefined): Principal | undefined {
     const p = JSON.parse(header) as Record<string, unknown>;
     if ((p.kind !== 'api-key' && p.kind !== 'jwt') || typeof p.actor !== 'string' || !stringList(p.functions)) return undefined;
     if (!stringList(p.roles) || !p.roles.every(isRole)) return undefined;
-    return { kind: p.kind, actor: p.actor, roles: p.roles, functions: p.functions };
+    // A JWT cannot be looked up again at delivery, only its expiry checked: a JWT publisher without one is none.
+    const expiresAt = typeof p.expiresAt === 'string' && Number.isFinite(Date.parse(p.expiresAt)) ? p.expiresAt : null;
+    if (p.kind === 'jwt' && expiresAt === null) return undefined;
+    return { kind: p.kind, actor: p.actor, roles: p.roles, functions: p.functions, expiresAt };
   } catch {
     return undefined;
   }

@@ -316,7 +316,13 @@ test('behind a trusted proxy the client is the right-most untrusted X-Forwarded-
   assert.equal(await sourceIpSeen('127.0.0.40', '203.0.113.5'), '203.0.113.5', 'the trusted proxy names the client');
   assert.equal(await sourceIpSeen('127.0.0.40', '1.2.3.4, 203.0.113.5'), '203.0.113.5', 'what the client itself wrote (left) is not believed');
   assert.equal(await sourceIpSeen('127.0.0.40', '203.0.113.5, 10.1.2.3'), '203.0.113.5', 'trusted hops are skipped from the right');
-  assert.equal(await sourceIpSeen('127.0.0.40', 'not-an-ip, 10.1.2.3'), '10.1.2.3', 'garbage is never a client identity');
+  assert.equal(await sourceIpSeen('127.0.0.40', '203.0.113.5:51234'), '203.0.113.5', 'a proxy writing ip:port names the client, not itself');
+  assert.equal(await sourceIpSeen('127.0.0.40', '[2001:db8::5]:443, 10.1.2.3:80'), '2001:db8::5', 'and [ipv6]:port');
+  // Garbage from a trusted proxy is never a client identity, not even the proxy's: the request is refused.
+  const unnamed = await requestFrom('127.0.0.40', proxied.url, 'POST', '/fn/echo', { key, body: {}, headers: { 'x-forwarded-for': 'not-an-ip, 10.1.2.3' } });
+  assertError(unnamed, 400, 'BWK_E_GATEWAY_BAD_REQUEST', proxied.secrets);
+  assert.match(unnamed.json.error.message, /X-Forwarded-For from a trusted proxy has an entry that is not an IP address/);
+  assert.ok(!proxied.events.some((e) => e.requestId === unnamed.requestId), 'refused before any guard: nothing is scored against anyone');
   assert.equal(await sourceIpSeen('127.0.0.40'), '127.0.0.40', 'no header: the proxy itself');
   assert.equal(await sourceIpSeen('127.0.0.41', '203.0.113.5'), '127.0.0.41', 'an untrusted peer\'s header is ignored');
 

@@ -9,10 +9,13 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { SecurityEvent } from '../../src/bus/bus.ts';
-import { assertError, manifest, runCli, startTestPlatform, type Answer, type TestPlatform } from '../support/platform.ts';
+import { openSqliteStore } from '../../src/store/sqlite/index.ts';
+import { assertError, manifest, requestFrom, runCli, startTestPlatform, type Answer, type TestPlatform } from '../support/platform.ts';
 
 const PERIOD_MS = 15_000;
 const LIMIT = 10.5;
+/** budgets.maxTracked of this platform: per-caller entries, and history entries, kept at most. */
+const CROWD_TRACKED = 100;
 
 // 1.00 per request, and a GB-second price making 128 MB × the 1 s timeout worth 0.001: every call costs
 // a little over 1.00 and its reserved worst case is 1.001, so 10 calls fit in 10.5 and an 11th does not.
@@ -38,7 +41,7 @@ describe('budget: denial-of-wallet brakes over real HTTP', () => {
   let invokerAll: string;
 
   before(async () => {
-    p = await startTestPlatform({ overrides: { pricing } });
+    p = await startTestPlatform({ overrides: { pricing, budgets: { maxTracked: CROWD_TRACKED } } });
     const deployed = await p.deployFiles({
       'bulwark.yaml': manifest('metered', ['{ method: GET, path: / }'], [
         'limits: { timeout: 1s, memory: 128MB }',
@@ -128,10 +131,8 @@ describe('budget: denial-of-wallet brakes over real HTTP', () => {
     assert.ok(view.spend > 10, `10 calls and their GB-seconds were billed: ${view.spend}`);
     assert.deepEqual([view.invocations, view.reserved, view.tier], [10, 0, 'exhausted']);
     assert.ok(view.percent! <= 100);
-    const callers = answer.callers!.map((c) => [c.caller, c.invocations, c.goodStanding]);
-    assert.equal(callers.length, 2);
-    assert.deepEqual(callers[0]!.slice(1), [10, true]);
-    assert.deepEqual(callers[1]!.slice(1), [0, false]);
+    // Callers are metered one by one only under a per-caller limit, which this budget does not set.
+    assert.deepEqual(answer.callers, []);
     const retryAfter = Number(stopped.headers.get('retry-after'));
     const toPeriodEnd = (Date.parse(view.periodEnd) - Date.parse(stopped.headers.get('date')!)) / 1000;
     assert.ok(Math.abs(retryAfter - toPeriodEnd) <= 2, `Retry-After ${retryAfter}s is the time to the period end (${toPeriodEnd}s)`);
@@ -164,5 +165,59 @@ describe('budget: denial-of-wallet brakes over real HTTP', () => {
     assert.ok(all.json.global.spend >= 12);
     const listed = await p.request('GET', '/admin/v1/spend', { key: viewer });
     assert.deepEqual(listed.json.functions.map((f: SpendView & { function: string }) => f.function), ['metered']);
+  });
+
+  test('anonymous callers from many addresses: the gateway keeps at most budgets.maxTracked of them, and a caller that used its share stays stopped', async () => {
+    const deployed = await p.deployFiles({
+      'bulwark.yaml': manifest('crowd', ['{ method: GET, path: /, auth: public }'], [
+        'limits: { timeout: 1s, memory: 128MB }',
+        // Every call costs about 1: a greedy caller's share is 5 calls.
+        'budget: { limit: 100000, period: 1h, perCaller: 5.5 }',
+      ]),
+      'index.mjs': handler,
+    });
+    assert.equal(deployed.status, 201, deployed.text);
+    const call = (address: string) => requestFrom(address, p.url, 'GET', '/fn/crowd');
+    const greedy = '127.9.200.1';
+    for (let i = 1; i <= 5; i++) assert.equal((await call(greedy)).status, 200, `greedy call ${i}`);
+    assertError(await call(greedy), 429, 'BWK_E_GUARD_BUDGET_EXHAUSTED', p.secrets);
+
+    // Three times as many addresses as are tracked, each served once.
+    const crowd = Array.from({ length: 3 * CROWD_TRACKED }, (_, i) => `127.9.${1 + Math.floor(i / 250)}.${1 + (i % 250)}`);
+    for (let i = 0; i < crowd.length; i += 10) {
+      const answers = await Promise.all(crowd.slice(i, i + 10).map(call));
+      for (const a of answers) {
+        const refusal = a.status === 200 ? undefined : p.events.find((e) => e.requestId === a.requestId && e.type === 'guard.rejected');
+        assert.equal(a.status, 200, `${a.text} ${JSON.stringify(refusal?.detail)}`);
+      }
+    }
+    const caught = await call(greedy);
+    assertError(caught, 429, 'BWK_E_GUARD_BUDGET_EXHAUSTED', p.secrets);
+    assert.deepEqual((await p.expectEvent('guard.rejected', caught.requestId)).detail, { guard: 'budget', rule: 'caller', code: 'BWK_E_GUARD_BUDGET_EXHAUSTED', source: 'http' });
+
+    const listed = await p.request('GET', '/admin/v1/spend?function=crowd&callers=true&limit=1000', { key: p.adminKey });
+    assert.equal(listed.status, 200, listed.text);
+    const callers = listed.json.callers as SpendView[];
+    assert.ok(callers.length <= CROWD_TRACKED, `${callers.length} callers tracked`);
+    assert.equal(callers[0]!.caller, `ip:${greedy}`, 'the biggest spender first');
+    assert.ok(callers.every((c) => c.limit === 5.5 && c.spend <= 5.5));
+    // History is kept for the most recently served: the greedy caller's is gone (it lost its standing).
+    assert.deepEqual([callers[0]!.goodStanding, callers.find((c) => c.caller === `ip:${crowd.at(-1)}`)?.goodStanding], [false, true]);
+    assert.equal(listed.json.functions[0].invocations, 5 + crowd.length, 'the function still counts every call');
+    const top = await runCli(['spend', 'crowd', '--callers', '--limit', '3', '--json'], { BULWARK_URL: p.url, BULWARK_API_KEY: p.adminKey });
+    assert.equal(top.code, 0, top.stderr);
+    assert.deepEqual(JSON.parse(top.stdout).callers.map((c: SpendView) => c.caller), callers.slice(0, 3).map((c) => c.caller));
+
+    // The store holds no more than memory: written behind within budgets.flushIntervalMs.
+    await sleep(1500);
+    const store = await openSqliteStore(p.home);
+    try {
+      const rows = (await store.spend.current(Date.now())).filter((r) => r.key.startsWith('crowd/'));
+      const history = (await store.spend.callers(0)).filter((h) => h.scopeKey === 'crowd');
+      assert.ok(rows.length > 0 && rows.length <= CROWD_TRACKED, `${rows.length} per-caller rows stored`);
+      assert.ok(history.length > 0 && history.length <= CROWD_TRACKED, `${history.length} history rows stored`);
+    } finally {
+      await store.close();
+    }
   });
 });

@@ -341,3 +341,60 @@ describe('queue and schedule triggers over the real bus and guard chain', () => 
     }
   });
 });
+
+describe('a queued message whose publisher loses its key before delivery', () => {
+  let p: TestPlatform;
+
+  // A long backoff, so the key is certainly revoked between the first attempt and the retry.
+  before(async () => {
+    p = await startTestPlatform({ overrides: { triggers: { retryDelayMs: 2000, maxAttempts: 3 } } });
+  });
+  after(() => p?.close());
+
+  test('is refused by authn at delivery and dead-lettered with that reason; the handler never sees it', async () => {
+    // One invocation at a time and no waiting line: a message arriving while one runs is retried later.
+    const slow = {
+      'bulwark.yaml': [
+        ...head('slow'), 'triggers:', '  - queue: { subject: jobs.slow }', '  - http: { method: GET, path: / }',
+        'limits: { timeout: 10s, concurrency: 1, queue: 0 }',
+      ].join('\n') + '\n',
+      'index.mjs': `export const handler = async (event) => {
+        if (!event.Records) return { statusCode: 200, body: 'free' };
+        const r = event.Records[0];
+        console.log('got ' + r.messageId);
+        await new Promise((resolve) => setTimeout(resolve, JSON.parse(r.body).holdMs));
+      };`,
+    };
+    assert.equal((await p.deployFiles(slow)).status, 201);
+    const publisher = await p.createKey({ role: 'invoker', functions: ['slow'], label: 'leaving' });
+    const actor = `key:${publisher.id}`;
+
+    const holding = await p.publish('jobs.slow', { holdMs: 4000 });
+    assert.equal(holding.status, 202, holding.text);
+    const busy = await until(5000, async () => ((await p.request('GET', '/fn/slow', { key: p.adminKey })).status === 429 ? true : undefined));
+    assert.ok(busy, 'the first message holds the only permit');
+
+    const queued = await p.publish('jobs.slow', { holdMs: 0 }, publisher.key);
+    assert.equal(queued.status, 202, queued.text);
+    const messageId = queued.json.messageId as string;
+    const waited = await until(3000, () => p.events.find((e) => e.type === 'guard.rejected' && e.actor === actor && e.detail?.guard === 'concurrency'));
+    assert.ok(waited, 'its first delivery attempt found the consumer busy');
+    assert.equal((await p.request('DELETE', `/admin/v1/keys/${publisher.id}`, { key: p.adminKey })).status, 200);
+
+    const letter = await until(8000, async () => (await p.deadLetters('slow')).find((d) => d.messageId === messageId));
+    assert.ok(letter, 'the message was dead-lettered');
+    assert.deepEqual([letter.reason, letter.guard, letter.rule, letter.attempts, letter.actor], ['BWK_E_GUARD_AUTH_INVALID', 'authn', 'publisher-key-revoked', 2, actor]);
+    const refused = p.events.find((e) => e.type === 'guard.rejected' && e.actor === actor && e.detail?.guard === 'authn');
+    assert.deepEqual({ ...refused?.detail }, { guard: 'authn', rule: 'publisher-key-revoked', code: 'BWK_E_GUARD_AUTH_INVALID', source: 'queue' });
+    assert.ok(!p.events.some((e) => e.type === 'auth.failed' && e.sourceIp === '127.0.0.1' && e.detail?.keyId === publisher.id), 'not scored as a failed login');
+
+    // The handler logs every message it gets: the first one, once it is done, and never the refused one.
+    const logged = async () => {
+      const answer = await p.request('GET', '/admin/v1/functions/slow/logs?limit=1000', { key: p.adminKey });
+      return (answer.json.logs as Array<{ message: string }>).map((l) => l.message);
+    };
+    assert.ok(await until(8000, async () => ((await logged()).includes(`got ${holding.json.messageId}`) ? true : undefined)));
+    await new Promise((r) => setTimeout(r, 2500));
+    assert.ok(!(await logged()).includes(`got ${messageId}`), 'the handler never saw the revoked publisher\'s message');
+  });
+});

@@ -3,6 +3,7 @@
 
 import { Command } from 'commander';
 import { BulwarkError } from '../../errors.ts';
+import { positiveInt } from '../args.ts';
 import { createClient, resolveTarget } from '../client.ts';
 import { printJson, printTable, type CliIo } from '../io.ts';
 import type { ScopeView } from '../../metering/ledger.ts';
@@ -39,15 +40,18 @@ export function spendCommand(io: CliIo): Command {
     .description('show spend, budget, tier and forecast per function (or per caller, or global)')
     .argument('[name]', 'one function')
     .option('--callers', 'per caller: of the function named, or across all functions with --global')
+    .option('--limit <n>', 'with --callers: the n biggest spenders (default 100)', positiveInt)
     .option('--global', 'the global budget (all functions together)')
     .option('--json', 'print JSON')
-    .action(async (name: string | undefined, opts: { callers?: boolean; global?: boolean; json?: boolean }) => {
+    .action(async (name: string | undefined, opts: { callers?: boolean; limit?: number; global?: boolean; json?: boolean }) => {
       if (name && opts.global) throw new BulwarkError('BWK_E_CLI_USAGE', ['give a function name or --global, not both']);
       if (opts.callers && !name && !opts.global) throw new BulwarkError('BWK_E_CLI_USAGE', ['--callers needs a function name or --global']);
+      if (opts.limit !== undefined && !opts.callers) throw new BulwarkError('BWK_E_CLI_USAGE', ['--limit needs --callers']);
       const q = new URLSearchParams();
       if (name) q.set('function', name);
       if (opts.global) q.set('global', 'true');
       if (opts.callers) q.set('callers', 'true');
+      if (opts.limit !== undefined) q.set('limit', String(opts.limit));
       const client = createClient(resolveTarget(io.env));
       const answer = await client.admin<SpendAnswer>('GET', `/admin/v1/spend${q.size > 0 ? `?${q}` : ''}`);
       if (opts.json) return printJson(io, answer);

@@ -14,8 +14,12 @@ import { principalOf } from './principal.ts';
 interface SpendQuery {
   function?: string;
   callers?: boolean;
+  limit?: number;
   global?: boolean;
 }
+
+/** Callers listed by default: the biggest spenders (the ledger tracks up to budgets.maxTracked). */
+const CALLERS_LISTED = 100;
 
 const spendQuery = {
   type: 'object',
@@ -23,6 +27,7 @@ const spendQuery = {
   properties: {
     function: { type: 'string', pattern: '^[a-z][a-z0-9-]{0,62}$' },
     callers: { type: 'boolean' },
+    limit: { type: 'integer', minimum: 1, maximum: 1000 },
     global: { type: 'boolean' },
   },
 } as const;
@@ -35,11 +40,13 @@ export async function registerSpendRoutes(app: FastifyInstance, deps: { store: S
     const q = request.query;
     if (q.global && q.function) throw new BulwarkError('BWK_E_GATEWAY_BAD_REQUEST', ['use either function or global, not both']);
     if (q.callers && !q.global && !q.function) throw new BulwarkError('BWK_E_GATEWAY_BAD_REQUEST', ['callers needs a function or global']);
+    if (q.limit !== undefined && !q.callers) throw new BulwarkError('BWK_E_GATEWAY_BAD_REQUEST', ['limit applies to callers only']);
+    const listed = q.limit ?? CALLERS_LISTED;
 
     if (q.global) {
       await access.authorize(request, principal, 'read-spend');
       if (!principal.functions.includes('*')) await access.refuse(request, principal, 'read-spend', 'read the global spend');
-      return { currency: ledger.currency, global: ledger.view(undefined), ...(q.callers ? { callers: ledger.callers(undefined) } : {}) };
+      return { currency: ledger.currency, global: ledger.view(undefined), ...(q.callers ? { callers: ledger.callers(undefined, listed) } : {}) };
     }
 
     if (q.function) {
@@ -47,7 +54,7 @@ export async function registerSpendRoutes(app: FastifyInstance, deps: { store: S
       const fn = await store.functions.getActive(q.function);
       if (!fn) throw new BulwarkError('BWK_E_REGISTRY_FUNCTION_NOT_FOUND', [q.function]);
       const target = { name: fn.name, budget: fn.manifest.budget };
-      return { currency: ledger.currency, functions: [ledger.view(target)], ...(q.callers ? { callers: ledger.callers(target) } : {}) };
+      return { currency: ledger.currency, functions: [ledger.view(target)], ...(q.callers ? { callers: ledger.callers(target, listed) } : {}) };
     }
 
     await access.authorize(request, principal, 'read-spend');

@@ -8,7 +8,7 @@ import { openStore } from '../../store/index.ts';
 import { createApiKey } from '../../auth/api-keys.ts';
 import { createAuthenticator } from '../../auth/authenticate.ts';
 import { create } from './index.ts';
-import { anonymous, scheduler } from '../../auth/principal.ts';
+import { anonymous, scheduler, type Principal } from '../../auth/principal.ts';
 import { manifestYaml, publisher, queueRequest, request, scheduleRequest, target } from '../testing.ts';
 
 const home = mkdtempSync(join(tmpdir(), 'bwk-authn-'));
@@ -67,14 +67,45 @@ test('a public trigger passes anonymously without looking at credentials', async
 
 const consumer = target(manifestYaml({ subject: 'orders.created', cron: '*/5 * * * *' }));
 
+/** A message's publisher as the publish route hands it on: no secret, no key id, only what authz needs. */
+async function publisherKey(over: { expiresInDays?: number } = {}) {
+  const { record } = await createApiKey(store.keys, { role: 'invoker', functions: ['*'], ...over });
+  const principal: Principal = { kind: 'api-key', actor: `key:${record.id}`, roles: ['invoker'], functions: ['*'], expiresAt: record.expiresAt };
+  return { id: record.id, principal };
+}
+
 test('queue: the publisher authenticated at publish time passes; a message without one is refused', async () => {
-  const v = await authn(queueRequest(consumer, {}));
-  assert.equal(v.pass && v.principal, publisher);
+  const { id, principal: p } = await publisherKey();
+  const v = await authn(queueRequest(consumer, {}, { principal: p }));
+  assert.deepEqual(v.pass && v.principal, { ...p, keyId: id }, 'read again from the stored key');
   for (const principal of [undefined, anonymous, scheduler]) {
     const refused = await authn(queueRequest(consumer, {}, { principal }));
     assert.equal(!refused.pass && refused.error.code, 'BWK_E_GUARD_AUTH_REQUIRED', String(principal?.actor));
     assert.equal(!refused.pass && refused.rule, 'queue-principal');
   }
+});
+
+test('queue: a publisher whose key was revoked, has expired or is gone since publishing is refused at delivery', async () => {
+  const revoked = await publisherKey();
+  assert.equal((await authn(queueRequest(consumer, {}, { principal: revoked.principal }))).pass, true);
+  await store.keys.revoke(revoked.id, new Date().toISOString());
+  const expired = await publisherKey({ expiresInDays: 1 });
+  const later = create({}, { authenticator: createAuthenticator({ keys: store.keys, now: () => new Date(Date.now() + 2 * 86_400_000) }) });
+  const gone: Principal = { ...publisher, actor: 'key:NoSuchKey000' };
+  for (const [principal, reason, guard] of [[revoked.principal, 'key-revoked', authn], [expired.principal, 'key-expired', later], [gone, 'key-unknown', authn]] as const) {
+    const v = await guard(queueRequest(consumer, {}, { principal }));
+    assert.equal(!v.pass && v.error.code, 'BWK_E_GUARD_AUTH_INVALID', reason);
+    assert.equal(!v.pass && v.rule, `publisher-${reason}`);
+    assert.equal(!v.pass && v.event, undefined, 'no auth.failed: the publisher\'s address is not scored for it');
+  }
+});
+
+test('queue: a JWT publisher passes until its token expires; it cannot be revoked', async () => {
+  const jwtPublisher = (expiresAt: string): Principal => ({ kind: 'jwt', actor: 'jwt:ada', roles: ['invoker'], functions: ['*'], expiresAt });
+  const valid = jwtPublisher(new Date(Date.now() + 60_000).toISOString());
+  assert.equal((await authn(queueRequest(consumer, {}, { principal: valid }))).pass, true);
+  const v = await authn(queueRequest(consumer, {}, { principal: jwtPublisher(new Date(Date.now() - 1000).toISOString()) }));
+  assert.deepEqual(!v.pass && [v.error.code, v.rule], ['BWK_E_GUARD_AUTH_INVALID', 'publisher-jwt-expired']);
 });
 
 test('queue: credentials in a message are never looked at (there are no headers to carry them)', async () => {

@@ -4,8 +4,11 @@
 //
 // Queue messages and scheduled runs carry no credentials of their own. A message's publisher was
 // authenticated by the admin API when it published (and authorised to publish there); the queue consumer
-// hands that principal in, and this guard confirms it is a real credential's. A scheduled run's principal
-// is the scheduler's. Anything else is refused: no source runs a function as nobody.
+// hands that principal in, and this guard checks, at every delivery attempt, that the credential behind it
+// is still good: an API key not revoked, not expired and still there (its role and scope read again from
+// the store), a JWT not expired. A message can wait for a busy consumer or a retry, and a key revoked
+// meanwhile must stop it. A scheduled run's principal is the scheduler's. Anything else is refused: no
+// source runs a function as nobody.
 
 import { BulwarkError } from '../../errors.ts';
 import { anonymous } from '../../auth/principal.ts';
@@ -27,10 +30,16 @@ export function create(_opts: AuthnOptions, deps: { authenticator: Authenticator
     if (trigger.kind === 'queue' || trigger.kind === 'schedule') {
       const p = req.principal;
       const expected = trigger.kind === 'queue' ? p?.kind === 'api-key' || p?.kind === 'jwt' : p?.kind === 'scheduler';
-      if (p && expected) return pass({ principal: p });
-      return deny(new BulwarkError('BWK_E_GUARD_AUTH_REQUIRED', [], { reason: `no ${trigger.kind === 'queue' ? 'publisher' : 'scheduler'} principal` }), {
-        rule: `${trigger.kind}-principal`,
-      });
+      if (!p || !expected) {
+        return deny(new BulwarkError('BWK_E_GUARD_AUTH_REQUIRED', [], { reason: `no ${trigger.kind === 'queue' ? 'publisher' : 'scheduler'} principal` }), {
+          rule: `${trigger.kind}-principal`,
+        });
+      }
+      if (trigger.kind === 'schedule') return pass({ principal: p });
+      const recheck = await deps.authenticator.recheck(p);
+      if (recheck.ok) return pass({ principal: recheck.principal });
+      // No auth.failed: the publisher did nothing wrong now, and its address must not be scored for it.
+      return deny(new BulwarkError(recheck.code, [], { reason: recheck.reason }), { rule: `publisher-${recheck.reason}` });
     }
     const mode = trigger.auth;
     if (mode === 'public') return pass({ principal: anonymous });

@@ -151,7 +151,8 @@ test('throttle tier: callers in good standing keep the reserve, new callers only
 
 test('good standing needs a success: a caller whose calls failed before the throttle is still new', async (t) => {
   const { call, ledger } = drive(await openTestLedger(t));
-  const fn = budgeted('{ limit: 10, period: 1h, throttleAt: 50%, reserve: 100% }');
+  // perCaller: callers are listed one by one only under a per-caller limit.
+  const fn = budgeted('{ limit: 10, period: 1h, perCaller: 10, throttleAt: 50%, reserve: 100% }');
   await call(request(fn, { principal: key('failing') }), 500);
   await call(request(fn, { principal: key('probe') }), 404);
   for (let i = 0; i < 3; i++) await call(request(fn, { principal: key('good') }));
@@ -159,7 +160,7 @@ test('good standing needs a success: a caller whose calls failed before the thro
   refusedWith(await call(request(fn, { principal: key('failing') })), 'BWK_E_GUARD_BUDGET_THROTTLED', 'function');
   refusedWith(await call(request(fn, { principal: key('probe') })), 'BWK_E_GUARD_BUDGET_THROTTLED', 'function');
   assert.equal((await call(request(fn, { principal: key('good') }))).pass, true);
-  const callers = ledger.callers({ name: 'demo', budget: fn.manifest.budget });
+  const callers = ledger.callers({ name: 'demo', budget: fn.manifest.budget }, 100);
   assert.deepEqual(callers.map((c) => [c.caller, c.spend, c.goodStanding]), [['key:good', 4, true], ['key:failing', 1, false], ['key:probe', 1, false]]);
 });
 
@@ -186,7 +187,7 @@ test('per-caller budgets stop one caller while others go on; anonymous callers a
   for (let i = 0; i < 2; i++) await call(request(fn, { principal: anonymous, sourceIp: '192.0.2.1' }));
   refusedWith(await call(request(fn, { principal: anonymous, sourceIp: '192.0.2.1' })), 'BWK_E_GUARD_BUDGET_EXHAUSTED', 'caller');
   assert.equal((await call(request(fn, { principal: anonymous, sourceIp: '192.0.2.2' }))).pass, true);
-  const callers = ledger.callers({ name: 'demo', budget: fn.manifest.budget }).map((c) => [c.caller, c.spend, c.limit]);
+  const callers = ledger.callers({ name: 'demo', budget: fn.manifest.budget }, 100).map((c) => [c.caller, c.spend, c.limit]);
   assert.deepEqual(callers, [['ip:192.0.2.1', 2, 2], ['key:greedy', 2, 2], ['ip:192.0.2.2', 1, 2], ['key:other', 1, 2]]);
 });
 
@@ -201,7 +202,7 @@ test('the global budget caps all functions together, and per caller across them'
   refusedWith(await call(request(b, { principal: key('y') })), 'BWK_E_GUARD_BUDGET_EXHAUSTED', 'global');
   const global = ledger.view(undefined);
   assert.deepEqual([global.spend, global.limit, global.tier], [5, 5, 'exhausted']);
-  assert.deepEqual(ledger.callers(undefined).map((c) => [c.caller, c.spend]), [['key:x', 3], ['key:y', 2]]);
+  assert.deepEqual(ledger.callers(undefined, 100).map((c) => [c.caller, c.spend]), [['key:x', 3], ['key:y', 2]]);
   assert.equal(ledger.view({ name: 'beta', budget: undefined }).limit, null, 'a function without a budget is metered, not capped');
   assert.equal(ledger.view({ name: 'beta', budget: undefined }).spend, 3);
 });

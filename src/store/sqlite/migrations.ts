@@ -197,6 +197,16 @@ export const migrations: Migration[] = [
       CREATE TRIGGER api_keys_delete_generation AFTER DELETE ON api_keys BEGIN UPDATE cache_generation SET n = n + 1; END;
     `,
   },
+  {
+    version: 6,
+    name: 'spend caller floors',
+    sql: `
+      -- On function and global rows: the most any per-caller row under that scope and period had spent
+      -- when the ledger evicted it (budgets.maxTracked, src/metering/ledger.ts). A caller without a row
+      -- starts from here, so evicting a caller never gives it its per-caller share a second time.
+      ALTER TABLE spend ADD COLUMN caller_floor_nanos INTEGER NOT NULL DEFAULT 0 CHECK (caller_floor_nanos >= 0);
+    `,
+  },
 ];
 
 export function schemaVersion(db: DatabaseSync): number {
