@@ -73,25 +73,42 @@ export function transaction<T>(db: DatabaseSync, fn: () => T): T {
 /**
  * Tells read caches whether the tables they cache may have changed. Every write to those tables, by
  * any connection of any process, bumps cache_generation through triggers (migration 5), so one
- * primary-key read answers it (~3 µs); the lookups it lets the gateway skip on every request (active
- * version with its manifest JSON, API key) cost ~20 µs.
+ * primary-key read answers it; the lookups it lets the gateway skip on every request (active version
+ * with its manifest JSON, API key) cost ~20 µs.
+ *
+ * That read is a SQLite read transaction (file locks, WAL index): ~10 µs on the CI machines, and a
+ * request makes two lookups. So the generation is read once per event-loop turn and remembered until
+ * setImmediate: a commit by another connection is seen from the next turn on — a request from the
+ * network always starts one — and this connection's own writes (changed()) are seen at once.
  */
 export interface ChangeTracker {
-  /** True when no cached table was written, by any connection, since `stamp` was taken. */
+  /** True when no cached table was written, by any connection, since `stamp` was taken (see above). */
   unchangedSince(stamp: number): boolean;
   stamp(): number;
+  /** Called by every write through this connection. */
+  changed(): void;
 }
 
 export function trackChanges(db: DatabaseSync): ChangeTracker {
   const generation = db.prepare('SELECT n FROM cache_generation WHERE id = 1');
-  const stamp = (): number => (generation.get() as { n: number }).n;
-  return { stamp, unchangedSince: (s) => s === stamp() };
+  let thisTurn: number | undefined;
+  const forget = (): void => {
+    thisTurn = undefined;
+  };
+  const stamp = (): number => {
+    if (thisTurn === undefined) {
+      thisTurn = (generation.get() as { n: number }).n;
+      setImmediate(forget);
+    }
+    return thisTurn;
+  };
+  return { stamp, unchangedSince: (s) => s === stamp(), changed: forget };
 }
 
 /**
  * A read-through cache of found rows, emptied whenever the database may have changed (see
- * ChangeTracker), so a revocation, deploy, rollback or removal is seen by the very next lookup, from
- * this process or any other. Misses are not cached (a caller could make up unbounded keys), and the
+ * ChangeTracker), so a revocation, deploy, rollback or removal is seen by the next request, from this
+ * process or any other. Misses are not cached (a caller could make up unbounded keys), and the
  * size is capped for the same reason. Values are frozen: every caller shares them.
  */
 export function createReadCache<V extends object>(tracker: ChangeTracker, maxEntries = 1024) {

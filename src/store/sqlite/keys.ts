@@ -39,10 +39,17 @@ export function createSqliteKeys(db: DatabaseSync, tracker: ChangeTracker): ApiK
   };
   // get() runs on every API-key request. A write empties it through the cache generation (migration 5's
   // triggers), so a revocation is seen by the next request.
+  const write = <T>(fn: () => T): T => {
+    try {
+      return runStatement(fn);
+    } finally {
+      tracker.changed();
+    }
+  };
   const byId = createReadCache<ApiKeyRecord>(tracker);
   return {
     async insert(k) {
-      runStatement(() => q.insert.run(k.id, k.secretHash, k.role, JSON.stringify(k.functions), k.label, k.createdAt, k.expiresAt, k.revokedAt));
+      write(() => q.insert.run(k.id, k.secretHash, k.role, JSON.stringify(k.functions), k.label, k.createdAt, k.expiresAt, k.revokedAt));
     },
     async get(id) {
       return byId.get(id, () => {
@@ -54,7 +61,7 @@ export function createSqliteKeys(db: DatabaseSync, tracker: ChangeTracker): ApiK
       return (runStatement(() => q.list.all()) as unknown as KeyRow[]).map(toRecord);
     },
     async revoke(id, at) {
-      return runStatement(() => q.revoke.run(at, id)).changes > 0;
+      return write(() => q.revoke.run(at, id)).changes > 0;
     },
   };
 }

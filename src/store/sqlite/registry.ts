@@ -66,8 +66,14 @@ export function createSqliteRegistry(db: DatabaseSync, tracker: ChangeTracker): 
   // node:sqlite is synchronous: each method runs to completion before the next starts, so within one
   // process calls never interleave; across processes BEGIN IMMEDIATE serialises them.
   // Every write is one transaction; whatever it did, the cache generation (migration 5's triggers) makes
-  // cached reads not outlive it.
-  const write = <T>(fn: () => T): T => transaction(db, fn);
+  // cached reads not outlive it, and changed() makes this connection see that within the same turn.
+  const write = <T>(fn: () => T): T => {
+    try {
+      return transaction(db, fn);
+    } finally {
+      tracker.changed();
+    }
+  };
   // getActive runs on every function request: the active pointer, the version and its manifest JSON.
   const active = createReadCache<FunctionVersion>(tracker);
 
