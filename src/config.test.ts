@@ -67,3 +67,11 @@ test('triggers: bounded attempts, delays and message size; defaults 256 KB, 3 at
   invalid('triggers:\n  maxMessageBytes: 100000000\n', /triggers\.maxMessageBytes must be <= 6291456/);
   invalid('triggers:\n  retry: 1\n', /triggers .*unknown key "retry"/);
 });
+
+test('signing: warn by default; off, warn or enforce; anything else fails naming the key', () => {
+  assert.equal(withConfig('').signing, 'warn');
+  assert.equal(withConfig('signing: enforce\n').signing, 'enforce');
+  assert.equal(withConfig('signing: off\n').signing, 'off');
+  invalid('signing: strict\n', /signing/);
+  invalid('signing: true\n', /signing/);
+});

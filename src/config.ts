@@ -15,6 +15,13 @@ import { RATE_PATTERN } from './limits/rate.ts';
 
 export type IsolationMode = 'strict' | 'auto' | 'permission-only';
 
+/**
+ * Code signing of deploys (src/signing/, docs/signing.md). off: signatures are not checked; warn (the
+ * default, so a fresh install works before any publisher key exists): every deploy is checked, a bad
+ * or missing signature is logged and recorded but accepted; enforce: it is refused.
+ */
+export type SigningMode = 'off' | 'warn' | 'enforce';
+
 export interface JwtConfig {
   issuer: string;
   audience: string;
@@ -77,6 +84,7 @@ export interface Config {
   home: string;
   listen: { host: string; port: number };
   isolation: IsolationMode;
+  signing: SigningMode;
   store: { kind: 'sqlite' };
   bus: { kind: 'in-process' };
   gateway: {
@@ -128,6 +136,11 @@ export interface Config {
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'silent';
   pricing: PricingConfig;
   budgets: BudgetsConfig;
+  /** Leak prevention (docs/dlp.md). Function and gateway logs are always redacted; only responses have a mode. */
+  dlp: {
+    /** What happens to a function response carrying a credential: refused (502), redacted, or not scanned. */
+    responses: 'block' | 'redact' | 'off';
+  };
 }
 
 /** The price model every invocation is metered with (src/metering/pricing.ts), like public FaaS pricing. */
@@ -175,6 +188,7 @@ const configSchema = {
       properties: { host: { type: 'string', minLength: 1 }, port: { type: 'integer', minimum: 0, maximum: 65535 } },
     },
     isolation: { enum: ['strict', 'auto', 'permission-only'] },
+    signing: { enum: ['off', 'warn', 'enforce'] },
     store: { type: 'object', additionalProperties: false, properties: { kind: { const: 'sqlite' } } },
     bus: { type: 'object', additionalProperties: false, properties: { kind: { const: 'in-process' } } },
     gateway: {
@@ -230,6 +244,10 @@ const configSchema = {
     egress: {
       type: 'object', additionalProperties: false,
       properties: { timeoutMs: { type: 'integer', minimum: 1 }, maxResponseBytes: { type: 'integer', minimum: 1 } },
+    },
+    dlp: {
+      type: 'object', additionalProperties: false,
+      properties: { responses: { enum: ['block', 'redact', 'off'] } },
     },
     auth: {
       type: 'object', additionalProperties: false,
@@ -293,6 +311,7 @@ export function defaultConfig(home: string): Config {
     home,
     listen: { host: '127.0.0.1', port: 8787 },
     isolation: 'auto',
+    signing: 'warn',
     store: { kind: 'sqlite' },
     bus: { kind: 'in-process' },
     gateway: {
@@ -334,6 +353,8 @@ export function defaultConfig(home: string): Config {
     pricing: { currency: 'USD', perMillionRequests: 0.2, perGbSecond: 0.0000166667, granularityMs: 1 },
     // About 0.35 KB per entry (measured), two kinds of entries: at most ~35 MB in all.
     budgets: { global: null, defaultPeriod: 'month', flushIntervalMs: 1000, claimChunk: 0.05, historyDays: 90, maxTracked: 50_000 },
+    // Blocking by default: the shapes are prefixed formats (docs/dlp.md), so a refusal is a real leak.
+    dlp: { responses: 'block' },
   };
 }
 

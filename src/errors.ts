@@ -46,8 +46,13 @@ export const errors = {
   BWK_E_SANDBOX_FUNCTION_ERROR: { status: 502, message: 'Function %s threw an error' },
   BWK_E_SANDBOX_BAD_RESPONSE: { status: 502, message: 'Function %s returned an invalid response' },
   BWK_E_SANDBOX_LOAD_FAILED: { status: 502, message: 'Function %s could not be loaded' },
+  // The bundle file on disk no longer hashes to the digest deployed (src/runtime/sandbox/process/bundles.ts).
+  BWK_E_SANDBOX_BUNDLE_TAMPERED: { status: 502, message: 'Function %s was not started: its code failed the integrity check' },
   BWK_E_SANDBOX_UNAVAILABLE: { status: 503, message: 'No sandbox could be started for %s' },
   BWK_E_SANDBOX_POOL_FULL: { status: 429, message: 'Function %s has no free sandbox' },
+
+  // leak prevention (src/dlp/): the response is withheld whole; the caller learns nothing of what it held
+  BWK_E_DLP_RESPONSE_BLOCKED: { status: 502, message: 'The response of %s was withheld: it contained a credential' },
 
   // broker: capabilities the sandbox asks for
   BWK_E_BROKER_PROTOCOL: { status: 502, message: 'Function %s broke the sandbox protocol' },
@@ -84,6 +89,26 @@ export const errors = {
   BWK_E_BUS_SUBJECT_INVALID: { status: 400, message: 'Subject is not valid: it %s' },
   BWK_E_BUS_NO_CONSUMER: { status: 404, message: 'No active function consumes subject %s' },
   BWK_E_BUS_MESSAGE_TOO_LARGE: { status: 413, message: 'Message payload exceeds %s bytes' },
+
+  // vault: secrets at rest (src/vault/). Messages name files and variables, never a key or a value.
+  BWK_E_VAULT_KEY_MISSING: { status: 500, message: 'No master key: secrets exist but neither BULWARK_MASTER_KEY nor %s is present' },
+  BWK_E_VAULT_KEY_MALFORMED: { status: 500, message: 'Master key from %s is malformed: it must be 32 bytes, base64-encoded' },
+  BWK_E_VAULT_KEY_WRONG: { status: 500, message: 'Master key from %s does not open this vault: it is not the key the secrets were sealed with' },
+  BWK_E_VAULT_KEY_PERMISSIONS: { status: 500, message: 'Master key file %s is readable by others (mode %s): run chmod 600 on it' },
+  BWK_E_VAULT_SECRET_NOT_FOUND: { status: 404, message: 'No secret named %s' },
+  BWK_E_VAULT_VERSION_NOT_FOUND: { status: 404, message: 'Secret %s has no version %s' },
+  BWK_E_VAULT_SECRET_INVALID: { status: 400, message: 'Secret value is not acceptable: %s' },
+  BWK_E_VAULT_CONFLICT: { status: 409, message: 'Secret %s was changed concurrently: retry' },
+  BWK_E_VAULT_CORRUPT: { status: 500, message: 'Secret %s version %s cannot be decrypted: its stored data was altered' },
+
+  // signing: publisher keys and signed deploys (src/signing/). Messages name a key id, never key material.
+  BWK_E_SIGNING_UNSIGNED: { status: 422, message: 'Deploy of %s refused: it is not signed and signing is enforced (deploy with --sign <key-file>)' },
+  BWK_E_SIGNING_INVALID: { status: 422, message: 'Deploy of %s refused: the signature does not match this bundle and manifest' },
+  BWK_E_SIGNING_UNKNOWN_KEY: { status: 422, message: 'Deploy of %s refused: signing key %s is not a registered publisher key' },
+  BWK_E_SIGNING_KEY_REVOKED: { status: 422, message: 'Deploy of %s refused: signing key %s is revoked' },
+  BWK_E_SIGNING_KEY_INVALID: { status: 400, message: 'Publisher key is not usable: %s' },
+  BWK_E_SIGNING_KEY_EXISTS: { status: 409, message: 'Publisher key %s is already registered' },
+  BWK_E_SIGNING_KEY_NOT_FOUND: { status: 404, message: 'No publisher key with id %s' },
 
   // config: bulwark config file and environment
   BWK_E_CONFIG_INVALID: { status: 500, message: 'Configuration is invalid: %s' },

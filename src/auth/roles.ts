@@ -14,7 +14,12 @@ export type Action = 'invoke' | 'deploy' | 'rollback' | 'remove' | 'list' | 'rea
   | 'list-blocks' | 'manage-blocks'
   | 'read-spend'
   // Publishing a message on a subject: it invokes the functions consuming it (src/gateway/admin/publish.ts).
-  | 'publish';
+  | 'publish'
+  // Publisher keys for code signing sign deploys of any function: admins scoped to * (src/gateway/admin/publishers.ts).
+  | 'manage-publishers'
+  // Vault (src/gateway/admin/secrets.ts): writing secrets and rotating the master key is for admins scoped
+  // to *; names and versions (never values) are visible to deployers too, who write permissions.secrets.
+  | 'manage-secrets' | 'list-secrets' | 'rotate-master-key';
 
 export const roles: readonly Role[] = ['admin', 'deployer', 'invoker', 'viewer'];
 
@@ -34,6 +39,10 @@ export const permissions: Readonly<Record<Action, readonly Role[]>> = {
   // The roles that may invoke: a message is input to every consumer of its subject, and the publisher
   // must also be allowed to invoke each of them (scope), at publish and again at delivery (authz guard).
   publish: ['admin', 'deployer', 'invoker'],
+  'manage-publishers': ['admin'],
+  'manage-secrets': ['admin'],
+  'list-secrets': ['admin', 'deployer'],
+  'rotate-master-key': ['admin'],
 };
 
 /** True when any of `held` may perform `action`. An empty role list may do nothing (default deny). */

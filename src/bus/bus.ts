@@ -42,7 +42,28 @@ export type SecurityEventType =
   // a scope's settled spend reached 50% or 80% of its limit: detail { scope, key, percent, spend, limit, currency, periodEnd }
   | 'budget.alert'
   // a scope moved between tiers open → throttle → exhausted: detail { scope, key, from, to, spend, limit, currency, periodEnd }
-  | 'budget.tier-changed';
+  | 'budget.tier-changed'
+  // A credential was found on its way out (src/dlp/): detail { kind, where (response|log), action
+  // (blocked|redacted), count, evidence (first 12 hex of the SHA-256 of the first match, never the value) }
+  | 'dlp.leak'
+  // Code signing (src/signing/): every signature verdict of a deploy: detail { mode (warn|enforce),
+  // verdict (signed|unsigned|invalid|unknown-key|revoked-key), keyId (null when unsigned), accepted, sha256 }
+  | 'deploy.signature-checked'
+  // A bundle file on disk did not hash to its deployed digest when a worker was about to load it (the
+  // worker was not started): detail { sha256 (expected), actual (digest of the file found) }
+  | 'sandbox.bundle-tampered'
+  // Vault (src/vault/, src/gateway/admin/secrets.ts): a secret was set, rotated, rolled back or removed:
+  // detail { name, version (null when removed), change (set|rotate|rollback|remove) }. Never the value.
+  | 'secret.changed'
+  // The master key was rotated: detail { masterKeyId (public id of the new key), rewrapped, source (env|file) }
+  | 'vault.master-rotated'
+  // Capability use through the broker (src/runtime/capabilities/): detail { capability, target } (for
+  // secrets, the secret's name; never a value). `used`: allowed and served; `denied`: not granted.
+  | 'capability.used'
+  | 'capability.denied'
+  // Publisher keys registered or revoked through the admin API: detail { keyId, name }
+  | 'publisher.added'
+  | 'publisher.revoked';
 
 export interface SecurityEvent {
   type: SecurityEventType;

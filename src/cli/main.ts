@@ -19,9 +19,12 @@ import { logsCommand } from './commands/logs.ts';
 import { publishCommand } from './commands/publish.ts';
 import { deadLettersCommand } from './commands/dead-letters.ts';
 import { rmCommand } from './commands/rm.ts';
+import { secretsCommand, vaultCommand } from './commands/secrets.ts';
 import { rollbackCommand } from './commands/rollback.ts';
 import { serveCommand } from './commands/serve.ts';
 import { spendCommand } from './commands/spend.ts';
+import { signCommand } from './commands/sign.ts';
+import { publishersCommand } from './commands/publishers.ts';
 
 export function buildProgram(io: CliIo): Command {
   const program = new Command('bulwark')
@@ -34,6 +37,8 @@ export function buildProgram(io: CliIo): Command {
     blocksCommand(io), guardsCommand(io),
     publishCommand(io), deadLettersCommand(io),
     spendCommand(io),
+    secretsCommand(io), vaultCommand(io),
+    signCommand(io), publishersCommand(io),
   ]) program.addCommand(cmd);
   quietCommander(program, io);
   return program;

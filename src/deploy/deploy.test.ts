@@ -32,7 +32,7 @@ before(async () => {
   bus.subscribe('security', (e) => void events.push(e));
   const logger = createLogger({ level: 'silent' });
   const sandbox = await createProcessSandbox({ config, logger, bus, logs: store.logs, bundleSource: (sha) => store.functions.getBundle(sha) });
-  deps = { store, sandbox, bus, logger };
+  deps = { store, sandbox, bus, logger, signing: 'off' };
 });
 
 after(async () => {

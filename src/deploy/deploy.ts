@@ -4,6 +4,7 @@
 //   re-parse the manifest (never trust the client's parse)   BWK_E_MANIFEST_*
 //   expires in the past                                      BWK_E_DEPLOY_REJECTED
 //   bundle bytes vs declared sha256                          BWK_E_DEPLOY_DIGEST_MISMATCH
+//   signature over name + bundle + manifest (signing mode)   BWK_E_SIGNING_*
 //   same bundle and manifest as the active version           → unchanged, nothing written
 //   the bundle loads in a real sandbox                       BWK_E_DEPLOY_REJECTED
 //   store: new immutable version, activated in one transaction
@@ -21,12 +22,17 @@ import { publishSecurityEvent, type EventBus } from '../bus/bus.ts';
 import { sha256Hex, type FunctionVersion, type Store } from '../store/store.ts';
 import type { SandboxProvider } from '../runtime/sandbox/sandbox.ts';
 import type { Logger } from '../telemetry/logger.ts';
+import type { SigningMode } from '../config.ts';
+import type { DeploySignature } from '../signing/signature.ts';
+import { checkDeploySignature } from '../signing/verify.ts';
 
 export interface DeployDeps {
   store: Store;
   sandbox: SandboxProvider;
   bus: EventBus;
   logger: Logger;
+  /** config.signing: whether deploys must carry a publisher's signature (src/signing/verify.ts). */
+  signing: SigningMode;
 }
 
 export interface DeployPayload {
@@ -36,6 +42,8 @@ export interface DeployPayload {
   files: Record<string, string>;
   bundle: Uint8Array;
   sha256: string;
+  /** A publisher's signature over name, bundle and manifest (src/signing/signature.ts); absent: unsigned. */
+  signature?: DeploySignature;
 }
 
 export interface DeployResult {
@@ -60,6 +68,10 @@ export async function deployFunction(deps: DeployDeps, payload: DeployPayload, a
       throw new BulwarkError('BWK_E_DEPLOY_DIGEST_MISMATCH');
     }
     const sha256 = payload.sha256.toLowerCase();
+    await checkDeploySignature(
+      { mode: deps.signing, publishers: deps.store.publishers, bus: deps.bus, logger: deps.logger },
+      { name: manifest.name, sha256, manifestSource: payload.manifest, files }, payload.signature, actor, requestId,
+    );
 
     const active = await deps.store.functions.getActive(manifest.name);
     if (active && active.sha256 === sha256 && active.manifestSource === payload.manifest && isDeepStrictEqual(active.manifest, manifest)) {

@@ -4,7 +4,8 @@
 //      guards    src/guards/chain.ts, in its declared order          413 / 401 / 403 / 400 / 429
 //      event     API Gateway 2.0 (default) or 1.0 payload, without credentials the gateway would accept
 //      invoke    sandbox.invoke                                      502 / 503 / 504 BWK_E_SANDBOX_*, 499 BWK_E_GATEWAY_CLIENT_CLOSED
-//   5. respond   the function's HttpResult, framing headers stripped
+//   5. scan      src/dlp/: a response carrying a credential is withheld or redacted  502 BWK_E_DLP_RESPONSE_BLOCKED
+//   6. respond   the function's HttpResult, framing headers stripped
 // Every early exit throws or returns a BulwarkError; error-reply.ts turns it into the one error shape.
 // docs/lifecycle.md draws this same path and changes with this file.
 
@@ -23,6 +24,8 @@ import { buildV2Event } from './events/apigw-v2.ts';
 import { echo, sendError } from './error-reply.ts';
 import { arrivalHost } from './request-target.ts';
 import { writeResult } from './function-reply.ts';
+import { inspectResponse, type ResponseMode } from '../dlp/response.ts';
+import type { Scanner } from '../dlp/scanner.ts';
 
 export interface InvokeDeps {
   routes: RouteTable;
@@ -31,6 +34,8 @@ export interface InvokeDeps {
   logger: Logger;
   /** auth.jwt.issuer, when JWTs are configured (see forwardedHeaders). */
   jwtIssuer: string | undefined;
+  /** Leak prevention for responses: the scanner and config.dlp.responses. */
+  dlp: { scanner: Scanner; responses: ResponseMode };
 }
 
 /** "/fn/<name>/rest?query" → its parts; the fastify routes only send /fn/... here. */
@@ -129,8 +134,18 @@ export function createInvokeHandler(deps: InvokeDeps) {
     });
     if (!outcome.admitted) return sendError(reply, outcome.rejection.error, deps.logger, outcome.rejection.headers);
 
-    // 5. respond
-    const { dropped } = writeResult(reply, outcome.result, fn.name);
+    // 5. scan
+    const inspection = inspectResponse(outcome.result, deps.dlp.scanner, deps.dlp.responses);
+    for (const leak of inspection.leaks) {
+      await publishSecurityEvent(deps.bus, deps.logger, {
+        type: 'dlp.leak', requestId, function: fn.name, version: fn.version, actor: request.bulwark?.actor, sourceIp: request.clientIp,
+        detail: { ...leak, where: 'response', action: inspection.withheld ? 'blocked' : 'redacted' },
+      });
+    }
+    if (inspection.withheld) throw new BulwarkError('BWK_E_DLP_RESPONSE_BLOCKED', [fn.name], { kinds: inspection.leaks.map((l) => l.kind) });
+
+    // 6. respond
+    const { dropped } = writeResult(reply, inspection.result, fn.name);
     if (dropped.length > 0) deps.logger.warn({ requestId, function: fn.name, dropped }, 'function response headers dropped');
     return reply;
   };

@@ -29,12 +29,17 @@ import { createBlocklist } from '../abuse/blocklist.ts';
 import { startAbuseScorer } from '../abuse/scorer.ts';
 import { createAdminApi } from './admin/index.ts';
 import { buildServer } from './server.ts';
+import { openVault, type Vault } from '../vault/vault.ts';
+import { registerKnownSecrets } from '../telemetry/redact.ts';
+import { createScanner } from '../dlp/scanner.ts';
 
 export interface PlatformOptions {
   /** Where log lines go instead of stdout ($home/logs/gateway.log is always written too). */
   logDestination?: DestinationStream;
   /** See BENCH_ONLY_DISABLE_ALL_GUARDS in src/guards/chain.ts. Never set outside bench/. */
   benchOnlyDisableGuards?: typeof BENCH_ONLY_DISABLE_ALL_GUARDS;
+  /** Where BULWARK_MASTER_KEY is read from (src/vault/master-key.ts); process.env when absent. */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface Platform {
@@ -45,6 +50,7 @@ export interface Platform {
   bus: EventBus;
   sandbox: SandboxProvider;
   logger: Logger;
+  vault: Vault;
   /** Stops accepting requests, lets in-flight ones finish, then closes sandbox, bus, store and logs. */
   close(): Promise<void>;
 }
@@ -136,9 +142,14 @@ export async function startPlatform(config: Config, opts: PlatformOptions = {}):
   try {
     const store = await openStore(config);
     closers.push(() => store.close());
+    // Before anything listens: a missing or wrong master key stops the start (src/vault/master-key.ts).
+    const vault = await openVault({ store: store.secrets, home: config.home, env: opts.env ?? process.env });
+    // Known to log redaction (and to DLP below) from here on: a value never reaches a log line in clear.
+    const forgetSecrets = registerKnownSecrets(vault);
+    closers.push(async () => forgetSecrets());
     const bus = await createBus(config, { logger });
     closers.push(() => bus.close());
-    const sandbox = await createProcessSandbox({ config, logger, bus, logs: store.logs, bundleSource: (sha) => store.functions.getBundle(sha) });
+    const sandbox = await createProcessSandbox({ config, logger, bus, logs: store.logs, secrets: vault, bundleSource: (sha) => store.functions.getBundle(sha) });
     closers.push(() => sandbox.close());
     const ledger = createSpendLedger({
       pricing: createPricing(config.pricing), budgets: config.budgets, store: store.spend, logger,
@@ -169,8 +180,11 @@ export async function startPlatform(config: Config, opts: PlatformOptions = {}):
     const app = buildServer({
       config,
       logger,
-      invoke: createInvokeHandler({ routes: createRouteTable(store.functions), dispatcher, bus, logger, jwtIssuer: config.auth.jwt?.issuer }),
-      admin: createAdminApi({ config, store, bus, sandbox, logger, authenticator, chain, blocklist, ledger, consumersOf: (subject) => triggers.consumersOf(subject) }),
+      invoke: createInvokeHandler({
+        routes: createRouteTable(store.functions), dispatcher, bus, logger, jwtIssuer: config.auth.jwt?.issuer,
+        dlp: { scanner: createScanner(vault), responses: config.dlp.responses },
+      }),
+      admin: createAdminApi({ config, store, bus, sandbox, logger, authenticator, chain, blocklist, ledger, vault, consumersOf: (subject) => triggers.consumersOf(subject) }),
       admission: createAdmission({ chain, bus, logger }),
     });
     closers.push(() => app.close());
@@ -183,7 +197,7 @@ export async function startPlatform(config: Config, opts: PlatformOptions = {}):
 
     let closing: Promise<void> | undefined;
     return {
-      url, config, store, bus, sandbox, logger,
+      url, config, store, bus, sandbox, logger, vault,
       close: () => (closing ??= closeAll()),
     };
   } catch (err) {

@@ -59,6 +59,7 @@ input: ./schemas/input.json
 limits: { timeout: 2m, memory: 1GB, concurrency: 4, queue: 0, body: 256KB }
 permissions:
   egress: [API.Example.com:443, "[::1]:8080", 10.0.0.1:80, api.example.com:443]
+  secrets: [STRIPE_KEY, DB_PASSWORD, STRIPE_KEY]
 `);
   assert.deepEqual(m.handler, { file: 'lib/main.mjs', export: 'default' });
   assert.deepEqual(m.runtime, { payloadFormat: '1.0', allowCodeGeneration: true });
@@ -74,6 +75,7 @@ permissions:
     { host: '::1', port: 8080 },
     { host: '10.0.0.1', port: 80 },
   ]);
+  assert.deepEqual(m.permissions.secrets, ['STRIPE_KEY', 'DB_PASSWORD']);
 });
 
 test('a budget is normalised: periods in ms (or month), percentages as fractions, defaults filled in', () => {
@@ -121,8 +123,13 @@ const invalid: Array<{ name: string; source: string; code?: string; problems: Ar
   },
   {
     name: 'planned keys say so',
-    source: `${BASE}permissions:\n  secrets: [TOKEN]\n`,
-    problems: [[8, 3, "'secrets' in permissions is not supported yet (planned)"]],
+    source: `${BASE}permissions:\n  kv: [cache]\n`,
+    problems: [[8, 3, "'kv' in permissions is not supported yet (planned)"]],
+  },
+  {
+    name: 'secret grants must be secret names',
+    source: `${BASE}permissions:\n  secrets: [STRIPE_KEY, stripe-key]\n`,
+    problems: [[8, 25, 'each secret must be a name of capital letters, digits and _, starting with a letter, like STRIPE_KEY']],
   },
   {
     name: 'budget shapes: unknown and missing keys, periods, amounts and percentages written wrong',

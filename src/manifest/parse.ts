@@ -237,7 +237,7 @@ interface AuthorManifest {
   }>;
   input?: string | Partial<Record<InputPart, string>>;
   limits?: { timeout?: string; memory?: string; concurrency?: number; queue?: number; body?: string; rate?: string };
-  permissions?: { egress?: string[] };
+  permissions?: { egress?: string[]; secrets?: string[] };
   budget?: AuthorBudget;
   injection?: AuthorInjection;
 }
@@ -369,7 +369,7 @@ function normalise(m: AuthorManifest, at: At, readFile: (relPath: string) => str
     triggers: { http, queue: queues, schedule: schedule.map(({ cron, payload }) => ({ cron, payload })) },
     ...(input ? { input } : {}),
     limits: { timeoutMs, memoryMb, concurrency, queue, bodyBytes, ...(limits.rate ? { rate: parseRate(limits.rate)! } : {}) },
-    permissions: { egress },
+    permissions: { egress, ...(m.permissions?.secrets ? { secrets: [...new Set(m.permissions.secrets)] } : {}) },
     ...(budget ? { budget } : {}),
     ...(injection ? { injection } : {}),
   };

@@ -97,6 +97,7 @@ export const manifestSchema = {
       additionalProperties: false,
       properties: {
         egress: { type: 'array', items: { type: 'string', minLength: 1 } },
+        secrets: { type: 'array', items: { type: 'string', pattern: '^[A-Z][A-Z0-9_]{0,63}$' } },
       },
     },
     budget: BUDGET_SCHEMA,
@@ -106,7 +107,7 @@ export const manifestSchema = {
 
 /** Keys an author may reasonably write that are designed but not built yet (DESIGN.md). */
 export const plannedKeys: Record<string, string[]> = {
-  permissions: ['secrets', 'invoke', 'kv'],
+  permissions: ['invoke', 'kv'],
 };
 
 /**
@@ -148,6 +149,8 @@ export const hints: Record<string, string> = {
   permissions: 'permissions must be a mapping like { egress: [api.example.com:443] }',
   'permissions.egress': 'egress must be a list of host:port entries, like [api.example.com:443]',
   'permissions.egress.*': 'each egress entry must be a host:port string, like api.example.com:443',
+  'permissions.secrets': 'secrets must be a list of secret names, like [STRIPE_KEY, DB_PASSWORD]',
+  'permissions.secrets.*': 'each secret must be a name of capital letters, digits and _, starting with a letter, like STRIPE_KEY',
   budget: 'budget must be a mapping like { limit: 5.00, period: month, perCaller: 0.50 }',
   'budget.limit': 'limit must be a positive amount in the configured currency, like 5.00',
   'budget.period': 'period must be month, day, hour or a length like 10s, 30m, 12h or 7d',

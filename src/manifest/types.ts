@@ -73,6 +73,8 @@ export interface Manifest {
   };
   permissions: {
     egress: EgressRule[];
+    /** Vault secrets the function may read with context.secrets.get (src/runtime/capabilities/secrets.ts); absent: none. */
+    secrets?: string[];
   };
   /** Denial-of-wallet cap (src/metering/, src/guards/budget/); absent: metered, never capped per function. */
   budget?: Budget;

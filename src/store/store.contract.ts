@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { BulwarkError } from '../errors.ts';
 import { parseManifest } from '../manifest/parse.ts';
-import { DEAD_LETTER_RETENTION, FUNCTION_LOG_RETENTION, type ApiKeyRecord, type DeadLetter, type NewFunctionVersion, type SpendRecord, type Store } from './store.ts';
+import { DEAD_LETTER_RETENTION, FUNCTION_LOG_RETENTION, type ApiKeyRecord, type DeadLetter, type NewFunctionVersion, type PublisherKeyRecord, type SealedSecret, type SpendRecord, type Store } from './store.ts';
 
 export interface StoreFixture {
   /** Opens a store on this fixture's state; may be called again after close() to reopen it. */
@@ -56,6 +56,60 @@ export function runStoreContract(name: string, fixture: () => Promise<StoreFixtu
       });
       await fn(store, f);
     });
+
+  const sealedSecret = (name: string, version: number, over: Partial<SealedSecret> = {}): SealedSecret => ({
+    name, version, wrappedKey: randomBytes(60), iv: randomBytes(12), ciphertext: randomBytes(20), tag: randomBytes(16),
+    masterKeyId: 'mk_old', createdAt: `2026-01-0${version}T00:00:00.000Z`, createdBy: 'key:contract', ...over,
+  });
+  const bytesOf = (s: SealedSecret | undefined) => s && [s.wrappedKey, s.iv, s.ciphertext, s.tag].map((b) => Buffer.from(b).toString('hex'));
+
+  withStore('secrets: put assigns the active version, keeps old versions, rolls back; numbers are never reused', async (store) => {
+    assert.equal(await store.secrets.nextVersion('API_TOKEN'), 1);
+    const v1 = sealedSecret('API_TOKEN', 1);
+    await store.secrets.put(v1);
+    const v2 = sealedSecret('API_TOKEN', 2);
+    await store.secrets.put(v2);
+    assert.deepEqual(bytesOf(await store.secrets.getActive('API_TOKEN')), bytesOf(v2));
+    assert.deepEqual(bytesOf(await store.secrets.getVersion('API_TOKEN', 1)), bytesOf(v1));
+    // A writer that read nextVersion before another put is refused, not allowed to overwrite.
+    await assert.rejects(store.secrets.put(sealedSecret('API_TOKEN', 2)), isCode('BWK_E_VAULT_CONFLICT'));
+    await store.secrets.activate('API_TOKEN', 1, 'key:admin');
+    assert.deepEqual(bytesOf(await store.secrets.getActive('API_TOKEN')), bytesOf(v1));
+    await assert.rejects(store.secrets.activate('API_TOKEN', 9, 'key:admin'), isCode('BWK_E_VAULT_VERSION_NOT_FOUND'));
+    await assert.rejects(store.secrets.activate('NOPE', 1, 'key:admin'), isCode('BWK_E_VAULT_SECRET_NOT_FOUND'));
+    const [summary] = await store.secrets.list();
+    assert.deepEqual({ ...summary, updatedAt: undefined }, {
+      name: 'API_TOKEN', activeVersion: 1, latestVersion: 2, createdAt: v1.createdAt, updatedAt: undefined, updatedBy: 'key:admin',
+    });
+    assert.deepEqual((await store.secrets.listVersions('API_TOKEN')).map((s) => s.version), [1, 2]);
+    assert.equal(await store.secrets.countVersions(), 2);
+    assert.equal(await store.secrets.remove('API_TOKEN'), true);
+    assert.equal(await store.secrets.remove('API_TOKEN'), false);
+    assert.equal(await store.secrets.getActive('API_TOKEN'), undefined);
+    assert.equal(await store.secrets.countVersions(), 0);
+    assert.equal(await store.secrets.nextVersion('API_TOKEN'), 3);
+  });
+
+  withStore('secrets: the canary is written once; rewrap replaces every wrapped key and the canary atomically', async (store) => {
+    assert.equal(await store.secrets.canary(), undefined);
+    const canary = { masterKeyId: 'mk_old', sealed: randomBytes(40), createdAt: '2026-01-01T00:00:00.000Z' };
+    assert.equal(await store.secrets.initCanary(canary), true);
+    assert.equal(await store.secrets.initCanary({ ...canary, masterKeyId: 'mk_other' }), false);
+    assert.equal((await store.secrets.canary())?.masterKeyId, 'mk_old');
+    await store.secrets.put(sealedSecret('A', 1));
+    await store.secrets.put(sealedSecret('B', 1));
+    const newCanary = { masterKeyId: 'mk_new', sealed: randomBytes(40), createdAt: '2026-02-01T00:00:00.000Z' };
+    const rewrapped = ['A', 'B'].map((name) => ({ name, version: 1, wrappedKey: randomBytes(60), masterKeyId: 'mk_new' }));
+    // Missing a version, or rotating from a key that is not the current one: nothing changes.
+    await assert.rejects(store.secrets.rewrap('mk_old', rewrapped.slice(0, 1), newCanary), isCode('BWK_E_VAULT_CONFLICT'));
+    await assert.rejects(store.secrets.rewrap('mk_wrong', rewrapped, newCanary), isCode('BWK_E_VAULT_CONFLICT'));
+    assert.deepEqual((await store.secrets.all()).map((s) => s.masterKeyId), ['mk_old', 'mk_old']);
+    await store.secrets.rewrap('mk_old', rewrapped, newCanary);
+    const all = await store.secrets.all();
+    assert.deepEqual(all.map((s) => [s.name, s.masterKeyId, Buffer.from(s.wrappedKey).toString('hex')]),
+      rewrapped.map((r) => [r.name, 'mk_new', r.wrappedKey.toString('hex')]));
+    assert.equal((await store.secrets.canary())?.masterKeyId, 'mk_new');
+  });
 
   withStore('deploy assigns increasing versions and activates the newest', async (store) => {
     assert.equal(await store.functions.getActive('hello'), undefined);
@@ -408,6 +462,38 @@ export function runStoreContract(name: string, fixture: () => Promise<StoreFixtu
       await reopened.functions.remove('hello');
       assert.deepEqual(await reopened.deadLetters.list({ function: 'hello', limit: 10 }), []);
       assert.equal((await reopened.deadLetters.list({ limit: 10 })).length, 1);
+    } finally {
+      await reopened.close();
+    }
+  });
+  // Publisher keys (code signing, src/signing/).
+  const publisher = (id: string, over: Partial<PublisherKeyRecord> = {}): PublisherKeyRecord => ({
+    id, name: `publisher ${id}`, publicKey: Buffer.from(`public key of ${id}`).toString('base64'),
+    createdAt: new Date().toISOString(), revokedAt: null, ...over,
+  });
+
+  withStore('publisher keys: insert, get, list; the same key twice is refused', async (store) => {
+    assert.equal(await store.publishers.get('pub_a'), undefined);
+    await store.publishers.insert(publisher('pub_a', { createdAt: '2026-01-01T00:00:00.000Z' }));
+    await store.publishers.insert(publisher('pub_b', { createdAt: '2026-01-02T00:00:00.000Z' }));
+    assert.deepEqual(await store.publishers.get('pub_a'), publisher('pub_a', { createdAt: '2026-01-01T00:00:00.000Z' }));
+    assert.deepEqual((await store.publishers.list()).map((k) => k.id), ['pub_a', 'pub_b']);
+    await assert.rejects(store.publishers.insert(publisher('pub_a')), isCode('BWK_E_SIGNING_KEY_EXISTS'));
+    // The same public key under another id is the same key.
+    await assert.rejects(store.publishers.insert(publisher('pub_c', { publicKey: publisher('pub_a').publicKey })), isCode('BWK_E_SIGNING_KEY_EXISTS'));
+    assert.equal((await store.publishers.list()).length, 2);
+  });
+
+  withStore('publisher keys: revoke once, kept on record, survives reopening', async (store, f) => {
+    await store.publishers.insert(publisher('pub_a'));
+    assert.equal(await store.publishers.revoke('pub_a', '2026-03-01T00:00:00.000Z'), true);
+    assert.equal(await store.publishers.revoke('pub_a', '2026-03-02T00:00:00.000Z'), false);
+    assert.equal(await store.publishers.revoke('pub_none', '2026-03-02T00:00:00.000Z'), false);
+    await store.close();
+    const reopened = await f.open();
+    try {
+      assert.equal((await reopened.publishers.get('pub_a'))?.revokedAt, '2026-03-01T00:00:00.000Z');
+      assert.equal((await reopened.publishers.list()).length, 1);
     } finally {
       await reopened.close();
     }

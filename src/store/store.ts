@@ -311,6 +311,100 @@ export interface DeadLetterStore {
   list(q: { function?: string; functions?: readonly string[]; limit: number }): Promise<DeadLetter[]>;
 }
 
+/**
+ * One sealed version of a secret (src/vault/). Only ciphertext is stored: the value is sealed with a
+ * data key of its own (AES-256-GCM, additional data binding name and version), and the data key is
+ * stored wrapped by the master key named by masterKeyId. Versions are immutable except for
+ * re-wrapping their data key under a new master key (SecretStore.rewrap).
+ */
+export interface SealedSecret {
+  name: string;
+  version: number;
+  /** The data key wrapped by the master key: 12-byte IV, ciphertext, 16-byte tag. */
+  wrappedKey: Uint8Array;
+  /** The value's 12-byte IV, ciphertext and 16-byte GCM tag. */
+  iv: Uint8Array;
+  ciphertext: Uint8Array;
+  tag: Uint8Array;
+  masterKeyId: string;
+  createdAt: string;
+  /** Actor that set the version ('key:<id>', 'jwt:<sub>'). */
+  createdBy: string;
+}
+
+/** A secret's name and versions, never its value. */
+export interface SecretSummary {
+  name: string;
+  activeVersion: number;
+  latestVersion: number;
+  createdAt: string;
+  updatedAt: string;
+  updatedBy: string;
+}
+
+/**
+ * The master key check: a constant sealed under the master key when the vault is first opened, so a
+ * wrong key is detected at start (it cannot open the canary) rather than at the first secret read.
+ */
+export interface VaultCanary {
+  masterKeyId: string;
+  sealed: Uint8Array;
+  createdAt: string;
+}
+
+export interface SecretStore {
+  canary(): Promise<VaultCanary | undefined>;
+  /** Writes the first canary; returns false (and writes nothing) when one exists already. */
+  initCanary(canary: VaultCanary): Promise<boolean>;
+  /** Number of stored secret versions (all secrets, all versions). */
+  countVersions(): Promise<number>;
+  /** The version number the next put() of `name` must carry. Numbers are never reused, not even after remove(). */
+  nextVersion(name: string): Promise<number>;
+  /**
+   * Stores a new version and makes it active, atomically. Throws BWK_E_VAULT_CONFLICT when `version` is
+   * not nextVersion(name) (another writer got there first).
+   */
+  put(secret: SealedSecret): Promise<void>;
+  getActive(name: string): Promise<SealedSecret | undefined>;
+  getVersion(name: string, version: number): Promise<SealedSecret | undefined>;
+  list(): Promise<SecretSummary[]>;
+  /** Oldest first. */
+  listVersions(name: string): Promise<SealedSecret[]>;
+  /** Points the secret at an existing version (rollback). Throws BWK_E_VAULT_*_NOT_FOUND when absent. */
+  activate(name: string, version: number, actor: string): Promise<void>;
+  /** Removes the secret and all its versions. Returns false when there was none. */
+  remove(name: string): Promise<boolean>;
+  /** Every version, for re-wrapping. */
+  all(): Promise<SealedSecret[]>;
+  /**
+   * Master key rotation, in one transaction: replaces the wrapped data key and master key id of every
+   * listed version and the canary. Throws BWK_E_VAULT_CONFLICT (and changes nothing) when the set of
+   * stored versions differs from the listed ones, or when the canary's key id is not `fromMasterKeyId`.
+   */
+  rewrap(fromMasterKeyId: string, rewrapped: Array<Pick<SealedSecret, 'name' | 'version' | 'wrappedKey' | 'masterKeyId'>>, canary: VaultCanary): Promise<void>;
+}
+
+/** A publisher's Ed25519 public key, registered for code signing (src/signing/). Never deleted: revoked. */
+export interface PublisherKeyRecord {
+  /** Derived from the public key (src/signing/signature.ts publisherKeyId). */
+  id: string;
+  name: string;
+  /** Base64 SPKI DER. */
+  publicKey: string;
+  createdAt: string;
+  revokedAt: string | null;
+}
+
+export interface PublisherKeyStore {
+  /** Throws BWK_E_SIGNING_KEY_EXISTS when a key with this id (the same public key) is registered already. */
+  insert(key: PublisherKeyRecord): Promise<void>;
+  get(id: string): Promise<PublisherKeyRecord | undefined>;
+  /** Oldest first. */
+  list(): Promise<PublisherKeyRecord[]>;
+  /** Returns false when the key does not exist or was already revoked. */
+  revoke(id: string, at: string): Promise<boolean>;
+}
+
 export interface Store {
   readonly kind: string;
   readonly functions: FunctionRegistry;
@@ -319,5 +413,7 @@ export interface Store {
   readonly blocks: IpBlockStore;
   readonly spend: SpendStore;
   readonly deadLetters: DeadLetterStore;
+  readonly secrets: SecretStore;
+  readonly publishers: PublisherKeyStore;
   close(): Promise<void>;
 }

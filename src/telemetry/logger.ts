@@ -1,7 +1,9 @@
 // Structured JSON logs (pino). Auth headers, cookies, API keys, tokens and anything named like a
-// secret are redacted here, once, for every logger in the process.
+// secret are redacted here, once, for every logger in the process; then each finished line passes the
+// credential scanner (src/dlp/), so a key inside a message, an error or a URL is caught too.
 
 import { pino, type Logger, type DestinationStream } from 'pino';
+import { redactString } from './redact.ts';
 
 export type { Logger };
 
@@ -30,6 +32,8 @@ export function createLogger(opts: { level: string; destination?: DestinationStr
       base: { service: 'bulwark' },
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: { paths: redactPaths, censor: '[REDACTED]' },
+      // The line is JSON text; a redaction marker holds no quote or backslash, so it stays valid JSON.
+      hooks: { streamWrite: (line: string) => redactString(line) },
     },
     opts.destination,
   );

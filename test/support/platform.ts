@@ -262,6 +262,8 @@ export interface StartOptions {
   overrides?: ConfigOverrides;
   /** Runs on the fresh home before the platform starts (config files, JWT secrets). */
   prepareHome?: (home: string) => void | Promise<void>;
+  /** The platform's environment (BULWARK_MASTER_KEY); empty when absent. */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** Polls `probe` every 25 ms until it returns something other than undefined, or `ms` have passed. */
@@ -288,7 +290,7 @@ export async function startTestPlatform(opts: StartOptions = {}): Promise<TestPl
     // attack tests would otherwise get the test runner itself blocked. Tests of blocking use other loopback
     // addresses (127.0.0.2 …); a test passing its own `ipBlock` override replaces this allowlist.
     const config = loadConfig(home, { logLevel: 'debug', ipBlock: { allowlist: ['127.0.0.1'] }, ...opts.overrides, listen: { host: '127.0.0.1', port: 0 } }, {});
-    platform = await startPlatform(config, { logDestination: sink });
+    platform = await startPlatform(config, { logDestination: sink, env: opts.env ?? {} });
   } catch (err) {
     await platform?.close();
     await rm(home, { recursive: true, force: true });

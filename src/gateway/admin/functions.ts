@@ -10,6 +10,7 @@ import type { Store } from '../../store/store.ts';
 import type { EventBus } from '../../bus/bus.ts';
 import type { SandboxProvider } from '../../runtime/sandbox/sandbox.ts';
 import type { Logger } from '../../telemetry/logger.ts';
+import type { SigningMode } from '../../config.ts';
 import type { AdminAccess } from './access.ts';
 import { principalOf } from './principal.ts';
 
@@ -19,6 +20,7 @@ export interface FunctionRoutesDeps {
   bus: EventBus;
   logger: Logger;
   access: AdminAccess;
+  signing: SigningMode;
 }
 
 const NAME = '^[a-z][a-z0-9-]{0,62}$';
@@ -30,6 +32,7 @@ interface DeployBody {
   files?: Record<string, string>;
   bundle: string;
   sha256: string;
+  signature?: { keyId: string; signature: string };
 }
 
 const deploySchema = {
@@ -42,13 +45,18 @@ const deploySchema = {
       files: { type: 'object', maxProperties: 64, additionalProperties: { type: 'string', maxLength: 1024 * 1024 } },
       bundle: { type: 'string', minLength: 1, pattern: '^[A-Za-z0-9+/]*={0,2}$' },
       sha256: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+      // A publisher's Ed25519 signature (src/signing/signature.ts): 64 bytes, base64.
+      signature: {
+        type: 'object', additionalProperties: false, required: ['keyId', 'signature'],
+        properties: { keyId: { type: 'string', pattern: '^pub_[0-9a-f]{24}$' }, signature: { type: 'string', pattern: '^[A-Za-z0-9+/]{86}==$' } },
+      },
     },
   },
 } as const;
 
 export async function registerFunctionRoutes(app: FastifyInstance, deps: FunctionRoutesDeps): Promise<void> {
   const { store, access } = deps;
-  const deployDeps = { store: deps.store, sandbox: deps.sandbox, bus: deps.bus, logger: deps.logger };
+  const deployDeps = { store: deps.store, sandbox: deps.sandbox, bus: deps.bus, logger: deps.logger, signing: deps.signing };
 
   app.post<{ Body: DeployBody }>('/functions', { schema: deploySchema, config: { action: 'deploy' } }, async (request, reply) => {
     const principal = principalOf(request);
@@ -60,7 +68,7 @@ export async function registerFunctionRoutes(app: FastifyInstance, deps: Functio
     await access.authorize(request, principal, 'deploy', manifest.name);
     const { version, unchanged } = await deployFunction(
       deployDeps,
-      { manifest: request.body.manifest, files, bundle: new Uint8Array(Buffer.from(request.body.bundle, 'base64')), sha256: request.body.sha256 },
+      { manifest: request.body.manifest, files, bundle: new Uint8Array(Buffer.from(request.body.bundle, 'base64')), sha256: request.body.sha256, signature: request.body.signature },
       principal.actor,
       request.id,
     );

@@ -15,6 +15,9 @@ import type { Action } from '../../auth/roles.ts';
 import { createAdminAccess } from './access.ts';
 import { registerFunctionRoutes } from './functions.ts';
 import { registerKeyRoutes } from './keys.ts';
+import { registerSecretRoutes } from './secrets.ts';
+import type { Vault } from '../../vault/vault.ts';
+import { registerPublisherRoutes } from './publishers.ts';
 import { registerStatusRoutes } from './status.ts';
 import { registerBlockRoutes } from './blocks.ts';
 import { registerGuardRoutes } from './guards.ts';
@@ -42,6 +45,7 @@ export interface AdminDeps {
   chain: GuardChain;
   blocklist: Blocklist;
   ledger: SpendLedger;
+  vault: Vault;
   /** Active functions consuming a subject (src/triggers/index.ts), for the publish route. */
   consumersOf(subject: string): Promise<string[]>;
 }
@@ -66,8 +70,10 @@ export function createAdminApi(deps: AdminDeps): (app: FastifyInstance) => Promi
       if (!action) throw new BulwarkError('BWK_E_GATEWAY_INTERNAL', [], { reason: `admin route ${request.routeOptions.url} declares no action` });
       await access.authorize(request, request.adminPrincipal, action);
     });
-    await registerFunctionRoutes(app, { store: deps.store, sandbox: deps.sandbox, bus: deps.bus, logger: deps.logger, access });
+    await registerFunctionRoutes(app, { store: deps.store, sandbox: deps.sandbox, bus: deps.bus, logger: deps.logger, access, signing: deps.config.signing });
+    await registerPublisherRoutes(app, { store: deps.store, access });
     await registerKeyRoutes(app, { store: deps.store, access });
+    await registerSecretRoutes(app, { vault: deps.vault, access });
     await registerStatusRoutes(app, { store: deps.store, bus: deps.bus, sandbox: deps.sandbox, access });
     await registerBlockRoutes(app, { blocklist: deps.blocklist, access });
     await registerGuardRoutes(app, { chain: deps.chain, access });

@@ -10,11 +10,18 @@ import type { FunctionLogStore } from '../../store/store.ts';
 import type { FunctionTarget } from '../sandbox/sandbox.ts';
 import type { Manifest } from '../../manifest/types.ts';
 
+/** Where context.secrets reads a secret's active value (the vault, src/vault/vault.ts). */
+export interface SecretSource {
+  get(name: string): Promise<Buffer | undefined>;
+}
+
 export interface CapabilityDeps {
   config: Config;
   logger: Logger;
   bus: EventBus;
   logs: FunctionLogStore;
+  /** Absent outside a gateway (sandbox tests, benches): every secret is then unknown. */
+  secrets?: SecretSource;
 }
 
 export interface InvocationContext {

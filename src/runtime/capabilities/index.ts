@@ -1,13 +1,15 @@
-// Every capability the broker can grant, listed once, sorted. Secrets, kv and invoke come later.
+// Every capability the broker can grant, listed once, sorted. kv and invoke come later.
 
 import type { Manifest } from '../../manifest/types.ts';
 import type { Capability } from './capability.ts';
 import { fetch } from './fetch.ts';
 import { log } from './log.ts';
+import { secrets } from './secrets.ts';
 
 export const capabilities: ReadonlyMap<string, Capability<unknown>> = new Map<string, Capability<unknown>>([
   ['fetch', fetch as Capability<unknown>],
   ['log', log as Capability<unknown>],
+  ['secrets', secrets as Capability<unknown>],
 ]);
 
 /** The capability names a manifest grants: the only ones announced to its workers. */

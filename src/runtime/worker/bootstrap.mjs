@@ -192,6 +192,16 @@ async function brokerFetch(input, initArg) {
   return response;
 }
 
+// context.secrets.get(name): the gateway checks the grant (permissions.secrets) and records the use.
+const secretsApi = Object.freeze({
+  get(name) {
+    if (typeof name !== 'string' || name.length === 0 || name.length > 64) {
+      return Promise.reject(new TypeError('context.secrets.get(name): name must be a secret name such as STRIPE_KEY'));
+    }
+    return call('secrets', { name });
+  },
+});
+
 function installConsole() {
   const levels = { log: 'info', info: 'info', debug: 'debug', trace: 'debug', warn: 'warn', error: 'error' };
   for (const [method, level] of Object.entries(levels)) {
@@ -290,6 +300,7 @@ function makeContext(inv) {
     callbackWaitsForEmptyEventLoop: false,
   };
   if (init.capabilities.includes('fetch')) context.fetch = brokerFetch;
+  if (init.capabilities.includes('secrets')) context.secrets = secretsApi;
   return context;
 }
 

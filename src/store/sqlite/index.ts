@@ -9,6 +9,8 @@ import { createSqliteLogs } from './logs.ts';
 import { createSqliteBlocks } from './blocks.ts';
 import { createSqliteSpend } from './spend.ts';
 import { createSqliteDeadLetters } from './dead-letters.ts';
+import { createSqlitePublishers } from './publishers.ts';
+import { createSqliteSecrets } from './secrets.ts';
 
 export async function openSqliteStore(home: string): Promise<Store> {
   const db = openDatabase(home);
@@ -29,6 +31,8 @@ export async function openSqliteStore(home: string): Promise<Store> {
     blocks: createSqliteBlocks(db),
     spend: createSqliteSpend(db),
     deadLetters: createSqliteDeadLetters(db),
+    publishers: createSqlitePublishers(db),
+    secrets: createSqliteSecrets(db),
     close() {
       // Once: the log writer is drained (every appended line committed) before the connection goes.
       closing ??= (async () => {

@@ -207,6 +207,63 @@ export const migrations: Migration[] = [
       ALTER TABLE spend ADD COLUMN caller_floor_nanos INTEGER NOT NULL DEFAULT 0 CHECK (caller_floor_nanos >= 0);
     `,
   },
+  {
+    version: 7,
+    name: 'vault: sealed secrets, versions, master key canary',
+    sql: `
+      -- Outlives remove(), like version_sequences: a (name, version) pair is sealed once, ever.
+      CREATE TABLE secret_sequences (
+        name         TEXT PRIMARY KEY,
+        last_version INTEGER NOT NULL
+      ) STRICT;
+
+      -- Ciphertext only (src/vault/). The value's AES-GCM additional data is name and version, so a row's
+      -- sealed value cannot be moved to another row; wrapped_key is rewritten by master key rotation.
+      CREATE TABLE secret_versions (
+        name          TEXT NOT NULL,
+        version       INTEGER NOT NULL CHECK (version >= 1),
+        wrapped_key   BLOB NOT NULL,
+        iv            BLOB NOT NULL CHECK (length(iv) = 12),
+        ciphertext    BLOB NOT NULL,
+        tag           BLOB NOT NULL CHECK (length(tag) = 16),
+        master_key_id TEXT NOT NULL,
+        created_at    TEXT NOT NULL,
+        created_by    TEXT NOT NULL,
+        PRIMARY KEY (name, version)
+      ) STRICT;
+
+      CREATE TABLE secrets (
+        name           TEXT PRIMARY KEY,
+        active_version INTEGER NOT NULL,
+        updated_at     TEXT NOT NULL,
+        updated_by     TEXT NOT NULL,
+        FOREIGN KEY (name, active_version) REFERENCES secret_versions (name, version)
+      ) STRICT;
+
+      -- One row: the master key check (src/vault/vault.ts).
+      CREATE TABLE vault_canary (
+        id            INTEGER PRIMARY KEY CHECK (id = 1),
+        master_key_id TEXT NOT NULL,
+        sealed        BLOB NOT NULL,
+        created_at    TEXT NOT NULL
+      ) STRICT;
+    `,
+  },
+  {
+    version: 8,
+    name: 'publisher keys (code signing)',
+    sql: `
+      -- Ed25519 public keys of publishers whose signatures a deploy may carry (src/signing/). Revocation
+      -- is a timestamp, never a delete, so audits still show which key signed an old version.
+      CREATE TABLE publisher_keys (
+        id         TEXT PRIMARY KEY,
+        name       TEXT NOT NULL,
+        public_key TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL,
+        revoked_at TEXT
+      ) STRICT;
+    `,
+  },
 ];
 
 export function schemaVersion(db: DatabaseSync): number {

@@ -8,11 +8,11 @@ import { BulwarkError } from '../../../errors.ts';
 import type { Config } from '../../../config.ts';
 import type { Logger } from '../../../telemetry/logger.ts';
 import type { Manifest } from '../../../manifest/types.ts';
-import type { EventBus } from '../../../bus/bus.ts';
+import { publishSecurityEvent, type EventBus } from '../../../bus/bus.ts';
 import type { FunctionLogStore } from '../../../store/store.ts';
 import type { FunctionTarget, HttpResult, InvokeRequest, IsolationReport, SandboxProvider } from '../sandbox.ts';
 import { grantedCapabilities } from '../../capabilities/index.ts';
-import type { CapabilityDeps } from '../../capabilities/capability.ts';
+import type { CapabilityDeps, SecretSource } from '../../capabilities/capability.ts';
 import { normaliseResult } from '../result.ts';
 import { BundleFiles } from './bundles.ts';
 import { workerCommand } from './command.ts';
@@ -33,6 +33,8 @@ export interface ProcessSandboxOptions {
   bus: EventBus;
   logs: FunctionLogStore;
   bundleSource: (sha256: string) => Promise<Uint8Array | undefined>;
+  /** The vault context.secrets reads from; absent (sandboxes outside a gateway: tests, benches), no secret exists. */
+  secrets?: SecretSource;
   /** The node binary for workers; the gateway's own by default (the pinned one). */
   nodePath?: string;
 }
@@ -94,8 +96,11 @@ class ProcessSandbox implements SandboxProvider {
     this.#nodePath = nodePath;
     this.#plan = plan;
     this.#scratchBase = scratchBase;
-    this.#bundles = new BundleFiles(join(opts.config.home, 'bundles'), opts.bundleSource);
-    this.#deps = { config: opts.config, logger: opts.logger, bus: opts.bus, logs: opts.logs };
+    this.#bundles = new BundleFiles(join(opts.config.home, 'bundles'), opts.bundleSource, async ({ function: fn, sha256, actual }) => {
+      opts.logger.error({ function: fn, sha256, actual }, 'bundle file modified on disk after deploy: worker not started');
+      await publishSecurityEvent(opts.bus, opts.logger, { type: 'sandbox.bundle-tampered', function: fn, detail: { sha256, actual } });
+    });
+    this.#deps = { config: opts.config, logger: opts.logger, bus: opts.bus, logs: opts.logs, ...(opts.secrets ? { secrets: opts.secrets } : {}) };
     this.#reaper = setInterval(() => this.#reap(), REAP_EVERY_MS);
     this.#reaper.unref();
   }

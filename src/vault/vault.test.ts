@@ -1,0 +1,146 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { BulwarkError } from '../errors.ts';
+import { openSqliteStore } from '../store/sqlite/index.ts';
+import type { Store } from '../store/store.ts';
+import { openVault } from './vault.ts';
+import { MASTER_KEY_FILE, NEXT_MASTER_KEY_FILE, writeKeyFile } from './master-key.ts';
+
+const isCode = (code: string) => (err: unknown) => err instanceof BulwarkError && err.code === code;
+
+async function withHome(t: import('node:test').TestContext): Promise<{ home: string; store: () => Promise<Store> }> {
+  const home = await mkdtemp(join(tmpdir(), 'bwk-vault-'));
+  const opened: Store[] = [];
+  t.after(async () => {
+    for (const s of opened) await s.close();
+    await rm(home, { recursive: true, force: true });
+  });
+  return {
+    home,
+    store: async () => {
+      const s = await openSqliteStore(home);
+      opened.push(s);
+      return s;
+    },
+  };
+}
+
+test('first start creates a 0600 key file; values round-trip; stored rows hold no plaintext', async (t) => {
+  const { home, store } = await withHome(t);
+  const s = await store();
+  const vault = await openVault({ store: s.secrets, home, env: {} });
+  assert.equal(statSync(join(home, MASTER_KEY_FILE)).mode & 0o777, 0o600);
+  const value = Buffer.from(`canary-${randomBytes(12).toString('hex')}`);
+  assert.deepEqual(await vault.set('API_TOKEN', value, 'key:test'), (await vault.versions('API_TOKEN'))[0]);
+  assert.deepEqual(await vault.get('API_TOKEN'), value);
+  assert.equal(await vault.get('MISSING'), undefined);
+  const row = await s.secrets.getActive('API_TOKEN');
+  for (const part of [row!.ciphertext, row!.wrappedKey]) assert.equal(Buffer.from(part).includes(value), false);
+  // Two versions of the same value: different data keys and IVs, so different ciphertexts.
+  await vault.rotate('API_TOKEN', value, 'key:test');
+  const [v1, v2] = await s.secrets.listVersions('API_TOKEN');
+  assert.notDeepEqual(Buffer.from(v1!.ciphertext), Buffer.from(v2!.ciphertext));
+  await vault.rollback('API_TOKEN', 1, 'key:test');
+  assert.equal((await vault.list())[0]?.activeVersion, 1);
+  await assert.rejects(vault.rotate('NEVER_SET', value, 'key:test'), isCode('BWK_E_VAULT_SECRET_NOT_FOUND'));
+  // What log redaction and DLP search for: every version's value, until the secret is removed.
+  assert.deepEqual(vault.secretValues(), [value.toString(), value.toString()]);
+  assert.equal(await vault.remove('API_TOKEN'), true);
+  assert.deepEqual(vault.secretValues(), []);
+  await assert.rejects(vault.set('lower', value, 'key:test'), isCode('BWK_E_VAULT_SECRET_INVALID'));
+  await assert.rejects(vault.set('EMPTY', Buffer.alloc(0), 'key:test'), isCode('BWK_E_VAULT_SECRET_INVALID'));
+});
+
+test('a sealed value or wrapped key moved to another row does not decrypt', async (t) => {
+  const { home, store } = await withHome(t);
+  const s = await store();
+  const vault = await openVault({ store: s.secrets, home, env: {} });
+  await vault.set('A', Buffer.from('value-of-a'), 'key:test');
+  await vault.set('B', Buffer.from('value-of-b'), 'key:test');
+  const a = (await s.secrets.getActive('A'))!;
+  // Row B carrying A's sealed value and data key, as an attacker with write access to the file could make it.
+  await s.secrets.put({ ...a, name: 'B', version: 2 });
+  await assert.rejects(vault.get('B'), (err: unknown) => isCode('BWK_E_VAULT_CORRUPT')(err) && !String((err as Error).message).includes('value-of'));
+});
+
+test('wrong, malformed, loosely permitted or missing master keys refuse to open', async (t) => {
+  const { home, store } = await withHome(t);
+  const s = await store();
+  await (await openVault({ store: s.secrets, home, env: {} })).set('A', Buffer.from('x'), 'key:test');
+  const file = join(home, MASTER_KEY_FILE);
+  const good = readFileSync(file, 'utf8');
+
+  await assert.rejects(openVault({ store: s.secrets, home, env: { BULWARK_MASTER_KEY: randomBytes(32).toString('base64') } }),
+    (err: unknown) => isCode('BWK_E_VAULT_KEY_WRONG')(err) && (err as Error).message.includes('BULWARK_MASTER_KEY'));
+  await assert.rejects(openVault({ store: s.secrets, home, env: { BULWARK_MASTER_KEY: randomBytes(16).toString('base64') } }), isCode('BWK_E_VAULT_KEY_MALFORMED'));
+  await assert.rejects(openVault({ store: s.secrets, home, env: { BULWARK_MASTER_KEY: 'not base64 at all!' } }), isCode('BWK_E_VAULT_KEY_MALFORMED'));
+
+  chmodSync(file, 0o644);
+  await assert.rejects(openVault({ store: s.secrets, home, env: {} }), isCode('BWK_E_VAULT_KEY_PERMISSIONS'));
+  chmodSync(file, 0o600);
+  writeFileSync(file, randomBytes(32).toString('base64'));
+  await assert.rejects(openVault({ store: s.secrets, home, env: {} }), isCode('BWK_E_VAULT_KEY_WRONG'));
+  await rm(file);
+  await assert.rejects(openVault({ store: s.secrets, home, env: {} }), isCode('BWK_E_VAULT_KEY_MISSING'));
+  // Refusing did not create a fresh key file that would hide the problem at the next start.
+  assert.equal(existsSync(file), false);
+  writeFileSync(file, good, { mode: 0o600 });
+  assert.deepEqual(await (await openVault({ store: s.secrets, home, env: {} })).get('A'), Buffer.from('x'));
+});
+
+test('rotate-master (key file): secrets still open, the old key opens nothing', async (t) => {
+  const { home, store } = await withHome(t);
+  const s = await store();
+  const vault = await openVault({ store: s.secrets, home, env: {} });
+  await vault.set('A', Buffer.from('alpha'), 'key:test');
+  await vault.rotate('A', Buffer.from('alpha-2'), 'key:test');
+  const oldKey = readFileSync(join(home, MASTER_KEY_FILE), 'utf8').trim();
+  const oldId = vault.masterKeyId();
+  const rotation = await vault.rotateMaster();
+  assert.deepEqual({ rewrapped: rotation.rewrapped, newKey: rotation.newKey }, { rewrapped: 2, newKey: undefined });
+  assert.notEqual(rotation.masterKeyId, oldId);
+  assert.equal(statSync(join(home, MASTER_KEY_FILE)).mode & 0o777, 0o600);
+  assert.equal(existsSync(join(home, NEXT_MASTER_KEY_FILE)), false);
+  assert.deepEqual(await vault.get('A'), Buffer.from('alpha-2'));
+  const reopened = await openVault({ store: s.secrets, home, env: {} });
+  assert.deepEqual(await reopened.get('A'), Buffer.from('alpha-2'));
+  await reopened.rollback('A', 1, 'key:test');
+  assert.deepEqual(await reopened.get('A'), Buffer.from('alpha'));
+  await assert.rejects(openVault({ store: s.secrets, home, env: { BULWARK_MASTER_KEY: oldKey } }), isCode('BWK_E_VAULT_KEY_WRONG'));
+});
+
+test('rotate-master (BULWARK_MASTER_KEY): the new key is handed back once and is the only one that opens the vault', async (t) => {
+  const { home, store } = await withHome(t);
+  const s = await store();
+  const oldKey = randomBytes(32).toString('base64');
+  const vault = await openVault({ store: s.secrets, home, env: { BULWARK_MASTER_KEY: oldKey } });
+  assert.equal(existsSync(join(home, MASTER_KEY_FILE)), false);
+  await vault.set('A', Buffer.from('alpha'), 'key:test');
+  const { newKey } = await vault.rotateMaster();
+  assert.ok(newKey);
+  assert.deepEqual(await vault.get('A'), Buffer.from('alpha'));
+  assert.equal(existsSync(join(home, MASTER_KEY_FILE)), false);
+  await assert.rejects(openVault({ store: s.secrets, home, env: { BULWARK_MASTER_KEY: oldKey } }), isCode('BWK_E_VAULT_KEY_WRONG'));
+  assert.deepEqual(await (await openVault({ store: s.secrets, home, env: { BULWARK_MASTER_KEY: newKey } })).get('A'), Buffer.from('alpha'));
+});
+
+test('a rotation interrupted after the store commit is finished at the next start', async (t) => {
+  const { home, store } = await withHome(t);
+  const s = await store();
+  const vault = await openVault({ store: s.secrets, home, env: {} });
+  await vault.set('A', Buffer.from('alpha'), 'key:test');
+  const oldFile = readFileSync(join(home, MASTER_KEY_FILE), 'utf8');
+  await vault.rotateMaster();
+  // Simulate the crash: the store holds the new wrapping, master.key is still the old key, the new one is in .next.
+  writeKeyFile(join(home, NEXT_MASTER_KEY_FILE), Buffer.from(readFileSync(join(home, MASTER_KEY_FILE), 'utf8').trim(), 'base64'), true);
+  writeFileSync(join(home, MASTER_KEY_FILE), oldFile, { mode: 0o600 });
+  const recovered = await openVault({ store: s.secrets, home, env: {} });
+  assert.deepEqual(await recovered.get('A'), Buffer.from('alpha'));
+  assert.equal(existsSync(join(home, NEXT_MASTER_KEY_FILE)), false);
+  assert.notEqual(readFileSync(join(home, MASTER_KEY_FILE), 'utf8'), oldFile);
+});

@@ -1,0 +1,159 @@
+// The vault over the real platform: a canary secret set through the CLI (stdin) never appears in the data
+// directory (database, WAL, logs, key files), the gateway log, an admin answer or an error body; a wrong
+// master key stops the gateway from starting; a master key rotation keeps secrets readable and makes
+// the old key useless.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createHash, randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
+import { loadConfig } from '../../src/config.ts';
+import { startPlatform } from '../../src/gateway/platform.ts';
+import { BulwarkError } from '../../src/errors.ts';
+import { openVault } from '../../src/vault/vault.ts';
+import { MASTER_KEY_FILE } from '../../src/vault/master-key.ts';
+import { manifest, runCli, startTestPlatform, tempDir, type Answer } from '../support/platform.ts';
+
+// Reads its granted secret, uses it (hashes it), logs it (the log must show it redacted), and tries a
+// secret it was not granted.
+const reader = `
+import { createHash } from 'node:crypto';
+export const handler = async (event, context) => {
+  const value = await context.secrets.get('PAYMENT_TOKEN');
+  context.log.info('using token ' + value);
+  let other;
+  try { await context.secrets.get('DB_PASSWORD'); other = 'read'; } catch (err) { other = err.code; }
+  return { statusCode: 200, body: JSON.stringify({ sha256: createHash('sha256').update(value).digest('hex'), other }) };
+};
+`;
+// Granted nothing: asks for the secret anyway.
+const thief = `
+export const handler = async (event, context) => {
+  try { return { statusCode: 200, body: await context.secrets.get('PAYMENT_TOKEN') }; }
+  catch (err) { return { statusCode: 200, body: JSON.stringify({ code: err.code, message: err.message }) }; }
+};
+`;
+
+async function filesUnder(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...await filesUnder(path));
+    else if (entry.isFile()) out.push(path);
+  }
+  return out;
+}
+
+test('a canary secret set through the CLI is nowhere on disk, in the log, in answers or events; rotate-master keeps it readable', async (t) => {
+  const p = await startTestPlatform();
+  t.after(() => p.close());
+  const canary = `canary-${randomBytes(16).toString('hex')}`;
+  const needles = [canary, Buffer.from(canary).toString('base64'), Buffer.from(canary).toString('hex')];
+  const cliEnv = { BULWARK_URL: p.url, BULWARK_API_KEY: p.adminKey };
+
+  const set = await runCli(['secrets', 'set', 'PAYMENT_TOKEN'], cliEnv, undefined, `${canary}\n`);
+  assert.equal(set.code, 0, set.stderr);
+  assert.match(set.stdout, /set PAYMENT_TOKEN: version 1 is active/);
+  // The trailing newline of `echo … |` is not part of the value.
+  assert.deepEqual(await p.platform.vault.get('PAYMENT_TOKEN'), Buffer.from(canary));
+  const list = await runCli(['secrets', 'list', '--json'], cliEnv);
+  assert.equal(list.code, 0, list.stderr);
+  assert.equal(JSON.parse(list.stdout).secrets[0].name, 'PAYMENT_TOKEN');
+  // A value is never taken from argv: there is no such argument.
+  const argv = await runCli(['secrets', 'set', 'OTHER', canary], cliEnv);
+  assert.equal(argv.code, 2);
+  // A deployer may list names, not write; an invoker may not even list.
+  const deployer = await p.createKey({ role: 'deployer', functions: ['*'] });
+  assert.equal((await p.request('GET', '/admin/v1/secrets', { key: deployer.key })).status, 200);
+  assert.equal((await p.request('PUT', '/admin/v1/secrets/PAYMENT_TOKEN', { key: deployer.key, body: { value: 'x' } })).status, 403);
+  const invoker = await p.createKey({ role: 'invoker', functions: ['*'] });
+  assert.equal((await p.request('GET', '/admin/v1/secrets', { key: invoker.key })).status, 403);
+
+  const invocations: Answer[] = [];
+  assert.equal((await p.deployFiles({
+    'bulwark.yaml': manifest('reader', ['{ method: GET, path: /read }'], ['permissions:', '  secrets: [PAYMENT_TOKEN]']), 'index.mjs': reader,
+  })).status, 201);
+  assert.equal((await p.deployFiles({ 'bulwark.yaml': manifest('thief', ['{ method: GET, path: /steal }']), 'index.mjs': thief })).status, 201);
+  const read = await p.request('GET', '/fn/reader/read', { key: p.adminKey });
+  invocations.push(read);
+  assert.equal(read.status, 200, read.text);
+  const sha256 = createHash('sha256').update(canary).digest('hex');
+  assert.deepEqual(JSON.parse(read.text), { sha256, other: 'BWK_E_BROKER_CAPABILITY_DENIED' });
+  const readId = read.requestId;
+  assert.deepEqual((await p.expectEvent('capability.used', readId)).detail, { capability: 'secrets', target: 'PAYMENT_TOKEN' });
+  const readerDenied = await p.expectEvent('capability.denied', readId);
+  assert.deepEqual([readerDenied.function, readerDenied.detail], ['reader', { capability: 'secrets', target: 'DB_PASSWORD' }]);
+  const logged = await p.functionLogs('reader', readId);
+  assert.ok(logged.some((l) => l.message === 'using token [REDACTED:known-secret]'), JSON.stringify(logged));
+
+  const steal = await p.request('GET', '/fn/thief/steal', { key: p.adminKey });
+  invocations.push(steal);
+  assert.equal(JSON.parse(steal.text).code, 'BWK_E_BROKER_CAPABILITY_DENIED');
+  const stolen = await p.expectEvent('capability.denied', steal.requestId);
+  assert.deepEqual([stolen.function, stolen.detail], ['thief', { capability: 'secrets', target: 'PAYMENT_TOKEN' }]);
+
+
+  const answers = [
+    await p.request('GET', '/admin/v1/secrets', { key: p.adminKey }),
+    await p.request('GET', '/admin/v1/secrets/PAYMENT_TOKEN', { key: p.adminKey }),
+    await p.request('POST', '/admin/v1/secrets/PAYMENT_TOKEN/rotate', { key: p.adminKey, body: { value: canary } }),
+    await p.request('PUT', '/admin/v1/secrets/lower', { key: p.adminKey, body: { value: canary } }),
+    await p.request('PUT', '/admin/v1/secrets/EMPTY', { key: p.adminKey, body: { value: '' } }),
+    await p.request('POST', '/admin/v1/secrets/NOPE/rotate', { key: p.adminKey, body: { value: canary } }),
+  ];
+  assert.deepEqual(answers.map((a) => a.status), [200, 200, 201, 400, 400, 404]);
+
+  const oldKey = (await readFile(join(p.home, MASTER_KEY_FILE), 'utf8')).trim();
+  const rotated = await runCli(['vault', 'rotate-master'], cliEnv);
+  assert.equal(rotated.code, 0, rotated.stderr);
+  assert.match(rotated.stdout, /master key rotated .*2 secret version\(s\) re-wrapped/);
+  assert.deepEqual(await p.platform.vault.get('PAYMENT_TOKEN'), Buffer.from(canary));
+  const afterRotation = await p.request('GET', '/fn/reader/read', { key: p.adminKey });
+  invocations.push(afterRotation);
+  assert.equal(JSON.parse(afterRotation.text).sha256, sha256);
+  assert.notEqual((await readFile(join(p.home, MASTER_KEY_FILE), 'utf8')).trim(), oldKey);
+  await assert.rejects(openVault({ store: p.platform.store.secrets, home: p.home, env: { BULWARK_MASTER_KEY: oldKey } }),
+    (err: unknown) => err instanceof BulwarkError && err.code === 'BWK_E_VAULT_KEY_WRONG');
+  const changes = p.events.filter((e) => e.type === 'secret.changed' || e.type === 'vault.master-rotated');
+  assert.deepEqual(changes.map((e) => e.type), ['secret.changed', 'secret.changed', 'vault.master-rotated']);
+
+  // Let the log writer catch up, then look everywhere.
+  await p.expectLog(['vault/rotate-master']);
+  const texts = [
+    ...[...answers, ...invocations].map((a) => `${JSON.stringify([...a.headers])}${a.text}`), set.stdout, set.stderr, list.stdout, argv.stderr, rotated.stdout, rotated.stderr,
+    JSON.stringify(p.events), p.logLines().join('\n'),
+  ];
+  for (const text of texts) for (const n of needles) assert.equal(text.includes(n), false, `canary found in: ${text.slice(0, 200)}`);
+  const files = await filesUnder(p.home);
+  assert.ok(files.some((f) => f.endsWith('bulwark.sqlite')));
+  for (const file of files) {
+    const bytes = await readFile(file);
+    for (const n of needles) assert.equal(bytes.includes(n), false, `canary found in ${file}`);
+  }
+});
+
+test('a wrong master key stops the start with a clear message; the right one starts', async (t) => {
+  const home = await tempDir('vault-home');
+  t.after(() => rm(home, { recursive: true, force: true }));
+  const lines: string[] = [];
+  const sink = new Writable({ write(chunk, _enc, cb) { lines.push(String(chunk)); cb(); } });
+  const config = loadConfig(home, { listen: { host: '127.0.0.1', port: 0 } }, {});
+  const right = randomBytes(32).toString('base64');
+  const first = await startPlatform(config, { logDestination: sink, env: { BULWARK_MASTER_KEY: right } });
+  await first.vault.set('DB_PASSWORD', Buffer.from('hunter2-hunter2'), 'key:test');
+  await first.close();
+
+  const wrong = randomBytes(32).toString('base64');
+  await assert.rejects(startPlatform(config, { logDestination: sink, env: { BULWARK_MASTER_KEY: wrong } }), (err: unknown) =>
+    err instanceof BulwarkError && err.code === 'BWK_E_VAULT_KEY_WRONG' && /BULWARK_MASTER_KEY does not open this vault/.test(err.message));
+  // No key at all, with secrets stored: refused too, not a fresh key file.
+  await assert.rejects(startPlatform(config, { logDestination: sink, env: {} }), (err: unknown) =>
+    err instanceof BulwarkError && err.code === 'BWK_E_VAULT_KEY_MISSING');
+  const again = await startPlatform(config, { logDestination: sink, env: { BULWARK_MASTER_KEY: right } });
+  assert.deepEqual(await again.vault.get('DB_PASSWORD'), Buffer.from('hunter2-hunter2'));
+  await again.close();
+  const log = lines.join('');
+  for (const n of [right, wrong, 'hunter2-hunter2']) assert.equal(log.includes(n), false);
+});
