@@ -59,3 +59,14 @@ test('off scans nothing', () => {
   const r = result({ body: KEY });
   assert.deepEqual(inspectResponse(r, scanner, 'off'), { result: r, leaks: [], withheld: false });
 });
+
+test('a credential in a header name (lower-cased on the way) withholds the response even under redact', () => {
+  const secret = 'Tr0ub4dor-and-3-horses';
+  const withKnown = createScanner({ secretValues: () => [secret] });
+  for (const name of [KEY.toLowerCase(), `x-${secret.toLowerCase()}`]) {
+    const out = inspectResponse(result({ headers: { [name]: '1' } }), withKnown, 'redact');
+    assert.equal(out.withheld, true, name);
+    assert.equal(out.leaks.length, 1);
+  }
+  assert.equal(inspectResponse(result({ headers: { 'x-request-id': 'abc' } }), withKnown, 'block').withheld, false);
+});

@@ -1,5 +1,5 @@
 // The response filter: a function's HttpResult is scanned for credentials before the gateway writes it
-// (src/gateway/invoke.ts). Header values, cookies and the body are scanned; docs/dlp.md says why each
+// (src/gateway/invoke.ts). Header names and values, cookies and the body are scanned; docs/dlp.md says why each
 // choice below was made.
 //   block  → any finding withholds the whole response (BWK_E_DLP_RESPONSE_BLOCKED, 502, no content)
 //   redact → each finding becomes [REDACTED:<kind>]; a binary body with a finding is still withheld,
@@ -36,8 +36,18 @@ export function inspectResponse(result: HttpResult, scanner: Scanner, mode: Resp
     return out.text;
   };
 
+  // Names are scanned too: a function picks its header names, so a name can carry a secret as well as a
+  // value can. They reach here lower-cased (normaliseResult), which hides nothing worth hiding from a
+  // reader, so they are scanned ignoring case. A redacted name is no longer a valid header token, so a
+  // finding in one withholds the response.
   const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(result.headers)) headers[name] = redact(String(value));
+  let nameLeak = false;
+  for (const [name, value] of Object.entries(result.headers)) {
+    const inName = scanner.scan(name, { ignoreCase: true });
+    tally.note(name, inName);
+    nameLeak ||= inName.length > 0;
+    headers[name] = redact(String(value));
+  }
   const cookies = result.cookies.map(redact);
 
   let body = result.body;
@@ -60,5 +70,5 @@ export function inspectResponse(result: HttpResult, scanner: Scanner, mode: Resp
 
   const found = tally.leaks();
   if (found.length === 0) return { result, leaks: found, withheld: false };
-  return { result: { ...result, headers, cookies, body }, leaks: found, withheld: mode === 'block' || binaryLeak };
+  return { result: { ...result, headers, cookies, body }, leaks: found, withheld: mode === 'block' || binaryLeak || nameLeak };
 }

@@ -95,6 +95,12 @@ test('known secret values are found raw and base64, base64url, hex and URL-encod
     assert.deepEqual(scanner.redact(`{"v":"${form}"}`).text, '{"v":"[REDACTED:known-secret]"}', form);
   }
   assert.deepEqual(scanner.scan('a short value'), []);
+  // A value a JSON encoder had to escape (quote, backslash; non-ASCII as \uXXXX for ASCII-only encoders).
+  values = ['p4ss"w\\rd-\u00e9-2026'];
+  for (const text of [JSON.stringify({ v: values[0] }), JSON.stringify({ v: values[0] }).replace('\u00e9', '\\u00e9')]) {
+    assert.equal(scanner.redact(text).text, '{"v":"[REDACTED:known-secret]"}', text);
+  }
+  values = ['s3cr3t/value+with=signs', 'short'];
   assert.equal(scanner.redact(`${secret} and ${secret}`).text, '[REDACTED:known-secret] and [REDACTED:known-secret]');
   values = ['rotated-secret-value'];
   assert.deepEqual(scanner.scan(secret), [], 'a value no longer in the set is no longer searched for');

@@ -1,7 +1,7 @@
 // The credential scanner behind leak prevention (docs/dlp.md): finds secrets in text so the gateway can
 // block or redact a function response and so no log line stores one. Two kinds of evidence:
 //   - known secret values (the vault feeds them through KnownSecretSource), matched exactly and in their
-//     base64, base64url, hex and URL-encoded forms;
+//     base64, base64url, hex, URL-encoded and JSON-escaped forms;
 //   - credential shapes: formats whose prefix or framing says "this is a credential" (AWS key ids, PEM
 //     private keys, JWTs, bearer tokens, Bulwark/GitHub/Slack/Stripe/Google keys).
 // A random-looking string without such a prefix is deliberately NOT a finding: entropy alone flags
@@ -140,13 +140,27 @@ function formsOf(values: readonly string[]): string[] {
     forms.add(bytes.toString('hex'));
     forms.add(bytes.toString('hex').toUpperCase());
     forms.add(encodeURIComponent(value));
+    // As a JSON string holds it: every JSON body and every gateway log line (scanned as JSON text) escapes
+    // quotes, backslashes and control characters, and ASCII-only encoders write the rest as \uXXXX.
+    const json = JSON.stringify(value).slice(1, -1);
+    forms.add(json);
+    forms.add(json.replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
   }
   return [...forms];
 }
 
+export interface ScanOptions {
+  /**
+   * For text whose case was folded on the way (HTTP header names are lower-cased): known values are
+   * compared case-insensitively and the shapes run over the upper- and lower-cased text. For ASCII text,
+   * whose offsets case folding keeps.
+   */
+  ignoreCase?: boolean;
+}
+
 export interface Scanner {
   /** Every finding in `text`, ordered by position, overlaps merged. */
-  scan(text: string): Finding[];
+  scan(text: string, opts?: ScanOptions): Finding[];
   /** `text` with each finding replaced by `[REDACTED:<kind>]`, and the findings. */
   redact(text: string): { text: string; findings: Finding[] };
 }
@@ -154,6 +168,7 @@ export interface Scanner {
 export function createScanner(known?: KnownSecretSource): Scanner {
   let lastValues: readonly string[] | undefined;
   let knownForms: string[] = [];
+  let lowerForms: { of: string[]; forms: string[] } = { of: [], forms: [] };
 
   function currentForms(): string[] {
     if (!known) return knownForms;
@@ -165,9 +180,20 @@ export function createScanner(known?: KnownSecretSource): Scanner {
     return knownForms;
   }
 
-  function scan(text: string): Finding[] {
+  function currentLowerForms(): string[] {
+    const forms = currentForms();
+    if (lowerForms.of !== forms) lowerForms = { of: forms, forms: [...new Set(forms.map((f) => f.toLowerCase()))] };
+    return lowerForms.forms;
+  }
+
+  function scan(text: string, opts?: ScanOptions): Finding[] {
+    if (!opts?.ignoreCase) return merged(find(text, currentForms()));
+    return merged([...find(text.toLowerCase(), currentLowerForms()), ...find(text.toUpperCase(), [])]);
+  }
+
+  function find(text: string, forms: readonly string[]): Finding[] {
     const found: Finding[] = [];
-    for (const form of currentForms()) {
+    for (const form of forms) {
       for (let at = text.indexOf(form); at >= 0; at = text.indexOf(form, at + form.length)) {
         found.push({ kind: 'known-secret', start: at, end: at + form.length });
       }
@@ -187,6 +213,10 @@ export function createScanner(known?: KnownSecretSource): Scanner {
         found.push({ kind: shape.kind, start: end - length, end });
       }
     }
+    return found;
+  }
+
+  function merged(found: Finding[]): Finding[] {
     if (found.length < 2) return found;
     // A known secret wins over a shape at the same place (listed first, sorted stably), then overlaps merge.
     found.sort((a, b) => a.start - b.start);

@@ -43,8 +43,9 @@ export function redactValue(value: unknown, tally?: LeakTally, depth = 0): unkno
   if (depth > 8) return '[Truncated]';
   if (Array.isArray(value)) return value.map((v) => redactValue(v, tally, depth + 1));
   const out: Record<string, unknown> = {};
+  // The key is redacted too: a function names its fields, so a name can carry a credential as well as a value.
   for (const [k, v] of Object.entries(value)) {
-    out[k] = SECRET_KEY.test(k) ? CENSOR : redactValue(v, tally, depth + 1);
+    out[redactString(k, tally)] = SECRET_KEY.test(k) ? CENSOR : redactValue(v, tally, depth + 1);
   }
   return out;
 }

@@ -144,3 +144,21 @@ test('a rotation interrupted after the store commit is finished at the next star
   assert.equal(existsSync(join(home, NEXT_MASTER_KEY_FILE)), false);
   assert.notEqual(readFileSync(join(home, MASTER_KEY_FILE), 'utf8'), oldFile);
 });
+
+test('concurrent changes are serialised: two master rotations and a set racing them lose nothing', async (t) => {
+  for (const env of [{}, { BULWARK_MASTER_KEY: randomBytes(32).toString('base64') }]) {
+    const { home, store } = await withHome(t);
+    const s = await store();
+    const vault = await openVault({ store: s.secrets, home, env });
+    await vault.set('A', Buffer.from('alpha'), 'key:test');
+    // Before serialisation the second rotation deleted the first one's master.key.next, so the first
+    // committed the store under a key then renamed nothing: every secret sealed under a key kept nowhere.
+    // A set landing between a rotation's commit and its switch of keys wrapped under the retired key.
+    const results = await Promise.allSettled([vault.rotateMaster(), vault.set('B', Buffer.from('bravo'), 'key:test'), vault.rotateMaster()]);
+    assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'fulfilled', 'fulfilled']);
+    const last = (results[2] as PromiseFulfilledResult<{ newKey?: string }>).value.newKey;
+    const reopened = await openVault({ store: s.secrets, home, env: last ? { BULWARK_MASTER_KEY: last } : {} });
+    assert.deepEqual(await reopened.get('A'), Buffer.from('alpha'));
+    assert.deepEqual(await reopened.get('B'), Buffer.from('bravo'));
+  }
+});

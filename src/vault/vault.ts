@@ -155,19 +155,29 @@ export async function openVault(opts: VaultOptions): Promise<Vault> {
     known = (await store.all()).map((s) => open(s).toString('utf8'));
   };
   await refreshKnown();
-  const changing = async <T>(change: Promise<T>): Promise<T> => {
+  // Every change runs alone, in arrival order. Two master rotations interleaved would each write
+  // master.key.next and one would rename the other's key over master.key after committing its own: the
+  // store sealed under a key kept nowhere. A set between a rotation's commit and its switch to the new
+  // key would wrap under the retired one.
+  let queue: Promise<unknown> = Promise.resolve();
+  const exclusive = <T>(change: () => Promise<T>): Promise<T> => {
+    const run = queue.then(change, change);
+    queue = run.catch(() => undefined);
+    return run;
+  };
+  const changing = <T>(change: () => Promise<T>): Promise<T> => exclusive(async () => {
     try {
-      return await change;
+      return await change();
     } finally {
       await refreshKnown();
     }
-  };
+  });
 
   return {
     secretValues: () => known,
     masterKeyId: () => keyId,
-    set: (name, value, actor) => changing(sealVersion(name, value, actor, false)),
-    rotate: (name, value, actor) => changing(sealVersion(name, value, actor, true)),
+    set: (name, value, actor) => changing(() => sealVersion(name, value, actor, false)),
+    rotate: (name, value, actor) => changing(() => sealVersion(name, value, actor, true)),
     async get(name) {
       const s = await store.getActive(name);
       return s && open(s);
@@ -176,9 +186,9 @@ export async function openVault(opts: VaultOptions): Promise<Vault> {
     async versions(name) {
       return (await store.listVersions(name)).map(info);
     },
-    rollback: (name, version, actor) => store.activate(name, version, actor),
-    remove: (name) => changing(store.remove(name)),
-    async rotateMaster() {
+    rollback: (name, version, actor) => exclusive(() => store.activate(name, version, actor)),
+    remove: (name) => changing(() => store.remove(name)),
+    rotateMaster: () => exclusive(async () => {
       const newKey = randomBytes(KEY_BYTES);
       const newId = masterKeyId(newKey);
       const rewrapped = (await store.all()).map((s) => {
@@ -213,6 +223,6 @@ export async function openVault(opts: VaultOptions): Promise<Vault> {
       master = { ...master, key: newKey };
       keyId = newId;
       return { masterKeyId: newId, rewrapped: rewrapped.length };
-    },
+    }),
   };
 }

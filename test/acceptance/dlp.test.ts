@@ -23,10 +23,14 @@ const jwt = `${b64url({ alg: 'HS256', typ: 'JWT' })}.${b64url({ sub: 'alice', n:
 /** Answers with (and prints) the credential ?leak= names; `echo` is whatever the caller posted. */
 const leaky = `
 const values = { aws: ${JSON.stringify(awsKeyId)}, pem: ${JSON.stringify(privateKey)}, jwt: ${JSON.stringify(jwt)} };
-export const handler = async (event) => {
+export const handler = async (event, context) => {
   const what = event.queryStringParameters?.leak;
-  const value = what === 'echo' ? JSON.parse(event.body).echo : what === 'header' ? values.aws : values[what] ?? 'nothing';
+  const value = what === 'echo' ? JSON.parse(event.body).echo : what === 'header' || what === 'header-name' ? values.aws : values[what] ?? 'nothing';
   console.log('about to answer with', value);
+  if (what === 'header-name') {
+    context.log.info('answering', { [values.aws]: 'a field named by the key' });
+    return { statusCode: 200, headers: { [values.aws]: '1' }, body: 'ok' };
+  }
   if (what === 'header') return { statusCode: 200, headers: { 'x-debug': values.aws }, body: 'ok' };
   return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ what, value }) };
 };
@@ -69,6 +73,7 @@ const blockedCases: Array<[string, string, string]> = [
   ['a PEM private key', 'pem', 'private-key'],
   ['a JWT', 'jwt', 'jwt'],
   ['an AWS key id in a response header', 'header', 'aws-access-key-id'],
+  ['an AWS key id as a response header name (and a log field name)', 'header-name', 'aws-access-key-id'],
 ];
 for (const [what, leak, kind] of blockedCases) {
   test(`block (the default): a response carrying ${what} is withheld with 502 and recorded`, async () => {
