@@ -100,15 +100,23 @@ export const errors = {
   BWK_E_VAULT_SECRET_INVALID: { status: 400, message: 'Secret value is not acceptable: %s' },
   BWK_E_VAULT_CONFLICT: { status: 409, message: 'Secret %s was changed concurrently: retry' },
   BWK_E_VAULT_CORRUPT: { status: 500, message: 'Secret %s version %s cannot be decrypted: its stored data was altered' },
+  // Two-step master key rotation with BULWARK_MASTER_KEY (src/vault/vault.ts, docs/vault.md).
+  BWK_E_VAULT_ROTATION_MODE: { status: 409, message: 'The master key comes from %s: rotate it in %s' },
+  BWK_E_VAULT_ROTATION_NOT_PREPARED: { status: 409, message: 'No prepared master key rotation has key id %s: it expired, was replaced by a newer prepare, or the gateway restarted; prepare again' },
+  BWK_E_VAULT_ROTATION_PROOF_WRONG: { status: 400, message: 'The proof for prepared master key %s does not match: it was not computed from the prepared key' },
 
   // signing: publisher keys and signed deploys (src/signing/). Messages name a key id, never key material.
-  BWK_E_SIGNING_UNSIGNED: { status: 422, message: 'Deploy of %s refused: it is not signed and signing is enforced (deploy with --sign <key-file>)' },
-  BWK_E_SIGNING_INVALID: { status: 422, message: 'Deploy of %s refused: the signature does not match this bundle and manifest' },
-  BWK_E_SIGNING_UNKNOWN_KEY: { status: 422, message: 'Deploy of %s refused: signing key %s is not a registered publisher key' },
-  BWK_E_SIGNING_KEY_REVOKED: { status: 422, message: 'Deploy of %s refused: signing key %s is revoked' },
+  BWK_E_SIGNING_UNSIGNED: { status: 422, message: '%s refused: it is not signed and signing is enforced (deploy with --sign <key-file>)' },
+  BWK_E_SIGNING_INVALID: { status: 422, message: '%s refused: the signature does not match this bundle and manifest' },
+  BWK_E_SIGNING_UNKNOWN_KEY: { status: 422, message: '%s refused: signing key %s is not a registered publisher key' },
+  BWK_E_SIGNING_KEY_REVOKED: { status: 422, message: '%s refused: signing key %s is revoked' },
   BWK_E_SIGNING_KEY_INVALID: { status: 400, message: 'Publisher key is not usable: %s' },
   BWK_E_SIGNING_KEY_EXISTS: { status: 409, message: 'Publisher key %s is already registered' },
   BWK_E_SIGNING_KEY_NOT_FOUND: { status: 404, message: 'No publisher key with id %s' },
+
+  // policy: least-privilege analysis (src/policy/, `bulwark policy`)
+  BWK_E_POLICY_BUNDLE_UNPARSABLE: { status: 422, message: 'The deployed bundle cannot be analysed: %s' },
+  BWK_E_POLICY_OVER_PRIVILEGED: { status: 422, message: 'Over-privileged: %s unused grant(s) in %s' },
 
   // config: bulwark config file and environment
   BWK_E_CONFIG_INVALID: { status: 500, message: 'Configuration is invalid: %s' },

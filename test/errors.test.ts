@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { errors, BulwarkError, toErrorBody } from '../src/errors.ts';
 
-const pinnedCount = 80;
-const areas = ['GATEWAY', 'GUARD', 'SANDBOX', 'BROKER', 'MANIFEST', 'DEPLOY', 'REGISTRY', 'STORE', 'BUS', 'CONFIG', 'CLI', 'SCANNER', 'SIGNING', 'DLP', 'VAULT'];
+const pinnedCount = 85;
+const areas = ['GATEWAY', 'GUARD', 'SANDBOX', 'BROKER', 'MANIFEST', 'DEPLOY', 'REGISTRY', 'STORE', 'BUS', 'CONFIG', 'CLI', 'SCANNER', 'SIGNING', 'DLP', 'VAULT', 'POLICY'];
 
 interface DocEntry { status: number; message: string; when: string; todo: string }
 

@@ -19,7 +19,9 @@ export type Action = 'invoke' | 'deploy' | 'rollback' | 'remove' | 'list' | 'rea
   | 'manage-publishers'
   // Vault (src/gateway/admin/secrets.ts): writing secrets and rotating the master key is for admins scoped
   // to *; names and versions (never values) are visible to deployers too, who write permissions.secrets.
-  | 'manage-secrets' | 'list-secrets' | 'rotate-master-key';
+  | 'manage-secrets' | 'list-secrets' | 'rotate-master-key'
+  // Least-privilege reports (src/gateway/admin/policy.ts): grants and their use, never values.
+  | 'read-policy';
 
 export const roles: readonly Role[] = ['admin', 'deployer', 'invoker', 'viewer'];
 
@@ -43,6 +45,7 @@ export const permissions: Readonly<Record<Action, readonly Role[]>> = {
   'manage-secrets': ['admin'],
   'list-secrets': ['admin', 'deployer'],
   'rotate-master-key': ['admin'],
+  'read-policy': ['admin', 'deployer', 'viewer'],
 };
 
 /** True when any of `held` may perform `action`. An empty role list may do nothing (default deny). */

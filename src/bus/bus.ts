@@ -49,6 +49,9 @@ export type SecurityEventType =
   // Code signing (src/signing/): every signature verdict of a deploy: detail { mode (warn|enforce),
   // verdict (signed|unsigned|invalid|unknown-key|revoked-key), keyId (null when unsigned), accepted, sha256 }
   | 'deploy.signature-checked'
+  // The same check on rollback, of the signature stored with the target version against the keys of
+  // now (version: the target): detail { mode, verdict, keyId (null when deployed unsigned), accepted, sha256 }
+  | 'rollback.signature-checked'
   // A bundle file on disk did not hash to its deployed digest when a worker was about to load it (the
   // worker was not started): detail { sha256 (expected), actual (digest of the file found) }
   | 'sandbox.bundle-tampered'
@@ -57,8 +60,12 @@ export type SecurityEventType =
   | 'secret.changed'
   // The master key was rotated: detail { masterKeyId (public id of the new key), rewrapped, source (env|file) }
   | 'vault.master-rotated'
+  // A BULWARK_MASTER_KEY rotation was prepared (nothing re-wrapped yet): detail { masterKeyId (public id of
+  // the prepared key), expiresAt }. Never the key.
+  | 'vault.master-rotation-prepared'
   // Capability use through the broker (src/runtime/capabilities/): detail { capability, target } (for
-  // secrets, the secret's name; never a value). `used`: allowed and served; `denied`: not granted.
+  // secrets, the secret's name; never a value; for fetch, the host:port of an allowed call, whose
+  // refusals are egress.denied). `used`: allowed and served; `denied`: not granted.
   | 'capability.used'
   | 'capability.denied'
   // Publisher keys registered or revoked through the admin API: detail { keyId, name }

@@ -25,6 +25,7 @@ import { serveCommand } from './commands/serve.ts';
 import { spendCommand } from './commands/spend.ts';
 import { signCommand } from './commands/sign.ts';
 import { publishersCommand } from './commands/publishers.ts';
+import { policyCommand } from './commands/policy.ts';
 
 export function buildProgram(io: CliIo): Command {
   const program = new Command('bulwark')
@@ -39,6 +40,7 @@ export function buildProgram(io: CliIo): Command {
     spendCommand(io),
     secretsCommand(io), vaultCommand(io),
     signCommand(io), publishersCommand(io),
+    policyCommand(io),
   ]) program.addCommand(cmd);
   quietCommander(program, io);
   return program;

@@ -17,6 +17,7 @@ import { createLogger } from '../telemetry/logger.ts';
 import { loadManifest } from '../manifest/load.ts';
 import { bundleFunction } from './bundle.ts';
 import { deployFunction, removeFunction, rollbackFunction, type DeployDeps, type DeployPayload } from './deploy.ts';
+import { generatePublisherKey, readPrivateKey, signDeploy } from '../signing/signature.ts';
 
 let root: string;
 let deps: DeployDeps;
@@ -116,6 +117,28 @@ test('deploy: the same bundle and manifest again is unchanged and writes nothing
   assert.equal(changed.sha256, p.sha256);
   const v2 = await deployFunction(deps, changed, 'key_deployer', 'req-c');
   assert.deepEqual([v2.unchanged, v2.version.version, v2.version.manifest.limits.timeoutMs], [false, 2, 5000]);
+});
+
+test('deploy: a verified signature is stored with the version; a signed redeploy of code stored unsigned is a new version', async () => {
+  const publisher = generatePublisherKey();
+  await deps.store.publishers.insert({ id: publisher.keyId, name: 'ci', publicKey: publisher.publicKey, createdAt: new Date().toISOString(), revokedAt: null });
+  const warn: DeployDeps = { ...deps, signing: 'warn' };
+  const schema = '{"type":"object"}\n';
+  const p = await payloadFor('kept', handlerReturning('kept'), { manifest: MANIFEST('kept', 'input: ./schema.json\n'), files: { 'schema.json': schema } });
+  assert.deepEqual(Object.values(p.files), [schema]);
+  const signature = signDeploy(readPrivateKey(publisher.privateKeyPem, 'key.pem'), { name: 'kept', sha256: p.sha256, manifestSource: p.manifest, files: p.files });
+
+  const unsigned = await deployFunction(warn, p, 'key_deployer', 'req-s1');
+  assert.equal(await deps.store.functions.getSignature('kept', unsigned.version.version), undefined);
+  const signed = await deployFunction(warn, { ...p, signature }, 'key_deployer', 'req-s2');
+  assert.deepEqual([signed.unchanged, signed.version.version], [false, 2]);
+  const stored = await deps.store.functions.getSignature('kept', 2);
+  assert.deepEqual([stored?.keyId, stored?.signature, stored?.files], [signature.keyId, signature.signature, p.files]);
+  const again = await deployFunction(warn, { ...p, signature }, 'key_deployer', 'req-s3');
+  assert.deepEqual([again.unchanged, again.version.version], [true, 2]);
+  // Under `off` nothing is checked, so nothing is stored as verified.
+  const off = await deployFunction(deps, { ...(await payloadFor('kept', handlerReturning('off'))), signature }, 'key_deployer', 'req-s4');
+  assert.equal(await deps.store.functions.getSignature('kept', off.version.version), undefined);
 });
 
 test('deploy: a bundle that throws while loading is rejected and the previous version keeps serving', async () => {

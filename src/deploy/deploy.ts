@@ -5,9 +5,9 @@
 //   expires in the past                                      BWK_E_DEPLOY_REJECTED
 //   bundle bytes vs declared sha256                          BWK_E_DEPLOY_DIGEST_MISMATCH
 //   signature over name + bundle + manifest (signing mode)   BWK_E_SIGNING_*
-//   same bundle and manifest as the active version           → unchanged, nothing written
+//   same bundle, manifest and signing key as the active one  → unchanged, nothing written
 //   the bundle loads in a real sandbox                       BWK_E_DEPLOY_REJECTED
-//   store: new immutable version, activated in one transaction
+//   store: new immutable version (+ its verified signature), activated in one transaction
 //   sandbox: retire the workers of other versions
 //   bus: deploy.succeeded / deploy.rejected
 //
@@ -24,7 +24,7 @@ import type { SandboxProvider } from '../runtime/sandbox/sandbox.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import type { SigningMode } from '../config.ts';
 import type { DeploySignature } from '../signing/signature.ts';
-import { checkDeploySignature } from '../signing/verify.ts';
+import { checkDeploySignature, checkRollbackSignature } from '../signing/verify.ts';
 
 export interface DeployDeps {
   store: Store;
@@ -68,13 +68,18 @@ export async function deployFunction(deps: DeployDeps, payload: DeployPayload, a
       throw new BulwarkError('BWK_E_DEPLOY_DIGEST_MISMATCH');
     }
     const sha256 = payload.sha256.toLowerCase();
-    await checkDeploySignature(
+    const verdict = await checkDeploySignature(
       { mode: deps.signing, publishers: deps.store.publishers, bus: deps.bus, logger: deps.logger },
       { name: manifest.name, sha256, manifestSource: payload.manifest, files }, payload.signature, actor, requestId,
     );
+    // Stored with the version so that a rollback to it can verify it again (rollbackFunction).
+    const signature = verdict === 'signed' && payload.signature ? { ...payload.signature, files } : undefined;
 
     const active = await deps.store.functions.getActive(manifest.name);
-    if (active && active.sha256 === sha256 && active.manifestSource === payload.manifest && isDeepStrictEqual(active.manifest, manifest)) {
+    // A signed redeploy of an active version stored without that key's signature is a new version:
+    // otherwise the signature would be lost and a later rollback to this code refused.
+    const signatureKept = !signature || (active !== undefined && (await deps.store.functions.getSignature(active.name, active.version))?.keyId === signature.keyId);
+    if (active && active.sha256 === sha256 && active.manifestSource === payload.manifest && isDeepStrictEqual(active.manifest, manifest) && signatureKept) {
       await publishSecurityEvent(deps.bus, deps.logger, { type: 'deploy.succeeded', requestId, actor, function: active.name, version: active.version, detail: { sha256, unchanged: true } });
       return { version: active, unchanged: true };
     }
@@ -93,6 +98,7 @@ export async function deployFunction(deps: DeployDeps, payload: DeployPayload, a
 
     const version = await deps.store.functions.deploy({
       name: manifest.name, manifest, manifestSource: payload.manifest, bundle: payload.bundle, sha256, deployedBy: actor,
+      ...(signature ? { signature } : {}),
     });
     await deps.sandbox.retire(manifest.name, version.version);
     deps.logger.info({ requestId, function: version.name, version: version.version, sha256, actor, previous: active?.version }, 'deploy succeeded');
@@ -114,7 +120,8 @@ export async function deployFunction(deps: DeployDeps, payload: DeployPayload, a
 
 /**
  * Points a function back at an earlier version: `version`, or by default the newest one before the
- * active one. The target is loaded in a sandbox before it is activated, like a deploy.
+ * active one. Like a deploy, the target's signature is checked (the one stored with it, against the
+ * publisher keys of now) and it is loaded in a sandbox before it is activated.
  */
 export async function rollbackFunction(deps: DeployDeps, name: string, version: number | undefined, actor: string, requestId: string): Promise<FunctionVersion> {
   const active = await deps.store.functions.getActive(name);
@@ -131,6 +138,10 @@ export async function rollbackFunction(deps: DeployDeps, name: string, version: 
   if (isExpired(target.manifest)) {
     throw new BulwarkError('BWK_E_DEPLOY_REJECTED', [`version ${target.version} of ${name} expired on ${target.manifest.expires}`]);
   }
+  await checkRollbackSignature(
+    { mode: deps.signing, publishers: deps.store.publishers, bus: deps.bus, logger: deps.logger },
+    target, await deps.store.functions.getSignature(name, target.version), actor, requestId,
+  );
   try {
     await deps.sandbox.prepare({ name, version: target.version, sha256: target.sha256, manifest: target.manifest });
   } catch (err) {

@@ -63,7 +63,8 @@ test('list is filtered by scope; inspect shows versions; logs come back per requ
   const detail = await (await tp.fetch('/admin/v1/functions/alpha', { key: tp.adminKey })).json() as { function: { name: string; activeVersion: number }; versions: Array<Record<string, unknown>> };
   assert.equal(detail.function.activeVersion, 2);
   assert.deepEqual(detail.versions.map((v) => v.version), [1, 2]);
-  assert.deepEqual(Object.keys(detail.versions[0]!).sort(), ['deployedAt', 'deployedBy', 'sha256', 'sizeBytes', 'version']);
+  assert.deepEqual(Object.keys(detail.versions[0]!).sort(), ['deployedAt', 'deployedBy', 'sha256', 'signedBy', 'sizeBytes', 'version']);
+  assert.equal(detail.versions[0]!.signedBy, null, 'deployed unsigned');
   assert.equal((await tp.fetch('/admin/v1/functions/nothing', { key: tp.adminKey })).status, 404);
 
   const call = await tp.fetch('/fn/gamma', { key: tp.adminKey });

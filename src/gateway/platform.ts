@@ -23,6 +23,7 @@ import { createInvokeHandler } from './invoke.ts';
 import { createDispatcher } from './dispatch.ts';
 import { startTriggers } from '../triggers/index.ts';
 import { createSpendLedger } from '../metering/ledger.ts';
+import { startUsageRecorder } from '../policy/usage.ts';
 import { createPricing } from '../metering/pricing.ts';
 import { createAdmission } from './admission.ts';
 import { createBlocklist } from '../abuse/blocklist.ts';
@@ -78,6 +79,9 @@ function urlOf(address: AddressInfo): string {
   const host = address.address === '0.0.0.0' ? '127.0.0.1' : address.address === '::' ? '::1' : address.address;
   return `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
 }
+
+/** How often observed capability use is written (src/policy/usage.ts); a crash forgets at most this much. */
+const USAGE_FLUSH_MS = 5000;
 
 /** Writes credentials.json atomically, readable by the owner only. */
 function writeCredentials(home: string, value: { url: string; apiKey: string }): void {
@@ -158,6 +162,9 @@ export async function startPlatform(config: Config, opts: PlatformOptions = {}):
     await ledger.start();
     // Closed after the server (pushed before it): its final flush must see every invocation settled.
     closers.push(() => ledger.close());
+    // Closed after the server and the triggers (pushed before them): their last invocations' use is written.
+    const usage = startUsageRecorder({ bus, store: store.capabilityUse, logger, flushIntervalMs: USAGE_FLUSH_MS });
+    closers.push(() => usage.close());
 
     const jwt = config.auth.jwt ? createJwtVerifier(config.auth.jwt, config.home) : undefined;
     const authenticator = createAuthenticator({ keys: store.keys, ...(jwt ? { jwt } : {}) });
@@ -184,7 +191,7 @@ export async function startPlatform(config: Config, opts: PlatformOptions = {}):
         routes: createRouteTable(store.functions), dispatcher, bus, logger, jwtIssuer: config.auth.jwt?.issuer,
         dlp: { scanner: createScanner(vault), responses: config.dlp.responses },
       }),
-      admin: createAdminApi({ config, store, bus, sandbox, logger, authenticator, chain, blocklist, ledger, vault, consumersOf: (subject) => triggers.consumersOf(subject) }),
+      admin: createAdminApi({ config, store, bus, sandbox, logger, authenticator, chain, blocklist, ledger, vault, usage, consumersOf: (subject) => triggers.consumersOf(subject) }),
       admission: createAdmission({ chain, bus, logger }),
     });
     closers.push(() => app.close());

@@ -10,10 +10,10 @@ import { BulwarkError } from '../errors.ts';
 import { createInProcessBus } from '../bus/in-process/index.ts';
 import type { SecurityEvent } from '../bus/bus.ts';
 import { openSqliteStore } from '../store/sqlite/index.ts';
-import type { Store } from '../store/store.ts';
+import type { FunctionVersion, Store, VersionSignature } from '../store/store.ts';
 import { createLogger } from '../telemetry/logger.ts';
 import { generatePublisherKey, readPrivateKey, signDeploy, type SignedContent } from './signature.ts';
-import { checkDeploySignature, type SignatureCheckDeps } from './verify.ts';
+import { checkDeploySignature, checkRollbackSignature, type SignatureCheckDeps } from './verify.ts';
 
 let dir: string;
 let store: Store;
@@ -67,4 +67,30 @@ test('warn: a bad signature is accepted but recorded; off: nothing is checked', 
   assert.deepEqual(events.find((x) => x.requestId === 'req-warn')?.detail, { mode: 'warn', verdict: 'unsigned', keyId: null, accepted: true, sha256: content.sha256 });
   assert.equal(await checkDeploySignature(deps('off'), content, undefined, 'key_x', 'req-off'), undefined);
   assert.equal(events.find((x) => x.requestId === 'req-off'), undefined);
+});
+
+test('rollback: the stored signature is verified over the statement rebuilt from the stored version', async () => {
+  const files = { 'schema.json': '{"type":"object"}' };
+  const signedContent = { ...content, files };
+  const target = { name: content.name, version: 3, sha256: content.sha256, manifestSource: content.manifestSource } as FunctionVersion;
+  const stored = (pem: string): VersionSignature => ({ ...sign(pem, signedContent), files, name: 'hello', version: 3, verifiedAt: new Date().toISOString() });
+  await checkRollbackSignature(deps('enforce'), target, stored(publisher.privateKeyPem), 'key_x', 'rb-ok');
+  assert.deepEqual(events.find((x) => x.requestId === 'rb-ok')?.detail, { mode: 'enforce', verdict: 'signed', keyId: publisher.keyId, accepted: true, sha256: content.sha256 });
+  const cases: Array<[string, FunctionVersion, VersionSignature | undefined, string]> = [
+    ['unsigned', target, undefined, 'BWK_E_SIGNING_UNSIGNED'],
+    ['revoked-key', target, stored(revoked.privateKeyPem), 'BWK_E_SIGNING_KEY_REVOKED'],
+    // The stored version no longer matches what was signed: another manifest, name, or stored files.
+    ['invalid', { ...target, manifestSource: 'name: hello\npermissions: {}\n' }, stored(publisher.privateKeyPem), 'BWK_E_SIGNING_INVALID'],
+    ['invalid', { ...target, name: 'other' }, stored(publisher.privateKeyPem), 'BWK_E_SIGNING_INVALID'],
+    ['invalid', target, { ...stored(publisher.privateKeyPem), files: {} }, 'BWK_E_SIGNING_INVALID'],
+  ];
+  for (const [i, [verdict, version, sig, code]] of cases.entries()) {
+    await assert.rejects(checkRollbackSignature(deps('enforce'), version, sig, 'key_x', `rb-${i}`), (err: unknown) => isCode(code)(err) && /^Rollback of \S+ to version 3 refused/.test((err as Error).message));
+    const e = events.find((x) => x.requestId === `rb-${i}`);
+    assert.deepEqual([e?.type, e?.version, e?.detail?.verdict, e?.detail?.accepted], ['rollback.signature-checked', 3, verdict, false]);
+  }
+  await checkRollbackSignature(deps('warn'), target, undefined, 'key_x', 'rb-warn');
+  assert.equal(events.find((x) => x.requestId === 'rb-warn')?.detail?.accepted, true);
+  await checkRollbackSignature(deps('off'), target, undefined, 'key_x', 'rb-off');
+  assert.equal(events.find((x) => x.requestId === 'rb-off'), undefined);
 });

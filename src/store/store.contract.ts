@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { BulwarkError } from '../errors.ts';
 import { parseManifest } from '../manifest/parse.ts';
-import { DEAD_LETTER_RETENTION, FUNCTION_LOG_RETENTION, type ApiKeyRecord, type DeadLetter, type NewFunctionVersion, type PublisherKeyRecord, type SealedSecret, type SpendRecord, type Store } from './store.ts';
+import { DEAD_LETTER_RETENTION, FUNCTION_LOG_RETENTION, type ApiKeyRecord, type CapabilityUse, type DeadLetter, type NewFunctionVersion, type PublisherKeyRecord, type SealedSecret, type SpendRecord, type Store } from './store.ts';
 
 export interface StoreFixture {
   /** Opens a store on this fixture's state; may be called again after close() to reopen it. */
@@ -186,6 +186,23 @@ export function runStoreContract(name: string, fixture: () => Promise<StoreFixtu
     await assert.rejects(store.functions.activate('nope', 1), isCode('BWK_E_REGISTRY_FUNCTION_NOT_FOUND'));
     // A deploy after a rollback still takes the next number, never a reused one.
     assert.equal((await store.functions.deploy(sampleVersion('hello'))).version, 3);
+  });
+
+  withStore('a verified signature is stored with its version, listed by version and removed with the function', async (store) => {
+    const signature = { keyId: `pub_${'a'.repeat(24)}`, signature: `${'A'.repeat(86)}==`, files: { 'schema.json': '{"type":"object"}' } };
+    const v1 = await store.functions.deploy(sampleVersion('hello'));
+    const v2 = await store.functions.deploy({ ...sampleVersion('hello'), signature });
+    assert.equal(await store.functions.getSignature('hello', v1.version), undefined);
+    const stored = await store.functions.getSignature('hello', v2.version);
+    assert.deepEqual({ ...stored, verifiedAt: undefined }, { name: 'hello', version: 2, ...signature, verifiedAt: undefined });
+    assert.equal(stored!.verifiedAt, v2.deployedAt);
+    assert.deepEqual((await store.functions.listSignatures('hello')).map((s) => [s.version, s.keyId]), [[2, signature.keyId]]);
+    assert.equal((await store.functions.list())[0]!.signedBy, signature.keyId);
+    await store.functions.activate('hello', 1);
+    assert.equal((await store.functions.list())[0]!.signedBy, null);
+    assert.equal(await store.functions.getSignature('nope', 1), undefined);
+    assert.equal(await store.functions.remove('hello'), true);
+    assert.deepEqual(await store.functions.listSignatures('hello'), []);
   });
 
   withStore('remove deletes the function, its versions and logs; numbers are not reused', async (store) => {
@@ -494,6 +511,28 @@ export function runStoreContract(name: string, fixture: () => Promise<StoreFixtu
     try {
       assert.equal((await reopened.publishers.get('pub_a'))?.revokedAt, '2026-03-01T00:00:00.000Z');
       assert.equal((await reopened.publishers.list()).length, 1);
+    } finally {
+      await reopened.close();
+    }
+  });
+
+  withStore('capability use: counts add up, first/last seen widen, per function, survives reopening', async (store, f) => {
+    const use = (over: Partial<CapabilityUse>): CapabilityUse => ({
+      function: 'alpha', capability: 'secrets', target: 'DB_URL', outcome: 'used', count: 1, firstSeen: 2000, lastSeen: 3000, ...over,
+    });
+    await store.capabilityUse.record([use({}), use({ capability: 'fetch', target: 'api.example.com:443', count: 4 }), use({ function: 'beta' })]);
+    await store.capabilityUse.record([use({ count: 2, firstSeen: 1000, lastSeen: 2500 }), use({ outcome: 'denied', target: 'OTHER' })]);
+    await store.capabilityUse.record([]);
+    await store.close();
+    const reopened = await f.open();
+    try {
+      assert.deepEqual(await reopened.capabilityUse.list('alpha'), [
+        use({ capability: 'fetch', target: 'api.example.com:443', count: 4 }),
+        use({ target: 'DB_URL', count: 3, firstSeen: 1000, lastSeen: 3000 }),
+        use({ target: 'OTHER', outcome: 'denied' }),
+      ]);
+      assert.equal((await reopened.capabilityUse.list('beta')).length, 1);
+      assert.deepEqual(await reopened.capabilityUse.list('gamma'), []);
     } finally {
       await reopened.close();
     }

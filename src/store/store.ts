@@ -32,6 +32,23 @@ export interface FunctionSummary {
   owner: string;
   expires: string;
   updatedAt: string;
+  /** Publisher key id the active version's signature was verified with at deploy; null: deployed unsigned. */
+  signedBy: string | null;
+}
+
+/** A publisher signature a version was verified with at deploy (src/signing/), kept to verify it again on rollback. */
+export interface NewVersionSignature {
+  keyId: string;
+  /** Ed25519 signature over the statement (src/signing/signature.ts), base64. */
+  signature: string;
+  /** The referenced files the statement covers, by path (the version itself does not keep them). */
+  files: Record<string, string>;
+}
+
+export interface VersionSignature extends NewVersionSignature {
+  name: string;
+  version: number;
+  verifiedAt: string;
 }
 
 export interface NewFunctionVersion {
@@ -41,6 +58,8 @@ export interface NewFunctionVersion {
   bundle: Uint8Array;
   sha256: string;
   deployedBy: string;
+  /** Present only when the signature was verified: stored in the same transaction as the version. */
+  signature?: NewVersionSignature;
 }
 
 export interface FunctionRegistry {
@@ -63,6 +82,10 @@ export interface FunctionRegistry {
   getBundle(sha256: string): Promise<Uint8Array | undefined>;
   list(): Promise<FunctionSummary[]>;
   listVersions(name: string): Promise<FunctionVersion[]>;
+  /** The signature a version was deployed with, or undefined when it was deployed without a verified one. */
+  getSignature(name: string, version: number): Promise<VersionSignature | undefined>;
+  /** The signatures of a function's versions, by version (versions deployed unsigned have none). */
+  listSignatures(name: string): Promise<VersionSignature[]>;
   /** Points the function at an existing version. Throws BWK_E_REGISTRY_* when absent. */
   activate(name: string, version: number): Promise<FunctionVersion>;
   /** Removes the function and all its versions. Returns false when there was none. */
@@ -405,6 +428,29 @@ export interface PublisherKeyStore {
   revoke(id: string, at: string): Promise<boolean>;
 }
 
+/**
+ * Observed capability use of a function (src/policy/usage.ts), the run-time half of `bulwark policy`:
+ * one row per function, capability ('secrets' | 'fetch'), target (a secret's name, or host:port) and
+ * outcome. Counts only ever grow; first/last seen only ever widen.
+ */
+export interface CapabilityUse {
+  function: string;
+  capability: string;
+  target: string;
+  outcome: 'used' | 'denied';
+  count: number;
+  /** Epoch milliseconds. */
+  firstSeen: number;
+  lastSeen: number;
+}
+
+export interface CapabilityUseStore {
+  /** Adds each entry's count to its row (creating it), widening first/last seen; one transaction. */
+  record(uses: CapabilityUse[]): Promise<void>;
+  /** Rows of one function, by capability, target, outcome. */
+  list(fn: string): Promise<CapabilityUse[]>;
+}
+
 export interface Store {
   readonly kind: string;
   readonly functions: FunctionRegistry;
@@ -415,5 +461,6 @@ export interface Store {
   readonly deadLetters: DeadLetterStore;
   readonly secrets: SecretStore;
   readonly publishers: PublisherKeyStore;
+  readonly capabilityUse: CapabilityUseStore;
   close(): Promise<void>;
 }

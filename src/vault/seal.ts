@@ -55,3 +55,12 @@ export function unsealBlob(key: Uint8Array, blob: Uint8Array, aad: string): Buff
 export function masterKeyId(key: Uint8Array): string {
   return createHmac('sha256', key).update('bulwark-vault/master-key-id').digest('hex').slice(0, 16);
 }
+
+/**
+ * What commits a prepared BULWARK_MASTER_KEY rotation: HMAC-SHA256(newKey, label), 64 hex characters,
+ * computed by the operator's side from the key it saved. Unlike the key id (handed out beside the key),
+ * it can only be made by someone holding the key, and it is not the key, so the key crosses the wire once.
+ */
+export function rotationProof(key: Uint8Array): string {
+  return createHmac('sha256', key).update('bulwark-vault/rotation-commit').digest('hex');
+}

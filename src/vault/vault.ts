@@ -5,12 +5,12 @@
 // wrapped key copied to another row fails to unwrap exactly as a moved value fails to decrypt.
 // Plaintext exists in memory only: it is never logged, never put in an error, never written.
 
-import { randomBytes } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { BulwarkError } from '../errors.ts';
 import type { SealedSecret, SecretStore, SecretSummary, VaultCanary } from '../store/store.ts';
-import { KEY_BYTES, masterKeyId, seal, sealBlob, unseal, unsealBlob } from './seal.ts';
+import { KEY_BYTES, masterKeyId, rotationProof, seal, sealBlob, unseal, unsealBlob } from './seal.ts';
 import { loadMasterKey, MASTER_KEY_FILE, NEXT_MASTER_KEY_FILE, readKeyFile, replaceFile, writeKeyFile, type MasterKey } from './master-key.ts';
 
 /** Secret names: like environment variable names, so `permissions.secrets` reads like one. */
@@ -33,9 +33,19 @@ export interface MasterRotation {
   masterKeyId: string;
   /** Secret versions whose data key was re-wrapped. */
   rewrapped: number;
-  /** Set only when the key came from BULWARK_MASTER_KEY: the new key, base64, for the operator to store. */
-  newKey?: string;
 }
+
+/** A BULWARK_MASTER_KEY rotation's first step: the new key, handed out once, not yet sealing anything. */
+export interface PreparedRotation {
+  /** The new key's public id: what commit names. */
+  masterKeyId: string;
+  /** The new key, base64: the only copy outside gateway memory. */
+  newKey: string;
+  expiresAt: string;
+}
+
+/** How long a prepared key waits for its commit before it is forgotten. */
+export const PREPARED_ROTATION_TTL_MS = 15 * 60 * 1000;
 
 /**
  * Also the leak scanner's KnownSecretSource (src/dlp/scanner.ts): the gateway redacts and blocks these
@@ -58,14 +68,26 @@ export interface Vault {
   /** Makes an earlier (or later) stored version active again. */
   rollback(name: string, version: number, actor: string): Promise<void>;
   remove(name: string): Promise<boolean>;
-  /** Re-wraps every data key under a new master key, in one store transaction; see docs/vault.md. */
+  /** Key file only: re-wraps every data key under a new master key, in one store transaction; see docs/vault.md. */
   rotateMaster(): Promise<MasterRotation>;
+  /**
+   * BULWARK_MASTER_KEY only, step 1: a new key held in memory (replacing any earlier prepared one) until
+   * it is committed, PREPARED_ROTATION_TTL_MS pass, or the gateway stops. Changes nothing stored.
+   */
+  prepareMasterRotation(): Promise<PreparedRotation>;
+  /**
+   * Step 2: re-wraps every data key under the prepared key `keyId`, in one store transaction, once `proof`
+   * (rotationProof in seal.ts, computed from the key the operator saved) shows the operator holds it.
+   */
+  commitMasterRotation(keyId: string, proof: string): Promise<MasterRotation>;
 }
 
 export interface VaultOptions {
   store: SecretStore;
   home: string;
   env: NodeJS.ProcessEnv;
+  /** Milliseconds since the epoch; tests move it to expire a prepared rotation. */
+  now?: () => number;
 }
 
 function checkName(name: string): void {
@@ -114,6 +136,7 @@ async function openMasterKey(opts: VaultOptions): Promise<MasterKey> {
 
 export async function openVault(opts: VaultOptions): Promise<Vault> {
   const { store, home } = opts;
+  const now = opts.now ?? Date.now;
   let master = await openMasterKey(opts);
   let keyId = masterKeyId(master.key);
   let known: readonly string[] = [];
@@ -173,6 +196,35 @@ export async function openVault(opts: VaultOptions): Promise<Vault> {
     }
   });
 
+  // A prepared BULWARK_MASTER_KEY rotation: memory only, so a restart forgets it.
+  let prepared: { key: Buffer; keyId: string; expiresAt: number } | undefined;
+  const forgetPrepared = () => {
+    prepared?.key.fill(0);
+    prepared = undefined;
+  };
+
+  /** Every data key wrapped under `newKey`, and a canary for it; nothing is stored yet. */
+  const rewrapAll = async (newKey: Buffer) => {
+    const newId = masterKeyId(newKey);
+    const rewrapped = (await store.all()).map((s) => {
+      const dataKey = unsealBlob(master.key, s.wrappedKey, dataKeyAad(s.name, s.version));
+      if (!dataKey) throw new BulwarkError('BWK_E_VAULT_CORRUPT', [s.name, s.version], { masterKeyId: s.masterKeyId, keyId });
+      try {
+        return { name: s.name, version: s.version, wrappedKey: sealBlob(newKey, dataKey, dataKeyAad(s.name, s.version)), masterKeyId: newId };
+      } finally {
+        dataKey.fill(0);
+      }
+    });
+    const canary: VaultCanary = { masterKeyId: newId, sealed: sealBlob(newKey, CANARY, CANARY_AAD), createdAt: new Date().toISOString() };
+    return { rewrapped, canary };
+  };
+
+  const switchTo = (newKey: Buffer, rewrapped: number): MasterRotation => {
+    master = { ...master, key: newKey };
+    keyId = masterKeyId(newKey);
+    return { masterKeyId: keyId, rewrapped };
+  };
+
   return {
     secretValues: () => known,
     masterKeyId: () => keyId,
@@ -189,24 +241,9 @@ export async function openVault(opts: VaultOptions): Promise<Vault> {
     rollback: (name, version, actor) => exclusive(() => store.activate(name, version, actor)),
     remove: (name) => changing(() => store.remove(name)),
     rotateMaster: () => exclusive(async () => {
+      if (master.source === 'env') throw new BulwarkError('BWK_E_VAULT_ROTATION_MODE', [master.where, 'prepare and commit (POST /admin/v1/vault/rotate-master/prepare, then /commit)']);
       const newKey = randomBytes(KEY_BYTES);
-      const newId = masterKeyId(newKey);
-      const rewrapped = (await store.all()).map((s) => {
-        const dataKey = unsealBlob(master.key, s.wrappedKey, dataKeyAad(s.name, s.version));
-        if (!dataKey) throw new BulwarkError('BWK_E_VAULT_CORRUPT', [s.name, s.version], { masterKeyId: s.masterKeyId, keyId });
-        try {
-          return { name: s.name, version: s.version, wrappedKey: sealBlob(newKey, dataKey, dataKeyAad(s.name, s.version)), masterKeyId: newId };
-        } finally {
-          dataKey.fill(0);
-        }
-      });
-      const canary: VaultCanary = { masterKeyId: newId, sealed: sealBlob(newKey, CANARY, CANARY_AAD), createdAt: new Date().toISOString() };
-      if (master.source === 'env') {
-        await store.rewrap(keyId, rewrapped, canary);
-        master = { ...master, key: newKey };
-        keyId = newId;
-        return { masterKeyId: newId, rewrapped: rewrapped.length, newKey: newKey.toString('base64') };
-      }
+      const { rewrapped, canary } = await rewrapAll(newKey);
       // The new key is on disk (master.key.next) before the store commits, and replaces master.key after:
       // a crash between the two is finished by the next start (openMasterKey), never leaving sealed data
       // without its key.
@@ -220,9 +257,32 @@ export async function openVault(opts: VaultOptions): Promise<Vault> {
         throw err;
       }
       replaceFile(next, join(home, MASTER_KEY_FILE));
-      master = { ...master, key: newKey };
-      keyId = newId;
-      return { masterKeyId: newId, rewrapped: rewrapped.length };
+      return switchTo(newKey, rewrapped.length);
+    }),
+    // The gateway cannot change its own environment, so the operator must hold the new key before anything
+    // is sealed under it: prepare hands it out and changes nothing; commit, which needs proof that the
+    // operator kept it, re-wraps. An answer lost between the two costs a new prepare, never the vault.
+    prepareMasterRotation: () => exclusive(async () => {
+      if (master.source === 'file') throw new BulwarkError('BWK_E_VAULT_ROTATION_MODE', [master.where, 'one step (POST /admin/v1/vault/rotate-master)']);
+      forgetPrepared();
+      const key = randomBytes(KEY_BYTES);
+      prepared = { key, keyId: masterKeyId(key), expiresAt: now() + PREPARED_ROTATION_TTL_MS };
+      return { masterKeyId: prepared.keyId, newKey: key.toString('base64'), expiresAt: new Date(prepared.expiresAt).toISOString() };
+    }),
+    commitMasterRotation: (commitKeyId, proof) => exclusive(async () => {
+      if (prepared && now() >= prepared.expiresAt) forgetPrepared();
+      if (!prepared || prepared.keyId !== commitKeyId) throw new BulwarkError('BWK_E_VAULT_ROTATION_NOT_PREPARED', [commitKeyId]);
+      const expected = Buffer.from(rotationProof(prepared.key), 'utf8');
+      const offered = Buffer.from(proof, 'utf8');
+      if (offered.length !== expected.length || !timingSafeEqual(offered, expected)) {
+        throw new BulwarkError('BWK_E_VAULT_ROTATION_PROOF_WRONG', [commitKeyId]);
+      }
+      const newKey = prepared.key;
+      // Re-read at commit time: secrets set between prepare and commit are re-wrapped too.
+      const { rewrapped, canary } = await rewrapAll(newKey);
+      await store.rewrap(keyId, rewrapped, canary);
+      prepared = undefined;
+      return switchTo(newKey, rewrapped.length);
     }),
   };
 }

@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { loadConfig } from '../../src/config.ts';
@@ -14,7 +15,7 @@ import { startPlatform } from '../../src/gateway/platform.ts';
 import { BulwarkError } from '../../src/errors.ts';
 import { openVault } from '../../src/vault/vault.ts';
 import { MASTER_KEY_FILE } from '../../src/vault/master-key.ts';
-import { manifest, runCli, startTestPlatform, tempDir, type Answer } from '../support/platform.ts';
+import { cliMain, manifest, runCli, startTestPlatform, tempDir, type Answer } from '../support/platform.ts';
 
 // Reads its granted secret, uses it (hashes it), logs it (the log must show it redacted), and tries a
 // secret it was not granted.
@@ -131,6 +132,86 @@ test('a canary secret set through the CLI is nowhere on disk, in the log, in ans
   for (const file of files) {
     const bytes = await readFile(file);
     for (const n of needles) assert.equal(bytes.includes(n), false, `canary found in ${file}`);
+  }
+});
+
+/** `bulwark vault rotate-master` as an operator runs it: reads the printed key and pastes it back. */
+function rotateByPastingBack(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [cliMain, 'vault', 'rotate-master'], {
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', CI: 'true', ...env }, stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (text: string) => {
+      stdout += text;
+      if (stdout.includes('\n')) child.stdin.end(stdout);
+    });
+    child.stderr.setEncoding('utf8').on('data', (text: string) => { stderr += text; });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+test('rotate-master with BULWARK_MASTER_KEY: nothing changes until the operator proves they kept the printed key', async (t) => {
+  const oldKey = randomBytes(32).toString('base64');
+  const p = await startTestPlatform({ env: { BULWARK_MASTER_KEY: oldKey } });
+  t.after(() => p.close());
+  const cliEnv = { BULWARK_URL: p.url, BULWARK_API_KEY: p.adminKey };
+  await p.platform.vault.set('DB_PASSWORD', Buffer.from('hunter2-hunter2'), 'key:test');
+  const store = p.platform.store.secrets;
+  const before = await store.all();
+  const opensWith = async (key: string) => (await openVault({ store, home: p.home, env: { BULWARK_MASTER_KEY: key } })).get('DB_PASSWORD');
+
+  // The old one-step route would seal everything under a key only its answer carried: refused.
+  const oneStep = await p.request('POST', '/admin/v1/vault/rotate-master', { key: p.adminKey });
+  assert.equal(oneStep.status, 409);
+  assert.equal(JSON.parse(oneStep.text).error.code, 'BWK_E_VAULT_ROTATION_MODE');
+
+  // The operator closes the prompt (no input) or pastes something else: the key was printed, nothing committed.
+  const abandoned = await runCli(['vault', 'rotate-master'], cliEnv);
+  assert.notEqual(abandoned.code, 0);
+  assert.match(abandoned.stderr, /nothing was committed/);
+  const abandonedKey = abandoned.stdout.trim();
+  assert.equal(Buffer.from(abandonedKey, 'base64').length, 32);
+  const mistyped = await runCli(['vault', 'rotate-master'], cliEnv, undefined, `${randomBytes(32).toString('base64')}\n`);
+  assert.notEqual(mistyped.code, 0);
+  assert.match(mistyped.stderr, /BWK_E_VAULT_ROTATION_PROOF_WRONG/);
+  assert.deepEqual(await store.all(), before);
+  assert.deepEqual(await opensWith(oldKey), Buffer.from('hunter2-hunter2'));
+  await assert.rejects(opensWith(abandonedKey), (err: unknown) => err instanceof BulwarkError && err.code === 'BWK_E_VAULT_KEY_WRONG');
+
+  // Pasting back the printed key commits.
+  const pasted = await rotateByPastingBack(cliEnv);
+  assert.equal(pasted.code, 0, pasted.stderr);
+  const pastedKey = pasted.stdout.trim();
+  assert.match(pasted.stderr, /master key rotated \(id [0-9a-f]{16}, 1 secret version\(s\) re-wrapped\)/);
+  assert.deepEqual(await opensWith(pastedKey), Buffer.from('hunter2-hunter2'));
+  await assert.rejects(opensWith(oldKey), (err: unknown) => err instanceof BulwarkError && err.code === 'BWK_E_VAULT_KEY_WRONG');
+
+  // So does --yes, once the key is on stdout.
+  const yes = await runCli(['vault', 'rotate-master', '--yes'], cliEnv);
+  assert.equal(yes.code, 0, yes.stderr);
+  const newKey = yes.stdout.trim();
+  assert.equal(yes.stdout, `${newKey}\n`);
+  assert.match(yes.stderr, /master key rotated \(id [0-9a-f]{16}, 1 secret version\(s\) re-wrapped\)/);
+  assert.deepEqual(await p.platform.vault.get('DB_PASSWORD'), Buffer.from('hunter2-hunter2'));
+  assert.deepEqual(await opensWith(newKey), Buffer.from('hunter2-hunter2'));
+  await assert.rejects(opensWith(pastedKey), (err: unknown) => err instanceof BulwarkError && err.code === 'BWK_E_VAULT_KEY_WRONG');
+
+  const rotations = p.events.filter((e) => e.type.startsWith('vault.'));
+  assert.deepEqual(rotations.map((e) => e.type), ['prepared', 'prepared', 'prepared', 'rotated', 'prepared', 'rotated'].map((s) => s === 'rotated' ? 'vault.master-rotated' : 'vault.master-rotation-prepared'));
+  await p.expectLog(['vault/rotate-master/commit']);
+  // The new keys (committed or not) were on the CLI's stdout only: never in an event, the log or on disk.
+  const keys = [newKey, abandonedKey, mistyped.stdout.trim(), pastedKey];
+  for (const text of [JSON.stringify(p.events), p.logLines().join('\n'), yes.stderr, pasted.stderr]) for (const k of keys) assert.equal(text.includes(k), false);
+  for (const file of await filesUnder(p.home)) {
+    const bytes = await readFile(file);
+    for (const k of keys) assert.equal(bytes.includes(k), false, `a master key found in ${file}`);
   }
 });
 

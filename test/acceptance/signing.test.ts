@@ -192,3 +192,66 @@ test('the CLI: sign keygen (0600 key file), publishers add|list|revoke, deploy -
   assert.equal(afterRevoke.code, 1);
   assert.match(afterRevoke.stderr, /BWK_E_SIGNING_KEY_REVOKED/);
 });
+
+test('rollback verifies the signature stored with the target version against the keys of now', async () => {
+  const contractor = generatePublisherKey();
+  // Deployed while the platform only warns: v1 unsigned, v2 and v4 signed by `publisher`, v3 by `contractor`.
+  const warned = await startTestPlatform({ overrides: { signing: 'warn' } });
+  let enforced: TestPlatform | undefined;
+  try {
+    for (const [name, publicKey] of [['ci', publisher.publicKey], ['contractor', contractor.publicKey]]) {
+      const added = await warned.request('POST', '/admin/v1/publishers', { key: warned.adminKey, body: { name, publicKey } });
+      assert.equal(added.status, 201, added.text);
+    }
+    const signers = [undefined, publisher.privateKeyPem, contractor.privateKeyPem, publisher.privateKeyPem];
+    for (const [i, pem] of signers.entries()) {
+      const b = await build(source('rollback-fn', `v${i + 1}`));
+      const answer = await warned.request('POST', '/admin/v1/functions', { key: warned.adminKey, body: { ...b.payload, ...(pem ? { signature: signatureBy(pem, b) } : {}) } });
+      assert.equal(answer.status, 201, answer.text);
+      assert.equal(answer.json.version, i + 1);
+    }
+    const listed = await warned.request('GET', '/admin/v1/functions/rollback-fn', { key: warned.adminKey });
+    assert.deepEqual(listed.json.versions.map((v: { signedBy: string | null }) => v.signedBy), [null, publisher.keyId, contractor.keyId, publisher.keyId]);
+    assert.equal(listed.json.function.signedBy, publisher.keyId);
+
+    // warn: a rollback to the unsigned version is accepted, with a warning event and log line.
+    const warnedBack = await warned.request('POST', '/admin/v1/functions/rollback-fn/rollback', { key: warned.adminKey, body: { version: 1 } });
+    assert.equal(warnedBack.status, 200, warnedBack.text);
+    const warning = await warned.expectEvent('rollback.signature-checked', warnedBack.requestId);
+    assert.deepEqual({ ...warning.detail, version: warning.version }, { mode: 'warn', verdict: 'unsigned', keyId: null, accepted: true, sha256: warnedBack.json.sha256, version: 1 });
+    await warned.expectLog(['rollback accepted without a valid signature (signing: warn)']);
+    const forward = await warned.request('POST', '/admin/v1/functions/rollback-fn/rollback', { key: warned.adminKey, body: { version: 4 } });
+    assert.equal(forward.status, 200, forward.text);
+    await warned.platform.close();
+
+    // The same home restarted with `signing: enforce`, then the contractor's key is revoked.
+    enforced = await startTestPlatform({ home: warned.home, overrides: { signing: 'enforce' } });
+    const e = enforced;
+    const revoked = await e.request('DELETE', `/admin/v1/publishers/${contractor.keyId}`, { key: e.adminKey });
+    assert.equal(revoked.status, 200, revoked.text);
+    const rollback = (version: number) => e.request('POST', '/admin/v1/functions/rollback-fn/rollback', { key: e.adminKey, body: { version } });
+    const refusedBy = async (version: number, code: string, verdict: string, keyId: string | null) => {
+      const answer = await rollback(version);
+      assertError(answer, 422, code, e.secrets);
+      const checked = await e.expectEvent('rollback.signature-checked', answer.requestId);
+      assert.equal(checked.version, version);
+      assert.deepEqual([checked.detail?.verdict, checked.detail?.keyId, checked.detail?.accepted], [verdict, keyId, false]);
+      assert.ok(!e.events.some((ev) => ev.type === 'function.rolled-back' && ev.requestId === answer.requestId));
+      assert.deepEqual(await e.versions('rollback-fn'), { active: 4, versions: [1, 2, 3, 4] }, 'v4 stays active');
+      assert.equal((await e.request('GET', '/fn/rollback-fn/', { key: e.adminKey })).text, 'v4');
+    };
+    await refusedBy(1, 'BWK_E_SIGNING_UNSIGNED', 'unsigned', null);
+    await refusedBy(3, 'BWK_E_SIGNING_KEY_REVOKED', 'revoked-key', contractor.keyId);
+
+    const back = await rollback(2);
+    assert.equal(back.status, 200, back.text);
+    assert.equal(back.json.version, 2);
+    const checked = await e.expectEvent('rollback.signature-checked', back.requestId);
+    assert.deepEqual([checked.detail?.verdict, checked.detail?.keyId, checked.detail?.accepted], ['signed', publisher.keyId, true]);
+    await e.expectEvent('function.rolled-back', back.requestId);
+    assert.equal((await e.request('GET', '/fn/rollback-fn/', { key: e.adminKey })).text, 'v2');
+  } finally {
+    await enforced?.close();
+    await warned.close();
+  }
+});

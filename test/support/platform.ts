@@ -264,6 +264,11 @@ export interface StartOptions {
   prepareHome?: (home: string) => void | Promise<void>;
   /** The platform's environment (BULWARK_MASTER_KEY); empty when absent. */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Starts on an existing home instead of a fresh one: a restart, keeping its store, keys and
+   * credentials (close the platform that used it first). close() then leaves the home to its owner.
+   */
+  home?: string;
 }
 
 /** Polls `probe` every 25 ms until it returns something other than undefined, or `ms` have passed. */
@@ -278,7 +283,7 @@ export async function until<T>(ms: number, probe: () => Promise<T | undefined> |
 
 /** Starts a platform on a temp home and port 0. Call close() in an `after` hook: it removes the home. */
 export async function startTestPlatform(opts: StartOptions = {}): Promise<TestPlatform> {
-  const home = await tempDir('home');
+  const home = opts.home ?? await tempDir('home');
   const lines: string[] = [];
   const sink = new Writable({ write(chunk, _enc, cb) { lines.push(...String(chunk).split('\n').filter(Boolean)); cb(); } });
   let platform: Platform | undefined;
@@ -293,7 +298,7 @@ export async function startTestPlatform(opts: StartOptions = {}): Promise<TestPl
     platform = await startPlatform(config, { logDestination: sink, env: opts.env ?? {} });
   } catch (err) {
     await platform?.close();
-    await rm(home, { recursive: true, force: true });
+    if (!opts.home) await rm(home, { recursive: true, force: true });
     throw err;
   }
   const p = platform;
@@ -386,7 +391,7 @@ export async function startTestPlatform(opts: StartOptions = {}): Promise<TestPl
       try {
         await p.close();
       } finally {
-        for (const dir of [home, ...sourceDirs]) await rm(dir, { recursive: true, force: true });
+        for (const dir of [...(opts.home ? [] : [home]), ...sourceDirs]) await rm(dir, { recursive: true, force: true });
       }
     },
   };

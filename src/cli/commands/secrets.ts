@@ -7,7 +7,8 @@ import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { BulwarkError } from '../../errors.ts';
 import { positiveInt } from '../args.ts';
-import { createClient, resolveTarget } from '../client.ts';
+import { createClient, RemoteError, resolveTarget } from '../client.ts';
+import { KEY_BYTES, rotationProof } from '../../vault/seal.ts';
 import { printJson, printTable, type CliIo } from '../io.ts';
 
 interface VersionRow {
@@ -90,22 +91,65 @@ export function secretsCommand(io: CliIo): Command {
   return secrets;
 }
 
+interface Rotation {
+  masterKeyId: string;
+  rewrapped: number;
+}
+
+/** Resolves once `text` was handed to the OS (file, pipe, terminal); rejects when it could not be. */
+function writeOut(io: CliIo, text: string): Promise<void> {
+  return new Promise((done, fail) => io.stdout.write(text, (err) => (err ? fail(err) : done())));
+}
+
+/** The first line of standard input, without its line ending; undefined when input ends first. */
+async function readLine(io: CliIo): Promise<string | undefined> {
+  let text = '';
+  for await (const chunk of io.stdin) {
+    text += Buffer.from(chunk as Uint8Array).toString('utf8');
+    const end = text.indexOf('\n');
+    if (end !== -1) return text.slice(0, end).replace(/\r$/, '');
+  }
+  return text === '' ? undefined : text;
+}
+
 export function vaultCommand(io: CliIo): Command {
   const vault = new Command('vault').description('manage the vault master key');
   vault.command('rotate-master')
     .description('re-wrap every secret under a new master key (see docs/vault.md)')
-    .action(async () => {
-      const rotation = await createClient(resolveTarget(io.env)).admin<{ masterKeyId: string; rewrapped: number; newKey?: string }>(
-        'POST', '/admin/v1/vault/rotate-master');
-      if (rotation.newKey) {
-        // The gateway runs on BULWARK_MASTER_KEY: it holds the new key in memory only, and the old one no
-        // longer opens anything, so this is the one copy. stdout only, so it can be piped to a secret store.
-        io.stdout.write(`${rotation.newKey}\n`);
-        io.stderr.write(`master key rotated (id ${rotation.masterKeyId}, ${rotation.rewrapped} secret version(s) re-wrapped). `
-          + 'The new key is above and shown only once: set BULWARK_MASTER_KEY to it before the gateway restarts\n');
+    .option('--yes', 'BULWARK_MASTER_KEY: commit as soon as the new key was written to stdout, without asking for it back')
+    .action(async (opts: { yes?: boolean }) => {
+      const client = createClient(resolveTarget(io.env));
+      let prepared: { masterKeyId: string; newKey: string; expiresAt: string };
+      try {
+        prepared = await client.admin('POST', '/admin/v1/vault/rotate-master/prepare');
+      } catch (err) {
+        if (!(err instanceof RemoteError && err.code === 'BWK_E_VAULT_ROTATION_MODE')) throw err;
+        // The key file: the gateway writes the new key itself, crash-safely, in one step.
+        const rotation = await client.admin<Rotation>('POST', '/admin/v1/vault/rotate-master');
+        io.stdout.write(`master key rotated (id ${rotation.masterKeyId}, ${rotation.rewrapped} secret version(s) re-wrapped); the key file was replaced\n`);
         return;
       }
-      io.stdout.write(`master key rotated (id ${rotation.masterKeyId}, ${rotation.rewrapped} secret version(s) re-wrapped); the key file was replaced\n`);
+      // BULWARK_MASTER_KEY: the gateway holds this key in memory only and nothing is sealed under it yet.
+      // It is committed only once it has left this process (stdout only, so it can be piped to a secret
+      // store) and, without --yes, once the operator pasted back the copy they kept.
+      await writeOut(io, `${prepared.newKey}\n`);
+      io.stderr.write(`new master key (id ${prepared.masterKeyId}) printed above, once. Nothing has changed yet: `
+        + `store it where BULWARK_MASTER_KEY comes from, then commit before ${prepared.expiresAt}.\n`);
+      let saved = prepared.newKey;
+      if (!opts.yes) {
+        io.stderr.write('paste the key you stored and press Enter to commit (nothing is committed otherwise): ');
+        const line = await readLine(io);
+        if (line === undefined) throw new BulwarkError('BWK_E_CLI_USAGE', ['no key was pasted back: nothing was committed, the current key stays in use']);
+        saved = line.trim();
+      }
+      const key = Buffer.from(saved, 'base64');
+      if (key.length !== KEY_BYTES || key.toString('base64') !== saved) {
+        throw new BulwarkError('BWK_E_CLI_USAGE', ['what was pasted back is not a master key (base64 of 32 bytes): nothing was committed, the current key stays in use']);
+      }
+      const rotation = await client.admin<Rotation>('POST', '/admin/v1/vault/rotate-master/commit',
+        { masterKeyId: prepared.masterKeyId, proof: rotationProof(key) });
+      io.stderr.write(`master key rotated (id ${rotation.masterKeyId}, ${rotation.rewrapped} secret version(s) re-wrapped). `
+        + 'Set BULWARK_MASTER_KEY to the new key before the gateway restarts: the old key no longer opens the vault\n');
     });
   return vault;
 }

@@ -88,9 +88,13 @@ export async function registerFunctionRoutes(app: FastifyInstance, deps: Functio
     const summary = (await store.functions.list()).find((f) => f.name === name);
     if (!summary) throw new BulwarkError('BWK_E_REGISTRY_FUNCTION_NOT_FOUND', [name]);
     const versions = await store.functions.listVersions(name);
+    const signedBy = new Map((await store.functions.listSignatures(name)).map((s) => [s.version, s.keyId]));
     return {
       function: summary,
-      versions: versions.map((v) => ({ version: v.version, sha256: v.sha256, deployedAt: v.deployedAt, deployedBy: v.deployedBy, sizeBytes: v.sizeBytes })),
+      versions: versions.map((v) => ({
+        version: v.version, sha256: v.sha256, deployedAt: v.deployedAt, deployedBy: v.deployedBy, sizeBytes: v.sizeBytes,
+        signedBy: signedBy.get(v.version) ?? null,
+      })),
     };
   });
 

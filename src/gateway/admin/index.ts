@@ -24,6 +24,8 @@ import { registerGuardRoutes } from './guards.ts';
 import type { Blocklist } from '../../abuse/blocklist.ts';
 import type { GuardChain } from '../../guards/chain.ts';
 import { registerSpendRoutes } from './spend.ts';
+import { registerPolicyRoutes } from './policy.ts';
+import type { UsageRecorder } from '../../policy/usage.ts';
 import { registerPublishRoutes } from './publish.ts';
 import { registerDeadLetterRoutes } from './dead-letters.ts';
 import type { SpendLedger } from '../../metering/ledger.ts';
@@ -46,6 +48,8 @@ export interface AdminDeps {
   blocklist: Blocklist;
   ledger: SpendLedger;
   vault: Vault;
+  /** Observed capability use (src/policy/usage.ts), flushed before a policy report. */
+  usage: UsageRecorder;
   /** Active functions consuming a subject (src/triggers/index.ts), for the publish route. */
   consumersOf(subject: string): Promise<string[]>;
 }
@@ -78,6 +82,7 @@ export function createAdminApi(deps: AdminDeps): (app: FastifyInstance) => Promi
     await registerBlockRoutes(app, { blocklist: deps.blocklist, access });
     await registerGuardRoutes(app, { chain: deps.chain, access });
     await registerSpendRoutes(app, { store: deps.store, ledger: deps.ledger, access });
+    await registerPolicyRoutes(app, { store: deps.store, usage: deps.usage, access });
     await registerPublishRoutes(app, {
       bus: deps.bus, consumersOf: deps.consumersOf, access, logger: deps.logger, maxMessageBytes: deps.config.triggers.maxMessageBytes,
     });

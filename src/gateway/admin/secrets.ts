@@ -7,7 +7,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Action } from '../../auth/roles.ts';
 import type { Principal } from '../../auth/principal.ts';
 import { BulwarkError } from '../../errors.ts';
-import { MAX_SECRET_BYTES, type Vault } from '../../vault/vault.ts';
+import { MAX_SECRET_BYTES, type MasterRotation, type Vault } from '../../vault/vault.ts';
 import type { AdminAccess } from './access.ts';
 import { principalOf } from './principal.ts';
 
@@ -86,14 +86,41 @@ export async function registerSecretRoutes(app: FastifyInstance, deps: { vault: 
     return { name: request.params.name, removed };
   });
 
+  // Key file: one step (the gateway keeps the new key itself). BULWARK_MASTER_KEY: prepare, then commit
+  // once the operator proves they stored the key (docs/vault.md); each refuses the other mode.
+  const rotated = (request: FastifyRequest, principal: Principal, rotation: MasterRotation, source: 'env' | 'file') =>
+    access.publish(request, { type: 'vault.master-rotated', actor: principal.actor, detail: { ...rotation, source } });
+
   app.post('/vault/rotate-master', { config: { action: 'rotate-master-key' } }, async (request) => {
     const principal = await globalAdmin(request, 'rotate-master-key');
     const rotation = await vault.rotateMaster();
+    await rotated(request, principal, rotation, 'file');
+    return rotation;
+  });
+
+  app.post('/vault/rotate-master/prepare', { config: { action: 'rotate-master-key' } }, async (request) => {
+    const principal = await globalAdmin(request, 'rotate-master-key');
+    const prepared = await vault.prepareMasterRotation();
     await access.publish(request, {
-      type: 'vault.master-rotated',
+      type: 'vault.master-rotation-prepared',
       actor: principal.actor,
-      detail: { masterKeyId: rotation.masterKeyId, rewrapped: rotation.rewrapped, source: rotation.newKey ? 'env' : 'file' },
+      detail: { masterKeyId: prepared.masterKeyId, expiresAt: prepared.expiresAt },
     });
+    return prepared;
+  });
+
+  app.post<{ Body: { masterKeyId: string; proof: string } }>('/vault/rotate-master/commit', {
+    config: { action: 'rotate-master-key' },
+    schema: {
+      body: {
+        type: 'object', additionalProperties: false, required: ['masterKeyId', 'proof'],
+        properties: { masterKeyId: { type: 'string', pattern: '^[0-9a-f]{16}$' }, proof: { type: 'string', pattern: '^[0-9a-f]{64}$' } },
+      },
+    },
+  }, async (request) => {
+    const principal = await globalAdmin(request, 'rotate-master-key');
+    const rotation = await vault.commitMasterRotation(request.body.masterKeyId, request.body.proof);
+    await rotated(request, principal, rotation, 'env');
     return rotation;
   });
 }

@@ -3,13 +3,15 @@
 // src/runtime/broker/egress-policy.ts, and only to those exact addresses (the connection's DNS lookup
 // is pinned to them). Redirects are not followed: a 3xx goes back to the function, whose next fetch
 // of the Location passes the same checks. Sizes and time are bounded by config.egress. Every call is
-// logged; every denial is an `egress.denied` security event.
+// logged; every denial is an `egress.denied` security event, every allowed call a `capability.used` one.
 
 import { Agent, request } from 'undici';
 import { BulwarkError } from '../../errors.ts';
+import { publishSecurityEvent } from '../../bus/bus.ts';
 import { protocolError } from '../broker/protocol.ts';
 import { checkEgress, egressTarget, type CheckedAddress } from '../broker/egress-policy.ts';
 import { writeFunctionLog } from '../broker/function-log.ts';
+import { hostPort } from '../../policy/usage.ts';
 import type { Capability, CapabilityDeps, InvocationContext } from './capability.ts';
 
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
@@ -101,6 +103,11 @@ export const fetch: Capability<FetchArgs> = {
     if (!target) return deny(inv, deps, args.url, 'only http and https URLs are allowed');
     const decision = await checkEgress(target, inv.target.manifest.permissions.egress);
     if (!decision.allowed) return deny(inv, deps, args.url, decision.reason);
+    // What `bulwark policy` counts as use of an egress grant (src/policy/usage.ts): the host:port, not the URL.
+    await publishSecurityEvent(deps.bus, deps.logger, {
+      type: 'capability.used', requestId: inv.requestId, function: inv.target.name, version: inv.target.version,
+      actor: inv.actor, detail: { capability: 'fetch', target: hostPort(target.host, target.port) },
+    });
     const where = safeUrl(args.url);
     // One limit for both directions: config.egress has no separate request cap.
     if (args.body && args.body.length > maxResponseBytes) {

@@ -11,6 +11,7 @@ import { createSqliteSpend } from './spend.ts';
 import { createSqliteDeadLetters } from './dead-letters.ts';
 import { createSqlitePublishers } from './publishers.ts';
 import { createSqliteSecrets } from './secrets.ts';
+import { createSqliteCapabilityUse } from './capability-use.ts';
 
 export async function openSqliteStore(home: string): Promise<Store> {
   const db = openDatabase(home);
@@ -33,6 +34,7 @@ export async function openSqliteStore(home: string): Promise<Store> {
     deadLetters: createSqliteDeadLetters(db),
     publishers: createSqlitePublishers(db),
     secrets: createSqliteSecrets(db),
+    capabilityUse: createSqliteCapabilityUse(db),
     close() {
       // Once: the log writer is drained (every appended line committed) before the connection goes.
       closing ??= (async () => {

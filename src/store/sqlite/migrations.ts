@@ -264,6 +264,47 @@ export const migrations: Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 9,
+    name: 'capability use records (policy)',
+    sql: `
+      -- Capability use observed at run time (src/policy/usage.ts), aggregated per function, capability,
+      -- target (secret name or host:port) and outcome, for \`bulwark policy\`. Times are epoch ms.
+      CREATE TABLE capability_use (
+        function   TEXT NOT NULL,
+        capability TEXT NOT NULL,
+        target     TEXT NOT NULL,
+        outcome    TEXT NOT NULL CHECK (outcome IN ('used', 'denied')),
+        count      INTEGER NOT NULL,
+        first_seen INTEGER NOT NULL,
+        last_seen  INTEGER NOT NULL,
+        PRIMARY KEY (function, capability, target, outcome)
+      ) STRICT;
+    `,
+  },
+  {
+    version: 10,
+    name: 'version signatures (code signing)',
+    sql: `
+      -- The publisher signature a version was verified with at deploy (src/signing/), written in the
+      -- deploy's transaction, so activating the version later can verify it again against the keys of
+      -- that moment. files holds the referenced files (JSON) the signed statement covers; the version
+      -- row does not keep them. No row: the version was deployed without a valid signature.
+      CREATE TABLE version_signatures (
+        name        TEXT NOT NULL,
+        version     INTEGER NOT NULL,
+        key_id      TEXT NOT NULL,
+        signature   TEXT NOT NULL,
+        files       TEXT NOT NULL,
+        verified_at TEXT NOT NULL,
+        PRIMARY KEY (name, version),
+        FOREIGN KEY (name, version) REFERENCES versions (name, version)
+      ) STRICT;
+
+      CREATE TRIGGER version_signatures_immutable BEFORE UPDATE ON version_signatures
+      BEGIN SELECT RAISE(ABORT, 'version signatures are immutable'); END;
+    `,
+  },
 ];
 
 export function schemaVersion(db: DatabaseSync): number {

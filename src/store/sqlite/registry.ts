@@ -4,7 +4,7 @@
 import type { DatabaseSync } from 'node:sqlite';
 import { BulwarkError } from '../../errors.ts';
 import { readStoredManifest } from '../../manifest/stored.ts';
-import { sha256Hex, type FunctionRegistry, type FunctionSummary, type FunctionVersion, type NewFunctionVersion } from '../store.ts';
+import { sha256Hex, type FunctionRegistry, type FunctionSummary, type FunctionVersion, type NewFunctionVersion, type VersionSignature } from '../store.ts';
 import { createReadCache, runStatement, transaction, type ChangeTracker } from './database.ts';
 
 /** Unreferenced bundles younger than this may belong to a deploy in progress (staged, being prepared). */
@@ -37,12 +37,36 @@ function toVersion(row: VersionRow): FunctionVersion {
   };
 }
 
+interface SignatureRow {
+  name: string;
+  version: number;
+  key_id: string;
+  signature: string;
+  files: string;
+  verified_at: string;
+}
+
+function toSignature(row: SignatureRow): VersionSignature {
+  return {
+    name: row.name,
+    version: row.version,
+    keyId: row.key_id,
+    signature: row.signature,
+    files: JSON.parse(row.files) as Record<string, string>,
+    verifiedAt: row.verified_at,
+  };
+}
+
 export function createSqliteRegistry(db: DatabaseSync, tracker: ChangeTracker): FunctionRegistry {
   const q = {
     putBundle: db.prepare('INSERT INTO bundles (sha256, code, size_bytes, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (sha256) DO NOTHING'),
     nextVersion: db.prepare('SELECT COALESCE((SELECT last_version FROM version_sequences WHERE name = ?), 0) + 1 AS v'),
     bumpSequence: db.prepare('INSERT INTO version_sequences (name, last_version) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET last_version = excluded.last_version'),
     insertVersion: db.prepare('INSERT INTO versions (name, version, sha256, manifest, manifest_source, deployed_at, deployed_by) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+    insertSignature: db.prepare('INSERT INTO version_signatures (name, version, key_id, signature, files, verified_at) VALUES (?, ?, ?, ?, ?, ?)'),
+    getSignature: db.prepare('SELECT name, version, key_id, signature, files, verified_at FROM version_signatures WHERE name = ? AND version = ?'),
+    listSignatures: db.prepare('SELECT name, version, key_id, signature, files, verified_at FROM version_signatures WHERE name = ? ORDER BY version'),
+    deleteSignatures: db.prepare('DELETE FROM version_signatures WHERE name = ?'),
     setActive: db.prepare(`INSERT INTO functions (name, active_version, created_at, updated_at) VALUES (?, ?, ?, ?)
       ON CONFLICT (name) DO UPDATE SET active_version = excluded.active_version, updated_at = excluded.updated_at`),
     pruneOrphans: db.prepare('DELETE FROM bundles WHERE created_at < ? AND sha256 NOT IN (SELECT sha256 FROM versions)'),
@@ -52,9 +76,10 @@ export function createSqliteRegistry(db: DatabaseSync, tracker: ChangeTracker): 
     getVersion: db.prepare(`SELECT ${VERSION_COLUMNS} WHERE v.name = ? AND v.version = ?`),
     getBundle: db.prepare('SELECT code FROM bundles WHERE sha256 = ?'),
     listVersions: db.prepare(`SELECT ${VERSION_COLUMNS} WHERE v.name = ? ORDER BY v.version`),
-    list: db.prepare(`SELECT f.name, f.active_version, f.updated_at, v.sha256, v.manifest,
+    list: db.prepare(`SELECT f.name, f.active_version, f.updated_at, v.sha256, v.manifest, s.key_id,
         (SELECT MAX(version) FROM versions WHERE name = f.name) AS latest_version
-      FROM functions f JOIN versions v ON v.name = f.name AND v.version = f.active_version ORDER BY f.name`),
+      FROM functions f JOIN versions v ON v.name = f.name AND v.version = f.active_version
+      LEFT JOIN version_signatures s ON s.name = v.name AND s.version = v.version ORDER BY f.name`),
     functionExists: db.prepare('SELECT 1 AS x FROM functions WHERE name = ?'),
     touchActive: db.prepare('UPDATE functions SET active_version = ?, updated_at = ? WHERE name = ?'),
     deleteFunction: db.prepare('DELETE FROM functions WHERE name = ?'),
@@ -92,6 +117,9 @@ export function createSqliteRegistry(db: DatabaseSync, tracker: ChangeTracker): 
         const { v } = q.nextVersion.get(input.name) as { v: number };
         q.bumpSequence.run(input.name, v);
         q.insertVersion.run(input.name, v, input.sha256, JSON.stringify(input.manifest), input.manifestSource, at, input.deployedBy);
+        if (input.signature) {
+          q.insertSignature.run(input.name, v, input.signature.keyId, input.signature.signature, JSON.stringify(input.signature.files), at);
+        }
         q.setActive.run(input.name, v, at, at);
         q.pruneOrphans.run(new Date(now.getTime() - ORPHAN_GRACE_MS).toISOString());
         return v;
@@ -118,7 +146,7 @@ export function createSqliteRegistry(db: DatabaseSync, tracker: ChangeTracker): 
 
     async list() {
       const rows = runStatement(() => q.list.all()) as Array<{
-        name: string; active_version: number; updated_at: string; sha256: string; manifest: string; latest_version: number;
+        name: string; active_version: number; updated_at: string; sha256: string; manifest: string; key_id: string | null; latest_version: number;
       }>;
       return rows.map((r): FunctionSummary => {
         const m = readStoredManifest(r.manifest);
@@ -130,12 +158,22 @@ export function createSqliteRegistry(db: DatabaseSync, tracker: ChangeTracker): 
           owner: m.owner,
           expires: m.expires,
           updatedAt: r.updated_at,
+          signedBy: r.key_id,
         };
       });
     },
 
     async listVersions(name) {
       return (runStatement(() => q.listVersions.all(name)) as unknown as VersionRow[]).map(toVersion);
+    },
+
+    async getSignature(name, version) {
+      const row = runStatement(() => q.getSignature.get(name, version)) as SignatureRow | undefined;
+      return row && toSignature(row);
+    },
+
+    async listSignatures(name) {
+      return (runStatement(() => q.listSignatures.all(name)) as unknown as SignatureRow[]).map(toSignature);
     },
 
     async activate(name, version) {
@@ -154,6 +192,7 @@ export function createSqliteRegistry(db: DatabaseSync, tracker: ChangeTracker): 
         // only they referred to (removed code does not linger; secure_delete overwrites it).
         const shas = (q.bundlesOf.all(name) as Array<{ sha256: string }>).map((r) => r.sha256);
         q.deleteFunction.run(name);
+        q.deleteSignatures.run(name);
         q.deleteVersions.run(name);
         q.deleteLogs.run(name);
         q.deleteDeadLetters.run(name);
