@@ -132,6 +132,13 @@ export interface Config {
     /** Wait before the first retry; it doubles for each further one. */
     retryDelayMs: number;
   };
+  /** Function-to-function calls (context.invoke, docs/invoke.md). */
+  invoke: {
+    /** Calls deep a chain may go (A→B is 1, A→B→C 2): a call beyond is refused, so a loop stops. */
+    maxHops: number;
+    /** How long a signed call token is valid: a call is delivered at once, so seconds are plenty. */
+    tokenTtlSeconds: number;
+  };
   auth: { jwt?: JwtConfig };
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'silent';
   pricing: PricingConfig;
@@ -278,6 +285,13 @@ const configSchema = {
         retryDelayMs: { type: 'integer', minimum: 1, maximum: 600_000 },
       },
     },
+    invoke: {
+      type: 'object', additionalProperties: false,
+      properties: {
+        maxHops: { type: 'integer', minimum: 1, maximum: 32 },
+        tokenTtlSeconds: { type: 'integer', minimum: 1, maximum: 300 },
+      },
+    },
     logLevel: { enum: ['trace', 'debug', 'info', 'warn', 'error', 'silent'] },
     pricing: {
       type: 'object', additionalProperties: false,
@@ -348,6 +362,7 @@ export function defaultConfig(home: string): Config {
     sandbox: { warmWorkers: 1, maxResponseBytes: 6 * 1024 * 1024, scratchDir: defaultScratchDir(home) },
     egress: { timeoutMs: 10_000, maxResponseBytes: 5 * 1024 * 1024 },
     triggers: { maxMessageBytes: 256 * 1024, maxAttempts: 3, retryDelayMs: 200 },
+    invoke: { maxHops: 4, tokenTtlSeconds: 30 },
     auth: {},
     logLevel: 'info',
     pricing: { currency: 'USD', perMillionRequests: 0.2, perGbSecond: 0.0000166667, granularityMs: 1 },

@@ -60,6 +60,8 @@ export const errors = {
   BWK_E_BROKER_EGRESS_DENIED: { status: 403, message: 'Egress to %s is not allowed' },
   BWK_E_BROKER_EGRESS_FAILED: { status: 502, message: 'Egress request to %s failed' },
   BWK_E_BROKER_EGRESS_TOO_LARGE: { status: 502, message: 'Egress response from %s exceeds %s bytes' },
+  // broker: context.invoke (function-to-function calls)
+  BWK_E_BROKER_INVOKE_HOP_LIMIT: { status: 508, message: 'Call chain deeper than %s function calls refused' },
 
   // manifest: bulwark.yaml
   BWK_E_MANIFEST_NOT_FOUND: { status: 400, message: 'No manifest at %s' },
@@ -84,6 +86,11 @@ export const errors = {
   BWK_E_STORE_UNAVAILABLE: { status: 503, message: 'Store backend %s is unavailable' },
   BWK_E_STORE_MIGRATION: { status: 500, message: 'Store migration failed' },
   BWK_E_STORE_SCHEMA_TOO_NEW: { status: 500, message: 'Store schema version %s is newer than this Bulwark supports (%s): upgrade Bulwark' },
+  // function key-value store (context.kv, src/runtime/capabilities/kv.ts; bounds in docs/store.md)
+  BWK_E_KV_KEY_INVALID: { status: 400, message: 'Key-value key is not acceptable: %s' },
+  BWK_E_KV_VALUE_INVALID: { status: 400, message: 'Key-value value is not acceptable: %s' },
+  BWK_E_KV_VALUE_TOO_LARGE: { status: 413, message: 'Key-value value exceeds %s bytes of JSON' },
+  BWK_E_KV_NAMESPACE_FULL: { status: 409, message: 'Key-value namespace %s is full: it holds its maximum of %s entries' },
   BWK_E_BUS_UNAVAILABLE: { status: 503, message: 'Event bus %s is unavailable' },
   // bus: application messages and queue triggers (src/bus/subject.ts, src/gateway/admin/publish.ts)
   BWK_E_BUS_SUBJECT_INVALID: { status: 400, message: 'Subject is not valid: it %s' },

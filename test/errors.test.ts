@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { errors, BulwarkError, toErrorBody } from '../src/errors.ts';
 
-const pinnedCount = 85;
-const areas = ['GATEWAY', 'GUARD', 'SANDBOX', 'BROKER', 'MANIFEST', 'DEPLOY', 'REGISTRY', 'STORE', 'BUS', 'CONFIG', 'CLI', 'SCANNER', 'SIGNING', 'DLP', 'VAULT', 'POLICY'];
+const pinnedCount = 90;
+const areas = ['GATEWAY', 'GUARD', 'SANDBOX', 'BROKER', 'MANIFEST', 'DEPLOY', 'REGISTRY', 'STORE', 'BUS', 'CONFIG', 'CLI', 'SCANNER', 'SIGNING', 'DLP', 'VAULT', 'POLICY', 'KV'];
 
 interface DocEntry { status: number; message: string; when: string; todo: string }
 

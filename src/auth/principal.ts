@@ -5,8 +5,8 @@ import type { Role } from './roles.ts';
 import { allows, type Action } from './roles.ts';
 
 export interface Principal {
-  kind: 'api-key' | 'jwt' | 'anonymous' | 'scheduler';
-  /** Stable, non-secret actor id for logs and events: "key:<id>", "jwt:<sub>", "anonymous" or "scheduler". */
+  kind: 'api-key' | 'jwt' | 'anonymous' | 'scheduler' | 'function';
+  /** Stable, non-secret actor id for logs and events: "key:<id>", "jwt:<sub>", "anonymous", "scheduler" or "fn:<name>". */
   actor: string;
   roles: Role[];
   /** Function names in scope; ['*'] for all. Empty: none. */
@@ -20,6 +20,23 @@ export interface Principal {
    * without expiry; absent for anonymous. A key this principal creates may not outlive it.
    */
   expiresAt?: string | null;
+  /** The calling function, for kind 'function' only: what its verified call token says (src/auth/call-token.ts). */
+  caller?: FunctionCaller;
+}
+
+/** A function calling another (context.invoke): the callee's `context.caller`, plus the call's depth. */
+export interface FunctionCaller {
+  function: string;
+  version: number;
+  /** The request id of the caller's invocation. */
+  requestId: string;
+  /** 1 for a call made by an invocation nobody called, and one more for each call deeper. */
+  hop: number;
+}
+
+/** The principal of a call whose token verified: no role and no scope, let through on source 'invoke' only. */
+export function functionPrincipal(caller: FunctionCaller): Principal {
+  return { kind: 'function', actor: `fn:${caller.function}`, roles: [], functions: [], caller };
 }
 
 export const anonymous: Principal = Object.freeze({ kind: 'anonymous', actor: 'anonymous', roles: [], functions: [] }) as Principal;

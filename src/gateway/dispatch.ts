@@ -72,7 +72,10 @@ export function createDispatcher(deps: DispatchDeps): Dispatcher {
         const event = admit(verdict.principal);
         if (req.signal.aborted) throw new BulwarkError('BWK_E_GATEWAY_CLIENT_CLOSED', [], { function: req.fn.name, source: req.source });
         // Metered around the sandbox call only: the time the function ran is what is billed.
-        const result = await deps.ledger.measure(req, () => deps.sandbox.invoke(req.fn, { requestId: req.requestId, event, actor: verdict.principal.actor, source: req.source }));
+        const result = await deps.ledger.measure(req, () => deps.sandbox.invoke(req.fn, {
+          requestId: req.requestId, event, actor: verdict.principal.actor, source: req.source,
+          ...(verdict.principal.caller ? { caller: verdict.principal.caller } : {}),
+        }));
         return { admitted: true, principal: verdict.principal, result };
       } finally {
         verdict.release();

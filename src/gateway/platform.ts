@@ -20,7 +20,9 @@ import { createJwtVerifier } from '../auth/jwt.ts';
 import { createChain, type BENCH_ONLY_DISABLE_ALL_GUARDS } from '../guards/chain.ts';
 import { createRouteTable } from './routes.ts';
 import { createInvokeHandler } from './invoke.ts';
-import { createDispatcher } from './dispatch.ts';
+import { createDispatcher, type Dispatcher } from './dispatch.ts';
+import { createFunctionCalls, type FunctionCallGateway } from './function-calls.ts';
+import { createCallTokenIssuer, type CallTokenIssuer } from '../auth/call-token.ts';
 import { startTriggers } from '../triggers/index.ts';
 import { createSpendLedger } from '../metering/ledger.ts';
 import { startUsageRecorder } from '../policy/usage.ts';
@@ -52,6 +54,10 @@ export interface Platform {
   sandbox: SandboxProvider;
   logger: Logger;
   vault: Vault;
+  /** Signs and verifies function-to-function call tokens (src/auth/call-token.ts). */
+  callTokens: CallTokenIssuer;
+  /** context.invoke's gateway half: how a call is signed and delivered (src/gateway/function-calls.ts). */
+  functionCalls: FunctionCallGateway;
   /** Stops accepting requests, lets in-flight ones finish, then closes sandbox, bus, store and logs. */
   close(): Promise<void>;
 }
@@ -79,6 +85,12 @@ function urlOf(address: AddressInfo): string {
   const host = address.address === '0.0.0.0' ? '127.0.0.1' : address.address === '::' ? '::1' : address.address;
   return `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
 }
+
+/**
+ * Call ids remembered against replay, each for its token's few seconds: far more calls than a gateway
+ * makes in tokenTtlSeconds. Full of unexpired ids, calls are refused rather than an id forgotten.
+ */
+const CALL_REPLAY_CACHE = 100_000;
 
 /** How often observed capability use is written (src/policy/usage.ts); a crash forgets at most this much. */
 const USAGE_FLUSH_MS = 5000;
@@ -153,7 +165,12 @@ export async function startPlatform(config: Config, opts: PlatformOptions = {}):
     closers.push(async () => forgetSecrets());
     const bus = await createBus(config, { logger });
     closers.push(() => bus.close());
-    const sandbox = await createProcessSandbox({ config, logger, bus, logs: store.logs, secrets: vault, bundleSource: (sha) => store.functions.getBundle(sha) });
+    const callTokens = createCallTokenIssuer({ ttlSeconds: config.invoke.tokenTtlSeconds, maxHops: config.invoke.maxHops, replayCacheSize: CALL_REPLAY_CACHE });
+    // Bound late: the sandbox's broker makes the calls, and the dispatcher they go through needs the
+    // sandbox. No function runs (so none calls) before the dispatcher is set below.
+    let dispatcher: Dispatcher | undefined;
+    const functionCalls = createFunctionCalls({ functions: store.functions, tokens: callTokens, dispatcher: () => dispatcher! });
+    const sandbox = await createProcessSandbox({ config, logger, bus, logs: store.logs, secrets: vault, kv: store.kv, functionCalls, bundleSource: (sha) => store.functions.getBundle(sha) });
     closers.push(() => sandbox.close());
     const ledger = createSpendLedger({
       pricing: createPricing(config.pricing), budgets: config.budgets, store: store.spend, logger,
@@ -176,9 +193,9 @@ export async function startPlatform(config: Config, opts: PlatformOptions = {}):
       scorer.stop();
       blocklist.close();
     });
-    const chain = createChain({ authenticator, blocklist, rateLimit: config.rateLimit, ledger }, { benchOnlyDisableGuards: opts.benchOnlyDisableGuards });
+    const chain = createChain({ authenticator, blocklist, rateLimit: config.rateLimit, ledger, callTokens }, { benchOnlyDisableGuards: opts.benchOnlyDisableGuards });
     if (chain.disabled) logger.warn('BENCH-ONLY: the guard chain is disabled; this gateway accepts unauthenticated calls');
-    const dispatcher = createDispatcher({ chain, sandbox, bus, logger, ledger });
+    dispatcher = createDispatcher({ chain, sandbox, bus, logger, ledger });
     // Queue consumer and scheduler. Closed after the server (pushed before it), so no publish is accepted
     // once they stop, and before the sandbox, bus, ledger and store, which their last deliveries use.
     const triggers = await startTriggers({ store, bus, dispatcher, logger, config: config.triggers });
@@ -204,7 +221,7 @@ export async function startPlatform(config: Config, opts: PlatformOptions = {}):
 
     let closing: Promise<void> | undefined;
     return {
-      url, config, store, bus, sandbox, logger, vault,
+      url, config, store, bus, sandbox, logger, vault, callTokens, functionCalls,
       close: () => (closing ??= closeAll()),
     };
   } catch (err) {

@@ -30,6 +30,7 @@ import type { RateLimitConfig } from '../config.ts';
 import type { SpendLedger } from '../metering/ledger.ts';
 import { blockedRefusal } from './ip-block/index.ts';
 import { guards, type GuardId } from './index.ts';
+import type { AuthnDeps } from './authn/index.ts';
 import type { Guard, GuardEvent, GuardRequest, Rejection } from './types.ts';
 
 /**
@@ -44,6 +45,8 @@ export interface ChainDeps {
   blocklist: Blocklist;
   rateLimit: RateLimitConfig;
   ledger: SpendLedger;
+  /** Verifies the call tokens of function-to-function calls (authn); absent: every such call is refused. */
+  callTokens?: AuthnDeps['callTokens'];
 }
 
 export interface ChainOptions {
@@ -77,7 +80,7 @@ export function createChain(deps: ChainDeps, opts: ChainOptions = {}): GuardChai
     ['ip-block', guards['ip-block'].create({}, { blocklist: deps.blocklist })],
     ['rate-limit', guards['rate-limit'].create({ perAddress, maxTracked })],
     ['body-limit', guards['body-limit'].create()],
-    ['authn', guards.authn.create({}, { authenticator: deps.authenticator })],
+    ['authn', guards.authn.create({}, { authenticator: deps.authenticator, ...(deps.callTokens ? { callTokens: deps.callTokens } : {}) })],
     ['authz', guards.authz.create()],
     ['caller-rate-limit', guards['caller-rate-limit'].create({ perCaller, perFunction, maxTracked })],
     ['schema', guards.schema.create()],

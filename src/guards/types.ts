@@ -55,6 +55,8 @@ export interface GuardRequest {
    * authenticated at publish time; schedule: the scheduler principal. authn confirms those (see its docs).
    */
   principal: Principal | undefined;
+  /** Source 'invoke' only: the call token the gateway signed for this call (authn verifies it). */
+  callToken?: string;
   /**
    * Aborted when the caller disconnects before the answer (for queue and schedule: when the platform
    * stops): a guard holding the request must let go.

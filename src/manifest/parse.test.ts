@@ -60,6 +60,7 @@ limits: { timeout: 2m, memory: 1GB, concurrency: 4, queue: 0, body: 256KB }
 permissions:
   egress: [API.Example.com:443, "[::1]:8080", 10.0.0.1:80, api.example.com:443]
   secrets: [STRIPE_KEY, DB_PASSWORD, STRIPE_KEY]
+  kv: { orders: read-write, catalog_v2: read }
 `);
   assert.deepEqual(m.handler, { file: 'lib/main.mjs', export: 'default' });
   assert.deepEqual(m.runtime, { payloadFormat: '1.0', allowCodeGeneration: true });
@@ -76,6 +77,7 @@ permissions:
     { host: '10.0.0.1', port: 80 },
   ]);
   assert.deepEqual(m.permissions.secrets, ['STRIPE_KEY', 'DB_PASSWORD']);
+  assert.deepEqual(m.permissions.kv, { orders: 'read-write', catalog_v2: 'read' });
 });
 
 test('a budget is normalised: periods in ms (or month), percentages as fractions, defaults filled in', () => {
@@ -122,9 +124,23 @@ const invalid: Array<{ name: string; source: string; code?: string; problems: Ar
     problems: [[7, 1, "unknown key 'colour' at the top level; allowed keys: name, handler"]],
   },
   {
-    name: 'planned keys say so',
-    source: `${BASE}permissions:\n  kv: [cache]\n`,
-    problems: [[8, 3, "'kv' in permissions is not supported yet (planned)"]],
+    name: 'invoke grants must be function names',
+    source: `${BASE}permissions:\n  invoke: [billing, Billing]\n`,
+    problems: [[8, 21, 'each function to invoke must be a function name']],
+  },
+  {
+    name: 'kv grants must be a mapping of valid namespace names to read or read-write',
+    source: `${BASE}permissions:\n  kv:\n    orders: read-write\n    ../b: read\n    Orders: read\n    catalog: write\n`,
+    problems: [
+      [10, 5, "kv namespace '../b' is not a valid name: use lowercase letters, digits, '-' and '_', starting with a letter"],
+      [11, 5, "kv namespace 'Orders' is not a valid name"],
+      [12, 14, 'kv access for catalog must be read or read-write (got "write")'],
+    ],
+  },
+  {
+    name: 'kv grants written as a list say how to write them',
+    source: `${BASE}permissions:\n  kv: [orders]\n`,
+    problems: [[8, 7, 'kv must be a mapping of namespace to access, like { orders: read-write, catalog: read }']],
   },
   {
     name: 'secret grants must be secret names',

@@ -12,9 +12,9 @@ import { BulwarkError } from '../errors.ts';
 import { normaliseBudget, type AuthorBudget } from '../metering/budget.ts';
 import { normaliseInjection, type AuthorInjection } from './injection.ts';
 import { parseRate } from '../limits/rate.ts';
-import { manifestSchema, hints, plannedKeys } from './schema.ts';
+import { KV_NAMESPACE, manifestSchema, hints, plannedKeys } from './schema.ts';
 import { compileInputSchema, describeSchemaFailure, LinearPatternError } from './input-schema.ts';
-import type { EgressRule, HttpMethod, HttpTrigger, InputPart, InputSchemas, Manifest, QueueTrigger, ScheduleTrigger } from './types.ts';
+import type { EgressRule, HttpMethod, HttpTrigger, InputPart, InputSchemas, KvAccess, Manifest, QueueTrigger, ScheduleTrigger } from './types.ts';
 import { subjectProblem } from '../bus/subject.ts';
 import { cronProblem } from '../triggers/cron.ts';
 
@@ -237,7 +237,7 @@ interface AuthorManifest {
   }>;
   input?: string | Partial<Record<InputPart, string>>;
   limits?: { timeout?: string; memory?: string; concurrency?: number; queue?: number; body?: string; rate?: string };
-  permissions?: { egress?: string[]; secrets?: string[] };
+  permissions?: { egress?: string[]; secrets?: string[]; kv?: Record<string, unknown>; invoke?: string[] };
   budget?: AuthorBudget;
   injection?: AuthorInjection;
 }
@@ -340,6 +340,15 @@ function normalise(m: AuthorManifest, at: At, readFile: (relPath: string) => str
     else if (!egress.some((r) => r.host === rule.host && r.port === rule.port)) egress.push(rule);
   });
 
+  const kv = m.permissions?.kv;
+  for (const [namespace, access] of Object.entries(kv ?? {})) {
+    if (!KV_NAMESPACE.test(namespace)) {
+      report(['permissions', 'kv', namespace], `kv namespace '${namespace.slice(0, 80)}' is not a valid name: use lowercase letters, digits, '-' and '_', starting with a letter, at most 63 characters (like orders)`, 'key');
+    } else if (access !== 'read' && access !== 'read-write') {
+      report(['permissions', 'kv', namespace], `kv access for ${namespace} must be read or read-write (got ${describeValue(access)})`);
+    }
+  }
+
   const budget = m.budget && normaliseBudget(m.budget, (field, message) => report(['budget', field], message));
   const injection = m.injection && normaliseInjection(m.injection, http, report);
 
@@ -369,7 +378,12 @@ function normalise(m: AuthorManifest, at: At, readFile: (relPath: string) => str
     triggers: { http, queue: queues, schedule: schedule.map(({ cron, payload }) => ({ cron, payload })) },
     ...(input ? { input } : {}),
     limits: { timeoutMs, memoryMb, concurrency, queue, bodyBytes, ...(limits.rate ? { rate: parseRate(limits.rate)! } : {}) },
-    permissions: { egress, ...(m.permissions?.secrets ? { secrets: [...new Set(m.permissions.secrets)] } : {}) },
+    permissions: {
+      egress,
+      ...(m.permissions?.secrets ? { secrets: [...new Set(m.permissions.secrets)] } : {}),
+      ...(kv ? { kv: kv as Record<string, KvAccess> } : {}),
+      ...(m.permissions?.invoke ? { invoke: [...new Set(m.permissions.invoke)] } : {}),
+    },
     ...(budget ? { budget } : {}),
     ...(injection ? { injection } : {}),
   };

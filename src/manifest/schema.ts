@@ -98,6 +98,9 @@ export const manifestSchema = {
       properties: {
         egress: { type: 'array', items: { type: 'string', minLength: 1 } },
         secrets: { type: 'array', items: { type: 'string', pattern: '^[A-Z][A-Z0-9_]{0,63}$' } },
+        // Namespace names and access levels are checked in parse.ts, to point at the offending key.
+        kv: { type: 'object' },
+        invoke: { type: 'array', items: { type: 'string', pattern: '^[a-z][a-z0-9-]{0,62}$' } },
       },
     },
     budget: BUDGET_SCHEMA,
@@ -105,10 +108,11 @@ export const manifestSchema = {
   },
 } as const;
 
+/** A kv namespace name (permissions.kv): lowercase letters, digits, '-' and '_', starting with a letter, at most 63 characters. */
+export const KV_NAMESPACE = /^[a-z][a-z0-9_-]{0,62}$/;
+
 /** Keys an author may reasonably write that are designed but not built yet (DESIGN.md). */
-export const plannedKeys: Record<string, string[]> = {
-  permissions: ['invoke', 'kv'],
-};
+export const plannedKeys: Record<string, string[]> = {};
 
 /**
  * How to fix a value at a path. Keys are instance paths with array indexes replaced by `*`.
@@ -151,6 +155,9 @@ export const hints: Record<string, string> = {
   'permissions.egress.*': 'each egress entry must be a host:port string, like api.example.com:443',
   'permissions.secrets': 'secrets must be a list of secret names, like [STRIPE_KEY, DB_PASSWORD]',
   'permissions.secrets.*': 'each secret must be a name of capital letters, digits and _, starting with a letter, like STRIPE_KEY',
+  'permissions.invoke': 'invoke must be a list of function names, like [resize-image, send-mail]',
+  'permissions.invoke.*': "each function to invoke must be a function name: a lowercase letter, then a-z, 0-9 and '-', like resize-image",
+  'permissions.kv': 'kv must be a mapping of namespace to access, like { orders: read-write, catalog: read }',
   budget: 'budget must be a mapping like { limit: 5.00, period: month, perCaller: 0.50 }',
   'budget.limit': 'limit must be a positive amount in the configured currency, like 5.00',
   'budget.period': 'period must be month, day, hour or a length like 10s, 30m, 12h or 7d',

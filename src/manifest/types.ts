@@ -30,14 +30,19 @@ export interface ScheduleTrigger {
   payload: Record<string, unknown>;
 }
 
-/** Kinds of trigger, which are also the sources an event reaches the guard chain from. */
-export type TriggerKind = 'http' | 'queue' | 'schedule';
+/**
+ * Kinds of trigger, which are also the sources an event reaches the guard chain from. 'invoke' (a call
+ * from another function, context.invoke) is never declared in a manifest: every function can be called,
+ * and the caller's manifest says whom it may call (permissions.invoke).
+ */
+export type TriggerKind = 'http' | 'queue' | 'schedule' | 'invoke';
 
 /** A manifest trigger tagged with its kind: what the guard chain is told an event came through. */
 export type Trigger =
   | (HttpTrigger & { kind: 'http' })
   | (QueueTrigger & { kind: 'queue' })
-  | (ScheduleTrigger & { kind: 'schedule' });
+  | (ScheduleTrigger & { kind: 'schedule' })
+  | { kind: 'invoke' };
 
 /** The parts of an HTTP request an input schema can constrain. */
 export type InputPart = 'params' | 'query' | 'headers' | 'body';
@@ -49,6 +54,9 @@ export interface EgressRule {
   host: string;
   port: number;
 }
+
+/** What a permissions.kv grant allows on a namespace: get and list, or also put and delete. */
+export type KvAccess = 'read' | 'read-write';
 
 export interface Manifest {
   name: string;
@@ -75,6 +83,10 @@ export interface Manifest {
     egress: EgressRule[];
     /** Vault secrets the function may read with context.secrets.get (src/runtime/capabilities/secrets.ts); absent: none. */
     secrets?: string[];
+    /** kv namespaces the function may use through context.kv (src/runtime/capabilities/kv.ts), by access; absent: none. */
+    kv?: Record<string, KvAccess>;
+    /** Functions this one may call with context.invoke (src/runtime/capabilities/invoke.ts); absent: none. */
+    invoke?: string[];
   };
   /** Denial-of-wallet cap (src/metering/, src/guards/budget/); absent: metered, never capped per function. */
   budget?: Budget;

@@ -77,7 +77,18 @@ export function analyzePolicy(fn: { name: string; version: number; manifest: Man
     secrets: granted.secrets.filter((s) => neededSecrets.has(s)),
     egress: granted.egress.filter((e) => neededEgress.has(e)),
   };
-  const block = { permissions: { egress: suggested.egress, ...(suggested.secrets.length > 0 ? { secrets: suggested.secrets } : {}) } };
+  // kv and invoke grants are not analysed yet (a recorded kv use names the namespace, not whether it
+  // wrote): they are carried over as granted, so a pasted suggestion never takes away access the code needs.
+  const kv = fn.manifest.permissions.kv;
+  const invoke = fn.manifest.permissions.invoke;
+  const block = {
+    permissions: {
+      egress: suggested.egress,
+      ...(suggested.secrets.length > 0 ? { secrets: suggested.secrets } : {}),
+      ...(kv && Object.keys(kv).length > 0 ? { kv } : {}),
+      ...(invoke && invoke.length > 0 ? { invoke } : {}),
+    },
+  };
   const grantedSecrets = new Set(granted.secrets);
   const grantedEgress = new Set(granted.egress);
   return {

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { BulwarkError } from '../errors.ts';
 import { parseManifest } from '../manifest/parse.ts';
-import { DEAD_LETTER_RETENTION, FUNCTION_LOG_RETENTION, type ApiKeyRecord, type CapabilityUse, type DeadLetter, type NewFunctionVersion, type PublisherKeyRecord, type SealedSecret, type SpendRecord, type Store } from './store.ts';
+import { DEAD_LETTER_RETENTION, FUNCTION_LOG_RETENTION, KV_LIMITS, type ApiKeyRecord, type CapabilityUse, type DeadLetter, type NewFunctionVersion, type PublisherKeyRecord, type SealedSecret, type SpendRecord, type Store } from './store.ts';
 
 export interface StoreFixture {
   /** Opens a store on this fixture's state; may be called again after close() to reopen it. */
@@ -536,5 +536,41 @@ export function runStoreContract(name: string, fixture: () => Promise<StoreFixtu
     } finally {
       await reopened.close();
     }
+  });
+
+  withStore('kv: put replaces, get/delete/list are per namespace, entries survive reopening', async (store, f) => {
+    const entry = (namespace: string, key: string, value: unknown, updatedBy = 'writer') => ({ namespace, key, value: JSON.stringify(value), updatedAt: '2026-03-01T00:00:00.000Z', updatedBy });
+    await store.kv.put(entry('orders', 'o-1', { total: 5 }));
+    await store.kv.put(entry('orders', 'o-1', { total: 7 }, 'other'));
+    await store.kv.put(entry('orders', 'o-2', 'two'));
+    await store.kv.put(entry('orders', 'p%_1', null));
+    await store.kv.put(entry('orders-archive', 'o-1', 'archived'));
+    assert.deepEqual(await store.kv.get('orders', 'o-1'), entry('orders', 'o-1', { total: 7 }, 'other'));
+    assert.equal(await store.kv.get('orders', 'o-3'), undefined);
+    assert.equal(await store.kv.get('other', 'o-1'), undefined);
+    assert.deepEqual(await store.kv.list('orders', { prefix: '', limit: 10 }), ['o-1', 'o-2', 'p%_1']);
+    assert.deepEqual(await store.kv.list('orders', { prefix: 'o-', limit: 1 }), ['o-1']);
+    // The prefix is literal: % and _ are no wildcards.
+    assert.deepEqual(await store.kv.list('orders', { prefix: '%', limit: 10 }), []);
+    assert.deepEqual(await store.kv.list('orders', { prefix: 'p%_', limit: 10 }), ['p%_1']);
+    assert.equal(await store.kv.delete('orders', 'o-2'), true);
+    assert.equal(await store.kv.delete('orders', 'o-2'), false);
+    await store.close();
+    const reopened = await f.open();
+    try {
+      assert.deepEqual(await reopened.kv.list('orders', { prefix: '', limit: 10 }), ['o-1', 'p%_1']);
+      assert.deepEqual(await reopened.kv.get('orders-archive', 'o-1'), entry('orders-archive', 'o-1', 'archived'));
+    } finally {
+      await reopened.close();
+    }
+  });
+
+  withStore('kv: keys and values over their bounds are refused and nothing is written', async (store) => {
+    const entry = (key: string, value: string) => ({ namespace: 'ns', key, value, updatedAt: '2026-03-01T00:00:00.000Z', updatedBy: 'writer' });
+    await assert.rejects(store.kv.put(entry('', '1')), isCode('BWK_E_KV_KEY_INVALID'));
+    await assert.rejects(store.kv.put(entry('é'.repeat(KV_LIMITS.keyBytes / 2 + 1), '1')), isCode('BWK_E_KV_KEY_INVALID'));
+    await assert.rejects(store.kv.put(entry('big', JSON.stringify('x'.repeat(KV_LIMITS.valueBytes)))), isCode('BWK_E_KV_VALUE_TOO_LARGE'));
+    await store.kv.put(entry('k'.repeat(KV_LIMITS.keyBytes), JSON.stringify('x'.repeat(KV_LIMITS.valueBytes - 2))));
+    assert.deepEqual(await store.kv.list('ns', { prefix: '', limit: 10 }), ['k'.repeat(KV_LIMITS.keyBytes)]);
   });
 }

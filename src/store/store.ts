@@ -451,6 +451,45 @@ export interface CapabilityUseStore {
   list(fn: string): Promise<CapabilityUse[]>;
 }
 
+/**
+ * Bounds of the function key-value store (context.kv, src/runtime/capabilities/kv.ts; docs/store.md),
+ * enforced by every KvStore: a function cannot grow the database without limit through its grant.
+ */
+export const KV_LIMITS = {
+  /** UTF-8 bytes of a key. */
+  keyBytes: 512,
+  /** UTF-8 bytes of a value's JSON text. */
+  valueBytes: 64 * 1024,
+  entriesPerNamespace: 10_000,
+  /** Keys one list() returns at most (and by default). */
+  listMax: 1000,
+  listDefault: 100,
+} as const;
+
+/** One entry of a kv namespace. The value is JSON text; the store never interprets it. */
+export interface KvEntry {
+  namespace: string;
+  key: string;
+  value: string;
+  updatedAt: string;
+  /** The function that wrote it last. */
+  updatedBy: string;
+}
+
+export interface KvStore {
+  get(namespace: string, key: string): Promise<KvEntry | undefined>;
+  /**
+   * Creates or replaces an entry. Throws BWK_E_KV_KEY_INVALID (empty key, or over KV_LIMITS.keyBytes),
+   * BWK_E_KV_VALUE_TOO_LARGE (over KV_LIMITS.valueBytes), or BWK_E_KV_NAMESPACE_FULL (a new key in a
+   * namespace holding KV_LIMITS.entriesPerNamespace entries); nothing is written then.
+   */
+  put(entry: KvEntry): Promise<void>;
+  /** Returns false when there was no such entry. */
+  delete(namespace: string, key: string): Promise<boolean>;
+  /** Keys starting with `prefix` (taken literally), in key order, at most `limit` (≤ KV_LIMITS.listMax). */
+  list(namespace: string, opts: { prefix: string; limit: number }): Promise<string[]>;
+}
+
 export interface Store {
   readonly kind: string;
   readonly functions: FunctionRegistry;
@@ -462,5 +501,6 @@ export interface Store {
   readonly secrets: SecretStore;
   readonly publishers: PublisherKeyStore;
   readonly capabilityUse: CapabilityUseStore;
+  readonly kv: KvStore;
   close(): Promise<void>;
 }

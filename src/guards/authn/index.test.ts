@@ -7,6 +7,7 @@ import { defaultConfig } from '../../config.ts';
 import { openStore } from '../../store/index.ts';
 import { createApiKey } from '../../auth/api-keys.ts';
 import { createAuthenticator } from '../../auth/authenticate.ts';
+import { createCallTokenIssuer } from '../../auth/call-token.ts';
 import { create } from './index.ts';
 import { anonymous, scheduler, type Principal } from '../../auth/principal.ts';
 import { manifestYaml, publisher, queueRequest, request, scheduleRequest, target } from '../testing.ts';
@@ -118,4 +119,24 @@ test('schedule: the scheduler principal passes, any other is refused', async () 
   assert.equal(v.pass && v.principal, scheduler);
   const forged = await authn(scheduleRequest(consumer, { principal: publisher }));
   assert.equal(!forged.pass && forged.error.code, 'BWK_E_GUARD_AUTH_REQUIRED');
+});
+
+test('invoke: a verified call token names the calling function; a bad or missing one is refused with its reason as the rule', async () => {
+  const callTokens = createCallTokenIssuer({ ttlSeconds: 30, maxHops: 4, replayCacheSize: 100 });
+  const withTokens = create({}, { authenticator: createAuthenticator({ keys: store.keys }), callTokens });
+  const callee = target(manifestYaml({ name: 'billing' }));
+  const call = (callToken?: string, principal?: Principal) =>
+    request(callee, { source: 'invoke', trigger: { kind: 'invoke' }, ...(callToken === undefined ? {} : { callToken }), principal });
+  const token = callTokens.sign({ caller: { function: 'checkout', version: 2 }, callee: 'billing', requestId: 'r-1', callerHop: 1 });
+  const v = await withTokens(call(token));
+  assert.deepEqual(v.pass && v.principal, { kind: 'function', actor: 'fn:checkout', roles: [], functions: [], caller: { function: 'checkout', version: 2, requestId: 'r-1', hop: 2 } });
+  for (const [req, rule] of [[call(token), 'call-token-replayed'], [call(), 'call-token-missing'], [call(undefined, publisher), 'call-token-missing']] as const) {
+    const refused = await withTokens(req);
+    assert.equal(!refused.pass && refused.error.code, 'BWK_E_GUARD_AUTH_INVALID');
+    assert.equal(!refused.pass && refused.rule, rule);
+  }
+  // Without a verifier (outside a gateway) no call is accepted.
+  const fresh = callTokens.sign({ caller: { function: 'checkout', version: 2 }, callee: 'billing', requestId: 'r-1', callerHop: 0 });
+  const noVerifier = await authn(call(fresh));
+  assert.equal(!noVerifier.pass && noVerifier.rule, 'call-token-missing');
 });

@@ -9,10 +9,15 @@
 // the store), a JWT not expired. A message can wait for a busy consumer or a retry, and a key revoked
 // meanwhile must stop it. A scheduled run's principal is the scheduler's. Anything else is refused: no
 // source runs a function as nobody.
+//
+// A call from another function (source 'invoke', context.invoke) carries the call token the gateway
+// signed for it (src/auth/call-token.ts): it must verify (signature, expiry, callee, not spent), and the
+// principal is then the calling function its claims name. Any other principal handed in is ignored.
 
 import { BulwarkError } from '../../errors.ts';
-import { anonymous } from '../../auth/principal.ts';
+import { anonymous, functionPrincipal } from '../../auth/principal.ts';
 import type { Authenticator } from '../../auth/authenticate.ts';
+import type { CallTokenIssuer } from '../../auth/call-token.ts';
 import { deny, pass, type Guard, type GuardMeta } from '../types.ts';
 
 export const meta = {
@@ -24,9 +29,25 @@ export const meta = {
 
 export type AuthnOptions = Record<string, never>;
 
-export function create(_opts: AuthnOptions, deps: { authenticator: Authenticator }): Guard {
+export interface AuthnDeps {
+  authenticator: Authenticator;
+  /** Verifies call tokens (source 'invoke'); absent outside a gateway, and every call is then refused. */
+  callTokens?: Pick<CallTokenIssuer, 'verify'>;
+}
+
+export function create(_opts: AuthnOptions, deps: AuthnDeps): Guard {
   return async function authn(req) {
     const trigger = req.trigger;
+    if (trigger.kind === 'invoke') {
+      const check = req.callToken === undefined || !deps.callTokens ? undefined : deps.callTokens.verify(req.callToken, req.fn.name);
+      if (check?.ok) {
+        const { caller, requestId, hop } = check.claims;
+        return pass({ principal: functionPrincipal({ function: caller.function, version: caller.version, requestId, hop }) });
+      }
+      const reason = check?.reason ?? 'missing';
+      // Recorded as guard.rejected with the rule; no auth.failed: there is no client address to score.
+      return deny(new BulwarkError('BWK_E_GUARD_AUTH_INVALID', [], { reason }), { rule: `call-token-${reason}` });
+    }
     if (trigger.kind === 'queue' || trigger.kind === 'schedule') {
       const p = req.principal;
       const expected = trigger.kind === 'queue' ? p?.kind === 'api-key' || p?.kind === 'jwt' : p?.kind === 'scheduler';

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { create } from './index.ts';
-import { anonymous, scheduler, type Principal } from '../../auth/principal.ts';
+import { anonymous, functionPrincipal, scheduler, type Principal } from '../../auth/principal.ts';
 import { manifestYaml, queueRequest, request, scheduleRequest, target } from '../testing.ts';
 
 const fn = target(manifestYaml({ name: 'orders' }));
@@ -52,4 +52,16 @@ test('schedule: the scheduler principal passes there and nowhere else; nothing e
   assert.equal(!viaHttp.pass && viaHttp.error.code, 'BWK_E_GUARD_FORBIDDEN');
   const anonymousRun = await authz(scheduleRequest(consumer, { principal: anonymous }));
   assert.equal(!anonymousRun.pass && anonymousRun.error.code, 'BWK_E_GUARD_FORBIDDEN');
+});
+
+test('invoke: a calling function passes there and nowhere else; nothing else passes there', async () => {
+  const fn = target(manifestYaml({ name: 'billing' }));
+  const caller = functionPrincipal({ function: 'checkout', version: 2, requestId: 'r-1', hop: 1 });
+  assert.equal((await authz(request(fn, { source: 'invoke', trigger: { kind: 'invoke' }, principal: caller }))).pass, true);
+  const viaHttp = await authz(request(fn, { principal: caller }));
+  assert.equal(!viaHttp.pass && viaHttp.error.code, 'BWK_E_GUARD_FORBIDDEN');
+  for (const p of [scheduler, anonymous, key(['invoker'], ['*'])]) {
+    const other = await authz(request(fn, { source: 'invoke', trigger: { kind: 'invoke' }, principal: p }));
+    assert.equal(!other.pass && other.error.code, 'BWK_E_GUARD_FORBIDDEN', p.kind);
+  }
 });

@@ -8,10 +8,12 @@
 // checks it too, before accepting the message; this is the check that holds at delivery time.)
 // Schedule: the scheduler principal passes, and only there: the run was authorised when the version
 // declaring the schedule was deployed (deploy role and scope).
+// Invoke: the calling function (principal kind 'function', named by a verified call token) passes, and
+// only there: the call was authorised against the caller's permissions.invoke before it was signed.
 
 import { BulwarkError } from '../../errors.ts';
-import { mayPerform } from '../../auth/principal.ts';
-import { deny, pass, type Guard, type GuardMeta } from '../types.ts';
+import { mayPerform, type Principal } from '../../auth/principal.ts';
+import { deny, pass, type Guard, type GuardMeta, type Verdict } from '../types.ts';
 
 export const meta = {
   id: 'authz',
@@ -27,10 +29,15 @@ export function create(_opts: AuthzOptions = {}): Guard {
     const p = req.principal;
     const trigger = req.trigger;
     if (trigger.kind === 'schedule' && p?.kind === 'scheduler') return pass();
+    if (trigger.kind === 'invoke') return p?.kind === 'function' ? pass() : forbidden(req.fn.name, p);
     if (trigger.kind === 'http' && p?.kind === 'anonymous' && trigger.auth === 'public') return pass();
-    if (p && p.kind !== 'anonymous' && p.kind !== 'scheduler' && mayPerform(p, 'invoke', req.fn.name)) return pass();
-    return deny(new BulwarkError('BWK_E_GUARD_FORBIDDEN', [`invoke ${req.fn.name}`]), {
-      event: { type: 'authz.denied', detail: { action: 'invoke', roles: p?.roles ?? [] } },
-    });
+    if (p && (p.kind === 'api-key' || p.kind === 'jwt') && mayPerform(p, 'invoke', req.fn.name)) return pass();
+    return forbidden(req.fn.name, p);
   };
+}
+
+function forbidden(fn: string, p: Principal | undefined): Verdict {
+  return deny(new BulwarkError('BWK_E_GUARD_FORBIDDEN', [`invoke ${fn}`]), {
+    event: { type: 'authz.denied', detail: { action: 'invoke', roles: p?.roles ?? [] } },
+  });
 }

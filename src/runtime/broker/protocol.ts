@@ -29,7 +29,11 @@ export type GatewayMessage =
     t: 'init'; bundle: string; exportName: string; functionName: string; functionVersion: number;
     payloadFormat: '1.0' | '2.0'; allowCodeGeneration: boolean; capabilities: string[];
   }
-  | { t: 'invoke'; id: string; requestId: string; event: unknown; timeoutMs: number; tmpdir: string }
+  | {
+    t: 'invoke'; id: string; requestId: string; event: unknown; timeoutMs: number; tmpdir: string;
+    /** A call from another function: who called (context.caller). */
+    caller?: { function: string; version: number; requestId: string };
+  }
   | { t: 'cap-result'; call: number; ok: true; value: unknown }
   | { t: 'cap-result'; call: number; ok: false; error: { code: string; message: string } };
 

@@ -6,9 +6,15 @@
 import type { Logger } from '../../telemetry/logger.ts';
 import type { Config } from '../../config.ts';
 import type { EventBus } from '../../bus/bus.ts';
-import type { FunctionLogStore } from '../../store/store.ts';
-import type { FunctionTarget } from '../sandbox/sandbox.ts';
+import type { FunctionLogStore, KvStore } from '../../store/store.ts';
+import type { FunctionTarget, HttpResult } from '../sandbox/sandbox.ts';
 import type { Manifest } from '../../manifest/types.ts';
+
+/** How context.invoke calls another function (src/gateway/function-calls.ts). */
+export interface FunctionCalls {
+  /** Signs a call from the invocation `from` to `callee` and runs it through the guard chain. */
+  call(from: InvocationContext, callee: string, payload: unknown): Promise<HttpResult>;
+}
 
 /** Where context.secrets reads a secret's active value (the vault, src/vault/vault.ts). */
 export interface SecretSource {
@@ -22,12 +28,18 @@ export interface CapabilityDeps {
   logs: FunctionLogStore;
   /** Absent outside a gateway (sandbox tests, benches): every secret is then unknown. */
   secrets?: SecretSource;
+  /** Where context.kv keeps entries; absent outside a gateway, kv calls then fail with BWK_E_STORE_UNAVAILABLE. */
+  kv?: KvStore;
+  /** Absent outside a gateway: every context.invoke is then refused. */
+  functionCalls?: FunctionCalls;
 }
 
 export interface InvocationContext {
   target: FunctionTarget;
   requestId: string;
   actor: string;
+  /** How deep in a call chain this invocation is: 0 when no function called it (context.invoke signs hop + 1). */
+  hop: number;
   /** Function log lines and message characters seen so far: the per-invocation budget. */
   logLines: number;
   logBytes: number;

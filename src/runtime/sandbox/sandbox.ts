@@ -3,6 +3,7 @@
 // Nothing a worker process sends is trusted: the provider validates every message.
 
 import type { Manifest, TriggerKind } from '../../manifest/types.ts';
+import type { FunctionCaller } from '../../auth/principal.ts';
 
 export interface FunctionTarget {
   name: string;
@@ -33,9 +34,12 @@ export interface InvokeRequest {
   /**
    * What the event came through; default 'http'. Only an HTTP invocation's return value is an HTTP
    * response: for queue and schedule (as with SQS and EventBridge) it answers nobody, so it is neither
-   * validated as a response nor kept, and the result is an empty 200.
+   * validated as a response nor kept, and the result is an empty 200. A call from another function
+   * ('invoke') answers its caller: its result is an HTTP response like an HTTP invocation's.
    */
   source?: TriggerKind;
+  /** Source 'invoke': the calling function, from its verified call token; the handler sees it as context.caller. */
+  caller?: FunctionCaller;
 }
 
 export interface IsolationLayer {

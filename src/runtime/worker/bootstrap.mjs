@@ -192,6 +192,19 @@ async function brokerFetch(input, initArg) {
   return response;
 }
 
+// context.invoke(name, payload): the gateway checks the grant (permissions.invoke), signs the call and
+// runs the callee; the answer is the callee's HTTP response {statusCode, headers, body}.
+function invokeFunction(name, payload) {
+  if (typeof name !== 'string' || !/^[a-z][a-z0-9-]{0,62}$/.test(name)) {
+    return Promise.reject(new TypeError('context.invoke(name, payload): name must be a function name such as resize-image'));
+  }
+  let json;
+  try { json = payload === undefined ? undefined : stringify(payload); } catch {
+    return Promise.reject(new TypeError('context.invoke(name, payload): payload must be JSON-serialisable'));
+  }
+  return call('invoke', { name, payload: json === undefined ? null : parse(json) });
+}
+
 // context.secrets.get(name): the gateway checks the grant (permissions.secrets) and records the use.
 const secretsApi = Object.freeze({
   get(name) {
@@ -199,6 +212,55 @@ const secretsApi = Object.freeze({
       return Promise.reject(new TypeError('context.secrets.get(name): name must be a secret name such as STRIPE_KEY'));
     }
     return call('secrets', { name });
+  },
+});
+
+// context.kv: the gateway checks the grant (permissions.kv) and every bound (key bytes, value size,
+// entries per namespace) and records the use. Here only what the channel carries is shaped: values
+// travel as JSON text, and strings beyond the wire bounds of src/runtime/capabilities/kv.ts (KV_WIRE)
+// are refused before they are sent, since the gateway treats such frames as a protocol breach.
+const KV_WIRE = { namespace: 256, key: 2048, valueChars: 256 * 1024 };
+const KV_LIST_DEFAULT = 100;
+
+function kvString(method, field, v, max) {
+  if (typeof v !== 'string' || v.length > max) throw new TypeError(`context.kv.${method}: ${field} must be a string of at most ${max} characters`);
+  return v;
+}
+
+function kvNamespace(method, v) {
+  if (v === '') throw new TypeError(`context.kv.${method}: namespace must not be empty`);
+  return kvString(method, 'namespace', v, KV_WIRE.namespace);
+}
+
+function kvCall(method, build) {
+  let args;
+  try { args = build(); } catch (err) { return Promise.reject(err); }
+  return call('kv', { op: method, ...args });
+}
+
+const kvApi = Object.freeze({
+  get(namespace, key) {
+    return kvCall('get', () => ({ namespace: kvNamespace('get', namespace), key: kvString('get', 'key', key, KV_WIRE.key) }))
+      .then((json) => (json === undefined || json === null ? undefined : parse(json)));
+  },
+  put(namespace, key, value) {
+    return kvCall('put', () => {
+      let json;
+      try { json = stringify(value); } catch (err) { throw new TypeError(`context.kv.put: value is not JSON-serialisable (${err && err.message})`); }
+      if (typeof json !== 'string') throw new TypeError('context.kv.put: value is not JSON-serialisable (undefined, a function or a symbol)');
+      if (json.length > KV_WIRE.valueChars) throw Object.assign(new Error(`Key-value value exceeds ${KV_WIRE.valueChars / 4} bytes of JSON`), { code: 'BWK_E_KV_VALUE_TOO_LARGE' });
+      return { namespace: kvNamespace('put', namespace), key: kvString('put', 'key', key, KV_WIRE.key), value: json };
+    }).then(() => undefined);
+  },
+  delete(namespace, key) {
+    return kvCall('delete', () => ({ namespace: kvNamespace('delete', namespace), key: kvString('delete', 'key', key, KV_WIRE.key) }));
+  },
+  list(namespace, options = {}) {
+    return kvCall('list', () => {
+      const { prefix = '', limit = KV_LIST_DEFAULT } = options ?? {};
+      if (!Number.isSafeInteger(limit) || limit < 1) throw new TypeError('context.kv.list: limit must be a positive whole number');
+      return { namespace: kvNamespace('list', namespace), prefix: kvString('list', 'prefix', prefix, KV_WIRE.key), limit };
+    });
   },
 });
 
@@ -301,11 +363,15 @@ function makeContext(inv) {
   };
   if (init.capabilities.includes('fetch')) context.fetch = brokerFetch;
   if (init.capabilities.includes('secrets')) context.secrets = secretsApi;
+  if (init.capabilities.includes('kv')) context.kv = kvApi;
+  if (init.capabilities.includes('invoke')) context.invoke = invokeFunction;
+  // Set by the gateway from the verified call token, only when another function called this one.
+  if (inv.caller) context.caller = Object.freeze({ function: inv.caller.function, version: inv.caller.version, requestId: inv.caller.requestId });
   return context;
 }
 
 async function invoke(handler, msg) {
-  current = { id: msg.id, requestId: msg.requestId, deadline: Date.now() + msg.timeoutMs, tmpdir: msg.tmpdir, wroteOutput: false };
+  current = { id: msg.id, requestId: msg.requestId, deadline: Date.now() + msg.timeoutMs, tmpdir: msg.tmpdir, wroteOutput: false, caller: msg.caller };
   deniedSent = 0;
   // The gateway empties the whole scratch root after every invocation whatever we do here; making and
   // removing the tmpdir on this side only spares it two file-system calls per invocation.

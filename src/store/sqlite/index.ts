@@ -12,6 +12,7 @@ import { createSqliteDeadLetters } from './dead-letters.ts';
 import { createSqlitePublishers } from './publishers.ts';
 import { createSqliteSecrets } from './secrets.ts';
 import { createSqliteCapabilityUse } from './capability-use.ts';
+import { createSqliteKv } from './kv.ts';
 
 export async function openSqliteStore(home: string): Promise<Store> {
   const db = openDatabase(home);
@@ -35,6 +36,7 @@ export async function openSqliteStore(home: string): Promise<Store> {
     publishers: createSqlitePublishers(db),
     secrets: createSqliteSecrets(db),
     capabilityUse: createSqliteCapabilityUse(db),
+    kv: createSqliteKv(db),
     close() {
       // Once: the log writer is drained (every appended line committed) before the connection goes.
       closing ??= (async () => {

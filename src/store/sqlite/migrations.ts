@@ -305,6 +305,22 @@ export const migrations: Migration[] = [
       BEGIN SELECT RAISE(ABORT, 'version signatures are immutable'); END;
     `,
   },
+  {
+    version: 11,
+    name: 'kv namespaces (context.kv)',
+    sql: `
+      -- Entries of the function key-value store (src/runtime/capabilities/kv.ts). value is JSON text;
+      -- updated_by is the function that wrote it last. Bounds (docs/store.md) are enforced on write.
+      CREATE TABLE kv_entries (
+        namespace  TEXT NOT NULL,
+        key        TEXT NOT NULL CHECK (length(key) >= 1),
+        value      TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        updated_by TEXT NOT NULL,
+        PRIMARY KEY (namespace, key)
+      ) STRICT, WITHOUT ROWID;
+    `,
+  },
 ];
 
 export function schemaVersion(db: DatabaseSync): number {

@@ -9,10 +9,10 @@ import type { Config } from '../../../config.ts';
 import type { Logger } from '../../../telemetry/logger.ts';
 import type { Manifest } from '../../../manifest/types.ts';
 import { publishSecurityEvent, type EventBus } from '../../../bus/bus.ts';
-import type { FunctionLogStore } from '../../../store/store.ts';
+import type { FunctionLogStore, KvStore } from '../../../store/store.ts';
 import type { FunctionTarget, HttpResult, InvokeRequest, IsolationReport, SandboxProvider } from '../sandbox.ts';
 import { grantedCapabilities } from '../../capabilities/index.ts';
-import type { CapabilityDeps, SecretSource } from '../../capabilities/capability.ts';
+import type { CapabilityDeps, FunctionCalls, SecretSource } from '../../capabilities/capability.ts';
 import { normaliseResult } from '../result.ts';
 import { BundleFiles } from './bundles.ts';
 import { workerCommand } from './command.ts';
@@ -35,6 +35,10 @@ export interface ProcessSandboxOptions {
   bundleSource: (sha256: string) => Promise<Uint8Array | undefined>;
   /** The vault context.secrets reads from; absent (sandboxes outside a gateway: tests, benches), no secret exists. */
   secrets?: SecretSource;
+  /** The store context.kv uses; absent (sandboxes outside a gateway), kv calls fail. */
+  kv?: KvStore;
+  /** How context.invoke calls another function; absent (sandboxes outside a gateway), every call is refused. */
+  functionCalls?: FunctionCalls;
   /** The node binary for workers; the gateway's own by default (the pinned one). */
   nodePath?: string;
 }
@@ -100,7 +104,7 @@ class ProcessSandbox implements SandboxProvider {
       opts.logger.error({ function: fn, sha256, actual }, 'bundle file modified on disk after deploy: worker not started');
       await publishSecurityEvent(opts.bus, opts.logger, { type: 'sandbox.bundle-tampered', function: fn, detail: { sha256, actual } });
     });
-    this.#deps = { config: opts.config, logger: opts.logger, bus: opts.bus, logs: opts.logs, ...(opts.secrets ? { secrets: opts.secrets } : {}) };
+    this.#deps = { config: opts.config, logger: opts.logger, bus: opts.bus, logs: opts.logs, ...(opts.secrets ? { secrets: opts.secrets } : {}), ...(opts.kv ? { kv: opts.kv } : {}), ...(opts.functionCalls ? { functionCalls: opts.functionCalls } : {}) };
     this.#reaper = setInterval(() => this.#reap(), REAP_EVERY_MS);
     this.#reaper.unref();
   }
@@ -131,7 +135,7 @@ class ProcessSandbox implements SandboxProvider {
     } finally {
       pool.release(worker);
     }
-    if (req.source !== undefined && req.source !== 'http') return eventResult();
+    if (req.source !== undefined && req.source !== 'http' && req.source !== 'invoke') return eventResult();
     const m = target.manifest;
     return normaliseResult(value, m.runtime.payloadFormat, this.#opts.config.sandbox.maxResponseBytes, target.name);
   }

@@ -303,7 +303,7 @@ export class SandboxWorker {
     await this.#scratchEmptied;
     if (!this.alive) throw new BulwarkError('BWK_E_SANDBOX_UNAVAILABLE', [target.name], { why: 'worker died before the invocation' });
     const timeoutMs = target.manifest.limits.timeoutMs;
-    const inv: InvocationContext = { target, requestId: req.requestId, actor: req.actor, logLines: 0, logBytes: 0 };
+    const inv: InvocationContext = { target, requestId: req.requestId, actor: req.actor, hop: req.caller?.hop ?? 0, logLines: 0, logBytes: 0 };
     this.#deniedFrames = 0;
     this.#watchdog.runStarted();
     const owner: OutputOwner = { id, inv };
@@ -323,7 +323,8 @@ export class SandboxWorker {
           },
         };
         timer = setTimeout(() => this.kill({ kind: 'timeout' }), timeoutMs);
-        this.#send({ t: 'invoke', id, requestId: req.requestId, event: req.event, timeoutMs, tmpdir: `${this.#opts.command.inside.scratch}/${id}` });
+        const caller = req.caller && { function: req.caller.function, version: req.caller.version, requestId: req.caller.requestId };
+        this.#send({ t: 'invoke', id, requestId: req.requestId, event: req.event, timeoutMs, tmpdir: `${this.#opts.command.inside.scratch}/${id}`, ...(caller ? { caller } : {}) });
       });
     } finally {
       clearTimeout(timer);
