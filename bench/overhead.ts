@@ -1,16 +1,17 @@
 // What the guard chain adds to one request: the same function (bench/functions/guarded: input schema,
 // injection detection, budget, rate limits, IP blocking all active) behind two gateways, one with the
 // chain on and one with it off (the bench-only switch), called one request at a time over a keep-alive
-// connection so latency is service time, not queueing. Requests alternate between the two gateways in
-// small batches, so drift on this shared machine hits both alike. The added cost is the difference of
+// connection so latency is service time, not queueing. Requests alternate between the two gateways one
+// by one, so drift on this shared machine hits both alike. The added cost is the difference of
 // the medians.
 //
 //   node bench/overhead.ts [--requests 4000] [--write]
 
-import { request, Agent } from 'node:http';
+import { Agent } from 'node:http';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { quantile, repo, startChild, stopChild, writeBenchSection } from './internal/child.ts';
+import { timedRequest } from './internal/sequential.ts';
 
 const { values } = parseArgs({
   options: { requests: { type: 'string', default: '4000' }, write: { type: 'boolean', default: false } },
@@ -20,21 +21,6 @@ const fn = join(repo, 'bench/functions/guarded');
 const config = join(repo, 'bench/functions/guarded.config.yaml');
 const body = JSON.stringify({ name: "Ada O'Brien", padding: 'Select the best option from our menu, and drop by anytime. '.repeat(12) });
 
-function post(agent: Agent, url: URL, key: string | undefined): Promise<{ status: number; micros: number }> {
-  return new Promise((resolve, reject) => {
-    const t0 = process.hrtime.bigint();
-    const req = request(url, {
-      method: 'POST', agent,
-      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...(key ? { authorization: `Bearer ${key}` } : {}) },
-    }, (res) => {
-      res.resume();
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, micros: Number(process.hrtime.bigint() - t0) / 1000 }));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
 const on = await startChild('bench/internal/gateway-server.ts', ['--function', fn, '--config', config]);
 const off = await startChild('bench/internal/gateway-server.ts', ['--function', fn, '--config', config, '--no-guards']);
 try {
@@ -42,22 +28,20 @@ try {
     { name: 'on', url: new URL(`${on.info.url}/fn/guarded/`), key: String(on.info.key), agent: new Agent({ keepAlive: true, maxSockets: 1 }), micros: [] as number[] },
     { name: 'off', url: new URL(`${off.info.url}/fn/guarded/`), key: undefined, agent: new Agent({ keepAlive: true, maxSockets: 1 }), micros: [] as number[] },
   ];
-  const BATCH = 20;
+  // Alternating request by request, so a slow moment of this shared machine lands on both sides alike.
   const warmup = 500;
-  for (let done = 0; done < total + warmup; done += BATCH) {
+  for (let done = 0; done < total + warmup; done++) {
     for (const t of targets) {
-      for (let i = 0; i < BATCH; i++) {
-        const r = await post(t.agent, t.url, t.key);
-        if (r.status !== 200) throw new Error(`guards ${t.name}: HTTP ${r.status} — not a valid run`);
-        if (done >= warmup) t.micros.push(r.micros);
-      }
+      const r = await timedRequest(t.agent, t.url, { method: 'POST', body, headers: { 'content-type': 'application/json', ...(t.key ? { authorization: `Bearer ${t.key}` } : {}) } });
+      if (r.status !== 200) throw new Error(`guards ${t.name}: HTTP ${r.status} — not a valid run`);
+      if (done >= warmup) t.micros.push(r.micros);
     }
   }
   for (const t of targets) t.micros.sort((a, b) => a - b);
   const [gOn, gOff] = targets as [typeof targets[0], typeof targets[0]];
   const added = quantile(gOn.micros, 0.5) - quantile(gOff.micros, 0.5);
   const report = [
-    `${total} sequential POSTs (~1 KB JSON) per gateway, alternating in batches of ${BATCH}, after ${warmup} of warm-up; function bench/functions/guarded, config bench/functions/guarded.config.yaml.`,
+    `${total} sequential POSTs (~1 KB JSON) per gateway, alternating request by request, after ${warmup} of warm-up; function bench/functions/guarded, config bench/functions/guarded.config.yaml.`,
     '',
     '| guard chain | median µs | p99 µs |',
     '|---|---:|---:|',

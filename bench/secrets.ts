@@ -4,27 +4,15 @@
 //
 //   node bench/secrets.ts [--invocations 1000] [--write]
 
-import { request, Agent } from 'node:http';
+import { Agent } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { quantile, repo, startChild, stopChild, writeBenchSection } from './internal/child.ts';
+import { timedRequest } from './internal/sequential.ts';
 
 const { values } = parseArgs({ options: { invocations: { type: 'string', default: '1000' }, write: { type: 'boolean', default: false } } });
 const total = Number(values.invocations);
-
-function get(agent: Agent, url: URL, key: string): Promise<{ status: number; text: string; micros: number }> {
-  return new Promise((resolve, reject) => {
-    const t0 = process.hrtime.bigint();
-    const req = request(url, { agent, headers: { authorization: `Bearer ${key}` } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8').on('data', (d: string) => (text += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text, micros: Number(process.hrtime.bigint() - t0) / 1000 }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 const gw = await startChild('bench/internal/gateway-server.ts', ['--function', join(repo, 'bench/functions/secret-reader'), '--config', join(repo, 'bench/functions/guarded.config.yaml')]);
 try {
@@ -41,7 +29,7 @@ try {
   // (1) round trips inside the sandbox: 20 reads per invocation, the first of each dropped (warm-up).
   const inside: number[] = [];
   for (let i = 0; i < Math.ceil(total / 10); i++) {
-    const r = await get(agent, new URL(`${base}/?n=21`), key);
+    const r = await timedRequest(agent, new URL(`${base}/?n=21`), { headers: { authorization: `Bearer ${key}` } });
     if (r.status !== 200) throw new Error(`HTTP ${r.status}: ${r.text}`);
     inside.push(...(JSON.parse(r.text) as number[]).slice(1));
   }
@@ -53,7 +41,7 @@ try {
   for (let done = -200; done < total; done += 20) {
     for (const [path, into] of [['/?n=1', one], ['/plain', none]] as const) {
       for (let i = 0; i < 20; i++) {
-        const r = await get(agent, new URL(base + path), key);
+        const r = await timedRequest(agent, new URL(base + path), { headers: { authorization: `Bearer ${key}` } });
         if (r.status !== 200) throw new Error(`HTTP ${r.status}: ${r.text}`);
         if (done >= 0) into.push(r.micros);
       }

@@ -4,8 +4,8 @@
 //
 //   --no-guards        build the platform with the bench-only switch that turns the chain off
 //   --config <file>    copy this config.yaml into the home first (rate limits, budgets, … for the run)
-//   --function <dir>   the function to deploy (default examples/hello)
-//   --keys <n>         invoker keys to create for it (default 1)
+//   --function <dir>   a function to deploy (repeatable; default examples/hello)
+//   --keys <n>         invoker keys to create, each scoped to every deployed function (default 1)
 
 import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,7 +24,7 @@ const { values } = parseArgs({
   options: {
     'no-guards': { type: 'boolean', default: false },
     config: { type: 'string' },
-    function: { type: 'string', default: resolve(import.meta.dirname, '../../examples/hello') },
+    function: { type: 'string', multiple: true, default: [resolve(import.meta.dirname, '../../examples/hello')] },
     keys: { type: 'string', default: '1' },
   },
 });
@@ -39,15 +39,18 @@ const platform = await startPlatform(config, {
 const adminKey = (JSON.parse(readFileSync(join(home, 'credentials.json'), 'utf8')) as { apiKey: string }).apiKey;
 const client = createClient({ url: platform.url, apiKey: adminKey, credentialsFile: join(home, 'credentials.json') });
 const silent = createProgress({} as CliIo, true);
-const dir = resolve(values.function);
-await deployDirectory(client, dir, silent);
-const name = (await loadManifest(dir)).manifest.name;
+const names: string[] = [];
+for (const fn of values.function) {
+  const dir = resolve(fn);
+  await deployDirectory(client, dir, silent);
+  names.push((await loadManifest(dir)).manifest.name);
+}
 const keys: string[] = [];
 for (let i = 0; i < Number(values.keys); i++) {
-  const { key } = await client.admin<{ key: string }>('POST', '/admin/v1/keys', { role: 'invoker', functions: [name], label: `bench-${i}` });
+  const { key } = await client.admin<{ key: string }>('POST', '/admin/v1/keys', { role: 'invoker', functions: names, label: `bench-${i}` });
   keys.push(key);
 }
-process.stdout.write(JSON.stringify({ url: platform.url, function: name, key: keys[0], keys, adminKey, home }) + '\n');
+process.stdout.write(JSON.stringify({ url: platform.url, function: names[0], functions: names, key: keys[0], keys, adminKey, home }) + '\n');
 
 const stop = async (): Promise<void> => {
   await platform.close();
