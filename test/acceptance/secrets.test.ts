@@ -238,3 +238,46 @@ test('a wrong master key stops the start with a clear message; the right one sta
   const log = lines.join('');
   for (const n of [right, wrong, 'hunter2-hunter2']) assert.equal(log.includes(n), false);
 });
+
+// Returns its granted secret, as it is or encoded, in the body: the leak scanner knows the vault's values.
+const returner = `
+export const handler = async (event, context) => {
+  const value = await context.secrets.get('PAYMENT_TOKEN');
+  const how = event.queryStringParameters?.as;
+  const body = how === 'base64' ? Buffer.from(value).toString('base64') : how === 'hex' ? Buffer.from(value).toString('hex') : 'token=' + value;
+  return { statusCode: 200, headers: { 'content-type': 'text/plain' }, body };
+};
+`;
+
+test('a function returning one of its secrets is blocked by default and redacted under dlp.responses: redact, and recorded', async (t) => {
+  for (const mode of ['block', 'redact'] as const) {
+    const p = await startTestPlatform({ overrides: { dlp: { responses: mode } } });
+    t.after(() => p.close());
+    // An opaque value with no credential shape: only the vault's own knowledge of it can catch it.
+    const canary = `canary-${randomBytes(16).toString('hex')}`;
+    const set = await p.request('PUT', '/admin/v1/secrets/PAYMENT_TOKEN', { key: p.adminKey, body: { value: canary } });
+    assert.equal(set.status, 201, set.text);
+    const deployed = await p.deployFiles({
+      'bulwark.yaml': manifest('returner', ['{ method: GET, path: / }'], ['permissions: { secrets: [PAYMENT_TOKEN] }']),
+      'index.mjs': returner,
+    });
+    assert.equal(deployed.status, 201, deployed.text);
+    for (const as of ['plain', 'base64', 'hex']) {
+      const answer = await p.request('GET', `/fn/returner?as=${as}`, { key: p.adminKey });
+      for (const needle of [canary, Buffer.from(canary).toString('base64'), Buffer.from(canary).toString('hex')]) {
+        assert.ok(!answer.text.includes(needle), `${mode}/${as}: the secret left in the answer`);
+      }
+      if (mode === 'block') {
+        assert.equal(answer.status, 502, answer.text);
+        assert.equal(answer.json.error.code, 'BWK_E_DLP_RESPONSE_BLOCKED');
+      } else {
+        assert.equal(answer.status, 200, answer.text);
+        assert.match(answer.text, /\[REDACTED:/);
+      }
+      const leak = await p.expectEvent('dlp.leak', answer.requestId);
+      assert.equal(leak.function, 'returner');
+      assert.equal(leak.detail?.action, mode === 'block' ? 'blocked' : 'redacted');
+      assert.ok(!JSON.stringify(leak).includes(canary), 'the event names the leak, never the value');
+    }
+  }
+});
