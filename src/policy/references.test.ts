@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { build } from 'esbuild';
-import { findReferences } from './references.ts';
+import { createReferenceCache, findReferences } from './references.ts';
 import { BulwarkError } from '../errors.ts';
 
 /** Bundled like `bulwark deploy` does (ESM, node target), so the parser sees what the platform stores. */
@@ -55,4 +55,22 @@ test('other get and fetch-like calls are not references', async () => {
 
 test('a bundle that is not JavaScript is refused with a code', () => {
   assert.throws(() => findReferences('export const = ;'), (err: unknown) => err instanceof BulwarkError && err.code === 'BWK_E_POLICY_BUNDLE_UNPARSABLE');
+});
+
+test('references are remembered by bundle digest: a bundle is read and parsed once, an unparsable one too, the oldest forgotten', async () => {
+  const remembered = createReferenceCache(2);
+  const loads: string[] = [];
+  const load = (sha256: string, code: string) => async () => {
+    loads.push(sha256);
+    return code;
+  };
+  const code = await bundled(`export const handler = async (e: unknown, context: any) => context.secrets.get('API_KEY');`);
+  for (let i = 0; i < 3; i++) assert.deepEqual((await remembered('a', load('a', code))).secrets, ['API_KEY']);
+  for (let i = 0; i < 2; i++) await assert.rejects(remembered('b', load('b', 'export const = ;')), (err: unknown) => err instanceof BulwarkError && err.code === 'BWK_E_POLICY_BUNDLE_UNPARSABLE');
+  assert.deepEqual(loads, ['a', 'b']);
+  // A third digest makes room by forgetting the oldest: 'a' is read again, 'c' stays remembered.
+  await remembered('c', load('c', code));
+  await remembered('a', load('a', code));
+  await remembered('c', load('c', code));
+  assert.deepEqual(loads, ['a', 'b', 'c', 'a']);
 });

@@ -116,3 +116,30 @@ export function findReferences(code: string): StaticReferences {
   }
   return { secrets: [...secrets].sort(), dynamicSecrets, egress: [...egress].sort(), dynamicEgress };
 }
+
+/**
+ * findReferences remembered by bundle digest. A bundle is stored by its sha256 and never changes, so
+ * its references never do; parsing a large bundle is costly, and without this every report request
+ * (any viewer's, and `GET /policy` once per function in scope) would parse again. `load` reads the
+ * bundle only when the digest is not remembered; an unparsable bundle's error is remembered too. At
+ * most `limit` digests are kept, the oldest forgotten first.
+ */
+export function createReferenceCache(limit: number): (sha256: string, load: () => Promise<string>) => Promise<StaticReferences> {
+  const known = new Map<string, StaticReferences | BulwarkError>();
+  return async (sha256, load) => {
+    let found = known.get(sha256);
+    if (found === undefined) {
+      const code = await load();
+      try {
+        found = findReferences(code);
+      } catch (err) {
+        if (!(err instanceof BulwarkError)) throw err;
+        found = err;
+      }
+      if (known.size >= limit) known.delete(known.keys().next().value!);
+      known.set(sha256, found);
+    }
+    if (found instanceof BulwarkError) throw found;
+    return found;
+  };
+}

@@ -134,3 +134,24 @@ test('an A→B→A call loop stops at the hop limit, and the refused call is rec
   assert.equal(hopLimit.length, 1);
   assert.deepEqual(hopLimit[0]!.detail, { capability: 'invoke', target: 'pong', reason: 'hop-limit' });
 });
+
+test('a deployer scoped to one function cannot grant it calls to a function beyond its scope; the refusal is recorded', async (t) => {
+  const p = await startTestPlatform();
+  t.after(() => p.close());
+  await deploy(p, 'vault-admin', vaultAdmin);
+  await deploy(p, 'back', back);
+  const scoped = await p.createKey({ role: 'deployer', functions: ['front', 'back'] });
+  const files = (grants: string) => ({ 'bulwark.yaml': manifest('front', ['{ method: POST, path: /front }'], ['permissions:', `  invoke: [${grants}]`]), 'index.mjs': front });
+
+  // Granting vault-admin would let front drive it as a function principal, past its authz guard.
+  const refused = await p.deployFiles(files('back, vault-admin'), scoped.key);
+  assert.equal(refused.status, 403, refused.text);
+  assert.equal(JSON.parse(refused.text).error.code, 'BWK_E_GUARD_FORBIDDEN');
+  assert.equal(await p.platform.store.functions.getActive('front'), undefined, 'nothing deployed');
+  const denied = p.events.find((e) => e.type === 'authz.denied' && (e.detail as { action?: unknown }).action === 'deploy');
+  assert.match(String((denied?.detail as { what?: unknown }).what), /permissions\.invoke vault-admin/);
+
+  // Within its scope the same deployer may grant the call.
+  const allowed = await p.deployFiles(files('back'), scoped.key);
+  assert.equal(allowed.status, 201, allowed.text);
+});

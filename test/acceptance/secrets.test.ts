@@ -281,3 +281,29 @@ test('a function returning one of its secrets is blocked by default and redacted
     }
   }
 });
+
+test('only an admin key scoped to * adds a secret or kv grant; a scoped deployer keeps or narrows what is granted', async (t) => {
+  const p = await startTestPlatform();
+  t.after(() => p.close());
+  const set = await p.request('PUT', '/admin/v1/secrets/PAYMENT_TOKEN', { key: p.adminKey, body: { value: `canary-${randomBytes(8).toString('hex')}` } });
+  assert.equal(set.status, 201, set.text);
+  const deployer = await p.createKey({ role: 'deployer', functions: ['grabber'] });
+  const files = (extra: string[]) => ({ 'bulwark.yaml': manifest('grabber', ['{ method: GET, path: / }'], extra), 'index.mjs': 'export const handler = async () => ({ statusCode: 200, body: "ok" });' });
+
+  const grab = await p.deployFiles(files(['permissions: { secrets: [PAYMENT_TOKEN] }']), deployer.key);
+  assert.equal(grab.status, 403, grab.text);
+  assert.equal(grab.json.error.code, 'BWK_E_GUARD_FORBIDDEN');
+  assert.equal((await p.versions('grabber')).active, undefined, 'nothing was stored');
+  const kv = await p.deployFiles(files(['permissions: { kv: { orders: read } }']), deployer.key);
+  assert.equal(kv.status, 403, kv.text);
+
+  // The administrator grants; the deployer may then redeploy with the same grants, or fewer, not wider.
+  const granted = await p.deployFiles(files(['permissions: { secrets: [PAYMENT_TOKEN], kv: { orders: read } }']));
+  assert.equal(granted.status, 201, granted.text);
+  const same = await p.deployFiles(files(['permissions: { secrets: [PAYMENT_TOKEN], kv: { orders: read } }', '# a code change']), deployer.key);
+  assert.ok(same.status === 201 || same.status === 200, same.text);
+  const widened = await p.deployFiles(files(['permissions: { secrets: [PAYMENT_TOKEN], kv: { orders: read-write } }']), deployer.key);
+  assert.equal(widened.status, 403, widened.text);
+  const narrowed = await p.deployFiles(files(['permissions: { kv: { orders: read } }']), deployer.key);
+  assert.equal(narrowed.status, 201, narrowed.text);
+});

@@ -4,7 +4,7 @@
 import type { FastifyInstance } from 'fastify';
 import { BulwarkError } from '../../errors.ts';
 import { parseManifest } from '../../manifest/parse.ts';
-import { covers } from '../../auth/principal.ts';
+import { covers, mayPerform } from '../../auth/principal.ts';
 import { deployFunction, removeFunction, rollbackFunction } from '../../deploy/deploy.ts';
 import type { Store } from '../../store/store.ts';
 import type { EventBus } from '../../bus/bus.ts';
@@ -66,6 +66,34 @@ export async function registerFunctionRoutes(app: FastifyInstance, deps: Functio
     // deployFunction parses it again: the deploy path never trusts a parse it did not do itself.
     const manifest = parseManifest(request.body.manifest, 'bulwark.yaml', (rel) => (Object.hasOwn(files, rel) ? files[rel] : undefined));
     await access.authorize(request, principal, 'deploy', manifest.name);
+    // A function calls the functions in its permissions.invoke as itself, past their authz guard
+    // (src/guards/authz/): granting a call is invoking the callee, so the deployer's own role and scope
+    // must reach it, as publishing must reach every consumer (publish.ts). Otherwise a deployer scoped to
+    // one function could drive any function with input of its choosing.
+    for (const callee of manifest.permissions.invoke ?? []) {
+      if (!mayPerform(principal, 'invoke', callee)) {
+        await access.refuse(request, principal, 'deploy', `deploy ${manifest.name} granting permissions.invoke ${callee}: your key may not invoke ${callee}`);
+      }
+    }
+    // Secrets and kv namespaces belong to no function: a grant reaches data other teams put there. Adding
+    // one beyond what the active version already holds is an administrator's decision (an admin key
+    // scoped to every function); redeploying with the same or fewer grants stays the deployer's.
+    if (!(principal.roles.includes('admin') && covers(principal, '*'))) {
+      const active = await deps.store.functions.getActive(manifest.name);
+      const heldSecrets = new Set(active?.manifest.permissions.secrets ?? []);
+      const heldKv = active?.manifest.permissions.kv ?? {};
+      for (const name of manifest.permissions.secrets ?? []) {
+        if (!heldSecrets.has(name)) {
+          await access.refuse(request, principal, 'deploy', `deploy ${manifest.name} granting the secret ${name}: only an admin key scoped to * may add a secret grant`);
+        }
+      }
+      for (const [ns, level] of Object.entries(manifest.permissions.kv ?? {})) {
+        const held = Object.hasOwn(heldKv, ns) ? heldKv[ns] : undefined;
+        if (held !== level && held !== 'read-write') {
+          await access.refuse(request, principal, 'deploy', `deploy ${manifest.name} granting kv ${ns}: ${level}: only an admin key scoped to * may add or widen a kv grant`);
+        }
+      }
+    }
     const { version, unchanged } = await deployFunction(
       deployDeps,
       { manifest: request.body.manifest, files, bundle: new Uint8Array(Buffer.from(request.body.bundle, 'base64')), sha256: request.body.sha256, signature: request.body.signature },

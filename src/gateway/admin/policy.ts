@@ -7,21 +7,27 @@ import type { FastifyInstance } from 'fastify';
 import { BulwarkError } from '../../errors.ts';
 import { covers } from '../../auth/principal.ts';
 import { analyzePolicy, type PolicyReport } from '../../policy/analyze.ts';
-import { findReferences } from '../../policy/references.ts';
+import { createReferenceCache } from '../../policy/references.ts';
 import type { UsageRecorder } from '../../policy/usage.ts';
 import type { FunctionVersion, Store } from '../../store/store.ts';
 import type { AdminAccess } from './access.ts';
 import { principalOf } from './principal.ts';
 
+/** Bundles whose references are remembered: more than the active versions of a gateway's functions. */
+const REMEMBERED_BUNDLES = 1024;
+
 const nameParams = { type: 'object', required: ['name'], properties: { name: { type: 'string', pattern: '^[a-z][a-z0-9-]{0,62}$' } } } as const;
 
 export async function registerPolicyRoutes(app: FastifyInstance, deps: { store: Store; usage: UsageRecorder; access: AdminAccess }): Promise<void> {
   const { store, usage, access } = deps;
+  const referencesOf = createReferenceCache(REMEMBERED_BUNDLES);
 
   async function reportOf(fn: FunctionVersion): Promise<PolicyReport> {
-    const bundle = await store.functions.getBundle(fn.sha256);
-    if (!bundle) throw new BulwarkError('BWK_E_GATEWAY_INTERNAL', [], { reason: `bundle ${fn.sha256} of ${fn.name} is missing` });
-    const referenced = findReferences(Buffer.from(bundle).toString('utf8'));
+    const referenced = await referencesOf(fn.sha256, async () => {
+      const bundle = await store.functions.getBundle(fn.sha256);
+      if (!bundle) throw new BulwarkError('BWK_E_GATEWAY_INTERNAL', [], { reason: `bundle ${fn.sha256} of ${fn.name} is missing` });
+      return Buffer.from(bundle).toString('utf8');
+    });
     return analyzePolicy(fn, referenced, await store.capabilityUse.list(fn.name));
   }
 
