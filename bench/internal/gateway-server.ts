@@ -1,5 +1,5 @@
 // Gateway under test for the bench drivers, in its own process: a fresh home, one function deployed
-// through the admin API, and invoker keys. Prints one JSON line {url, key, keys, adminKey, home} and
+// through the admin API, and invoker keys. Prints one JSON line {url, functions, key, keys, adminKey, home} and
 // serves until SIGTERM or until the driver goes away.
 //
 //   --no-guards        build the platform with the bench-only switch that turns the chain off
@@ -50,7 +50,7 @@ for (let i = 0; i < Number(values.keys); i++) {
   const { key } = await client.admin<{ key: string }>('POST', '/admin/v1/keys', { role: 'invoker', functions: names, label: `bench-${i}` });
   keys.push(key);
 }
-process.stdout.write(JSON.stringify({ url: platform.url, function: names[0], functions: names, key: keys[0], keys, adminKey, home }) + '\n');
+process.stdout.write(JSON.stringify({ url: platform.url, functions: names, key: keys[0], keys, adminKey, home }) + '\n');
 
 const stop = async (): Promise<void> => {
   await platform.close();

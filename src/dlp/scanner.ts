@@ -9,7 +9,7 @@
 // Every pattern compiles for V8's linear-time engine (scanner.test.ts proves it) and runs only where one
 // of its literal hints occurs, so a response without any hint costs one indexOf per hint.
 
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../store/store.ts';
 
 export type CredentialKind =
   | 'known-secret'
@@ -261,7 +261,7 @@ export class LeakTally {
       const seen = this.#byKind.get(f.kind);
       if (seen) seen.count++;
       // The evidence is a digest prefix: enough to correlate two events, never enough to recover a secret.
-      else this.#byKind.set(f.kind, { kind: f.kind, count: 1, evidence: createHash('sha256').update(text.slice(f.start, f.end)).digest('hex').slice(0, 12) });
+      else this.#byKind.set(f.kind, { kind: f.kind, count: 1, evidence: sha256Hex(Buffer.from(text.slice(f.start, f.end))).slice(0, 12) });
     }
   }
 

@@ -8,6 +8,7 @@
 
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
 import { BulwarkError } from '../errors.ts';
+import { sha256Hex } from '../store/store.ts';
 
 const STATEMENT_HEADER = 'bulwark-deploy-signature/v1';
 
@@ -28,8 +29,6 @@ export interface DeploySignature {
   signature: string;
 }
 
-const sha256 = (data: string | Uint8Array): string => createHash('sha256').update(data).digest('hex');
-
 /** Digest of the referenced files: sorted by path, each path and content length-prefixed (no ambiguity). */
 function filesDigest(files: Record<string, string>): string {
   const h = createHash('sha256');
@@ -47,7 +46,7 @@ export function signingStatement(content: SignedContent): Buffer {
     STATEMENT_HEADER,
     `function ${content.name}`,
     `bundle-sha256 ${content.sha256.toLowerCase()}`,
-    `manifest-sha256 ${sha256(Buffer.from(content.manifestSource, 'utf8'))}`,
+    `manifest-sha256 ${sha256Hex(Buffer.from(content.manifestSource, 'utf8'))}`,
     `files-sha256 ${filesDigest(content.files)}`,
     '',
   ].join('\n'), 'utf8');
@@ -55,7 +54,7 @@ export function signingStatement(content: SignedContent): Buffer {
 
 /** A publisher key's id: derived from the public key, so the CLI knows it without asking the gateway. */
 export function publisherKeyId(publicKey: KeyObject): string {
-  return `pub_${sha256(publicKey.export({ type: 'spki', format: 'der' })).slice(0, 24)}`;
+  return `pub_${sha256Hex(publicKey.export({ type: 'spki', format: 'der' })).slice(0, 24)}`;
 }
 
 /** Base64 SPKI DER of an Ed25519 public key: the form registered with the gateway. */
