@@ -68,10 +68,45 @@ test('triggers: bounded attempts, delays and message size; defaults 256 KB, 3 at
   invalid('triggers:\n  retry: 1\n', /triggers .*unknown key "retry"/);
 });
 
+test('lifecycle: hourly sweep, 90 days to stale, kv kept by default; bounds fail naming the key', () => {
+  assert.deepEqual(withConfig('').lifecycle, { sweepIntervalMs: 3_600_000, staleAfterDays: 90, purgeKvOnOffboard: false, lastSeenFlushMs: 60_000 });
+  assert.equal(withConfig('lifecycle:\n  purgeKvOnOffboard: true\n').lifecycle.purgeKvOnOffboard, true);
+  invalid('lifecycle:\n  sweepIntervalMs: 10\n', /lifecycle\.sweepIntervalMs must be >= 1000/);
+  invalid('lifecycle:\n  staleAfterDays: 0\n', /lifecycle\.staleAfterDays must be >= 1/);
+  invalid('lifecycle:\n  purgeKvOnOffboard: yes please\n', /lifecycle\.purgeKvOnOffboard must be boolean/);
+  invalid('lifecycle:\n  sweep: 1\n', /lifecycle .*unknown key "sweep"/);
+});
+
 test('signing: warn by default; off, warn or enforce; anything else fails naming the key', () => {
   assert.equal(withConfig('').signing, 'warn');
   assert.equal(withConfig('signing: enforce\n').signing, 'enforce');
   assert.equal(withConfig('signing: off\n').signing, 'off');
   invalid('signing: strict\n', /signing/);
   invalid('signing: true\n', /signing/);
+});
+
+test('metrics are on with a generated token and tracing is off by default; bad values fail naming the key', () => {
+  const c = withConfig('');
+  assert.deepEqual(c.metrics, { enabled: true, tokenFile: null });
+  assert.deepEqual(c.tracing, { enabled: false, otlpEndpoint: 'http://127.0.0.1:4318/v1/traces', serviceName: 'bulwark', sampleRatio: 1 });
+  const on = withConfig('tracing: { enabled: true, otlpEndpoint: "https://otel.example:4318/v1/traces", sampleRatio: 0.1 }\nmetrics: { tokenFile: scrape.token }\n');
+  assert.equal(on.tracing.sampleRatio, 0.1);
+  assert.equal(on.tracing.serviceName, 'bulwark');
+  assert.equal(on.metrics.tokenFile, 'scrape.token');
+  invalid('tracing: { sampleRatio: 2 }\n', /tracing\.sampleRatio must be <= 1/);
+  invalid('tracing: { otlpEndpoint: "grpc://collector:4317" }\n', /tracing\.otlpEndpoint must match pattern/);
+  invalid('metrics: { token: abc }\n', /metrics .*unknown key "token"/);
+  invalid('metrics: { enabled: "yes" }\n', /metrics\.enabled must be boolean/);
+});
+
+test('incidents: on by default with the shipped rules; a webhook secret is a file or vault reference, never inline', () => {
+  const c = withConfig('');
+  assert.deepEqual(c.incidents, { enabled: true, rulesFile: null, maxTracked: 10_000, webhook: null });
+  const hooked = withConfig('incidents:\n  rulesFile: rules.yaml\n  webhook: { url: "https://alerts.example.com/h", secretFile: hook-secret }\n');
+  assert.equal(hooked.incidents.rulesFile, join(hooked.home, 'rules.yaml'));
+  assert.deepEqual(hooked.incidents.webhook, { timeoutMs: 5000, maxAttempts: 4, backoffMs: 500, url: 'https://alerts.example.com/h', secretFile: join(hooked.home, 'hook-secret') });
+  invalid('incidents:\n  webhook: { url: "https://a.example/h", secret: hunter2hunter2hunter2 }\n', /incidents\.webhook must NOT have additional properties \(unknown key "secret"\)/);
+  invalid('incidents:\n  webhook: { url: "https://a.example/h" }\n', /incidents\.webhook needs exactly one of secretFile .* or secretName/);
+  invalid('incidents:\n  webhook: { url: "https://a.example/h", secretFile: f, secretName: HOOK }\n', /needs exactly one of/);
+  invalid('incidents:\n  webhook: { url: "ftp://a.example/h", secretName: HOOK }\n', /incidents\.webhook\.url must match pattern/);
 });

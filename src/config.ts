@@ -132,6 +132,17 @@ export interface Config {
     /** Wait before the first retry; it doubles for each further one. */
     retryDelayMs: number;
   };
+  /** Function lifecycle (src/lifecycle/, docs/inventory.md): the expiry sweep and the inventory's flags. */
+  lifecycle: {
+    /** How often the gateway offboards functions past their expiry date (it also sweeps once at start). */
+    sweepIntervalMs: number;
+    /** A function not invoked for this many days is flagged stale by `bulwark inventory`. */
+    staleAfterDays: number;
+    /** Whether the expiry sweep purges the kv namespaces only the expired function granted (default: keep). */
+    purgeKvOnOffboard: boolean;
+    /** How often last invocations are written to the store (src/lifecycle/last-seen.ts). */
+    lastSeenFlushMs: number;
+  };
   /** Function-to-function calls (context.invoke, docs/invoke.md). */
   invoke: {
     /** Calls deep a chain may go (A→B is 1, A→B→C 2): a call beyond is refused, so a loop stops. */
@@ -148,6 +159,70 @@ export interface Config {
     /** What happens to a function response carrying a credential: refused (502), redacted, or not scanned. */
     responses: 'block' | 'redact' | 'off';
   };
+  /** Alert rules and incident playbooks (src/incidents/, docs/incidents.md). */
+  incidents: {
+    /** Off: no rule is evaluated; incidents on record stay readable. */
+    enabled: boolean;
+    /** Rules replacing, adding to or disabling the shipped ones; relative to BULWARK_HOME. null: the shipped rules only. */
+    rulesFile: string | null;
+    /** Keys (addresses, callers, functions) tracked per rule; the least recently seen are forgotten beyond. */
+    maxTracked: number;
+    /** Where notify-webhook actions send; null: they are skipped. The secret is a file or vault reference, never inline. */
+    webhook: IncidentWebhookConfig | null;
+  };
+  /** The tamper-evident audit ledger of security events (src/audit/, docs/audit.md). */
+  audit: {
+    /** Off: no record is written (and no node key created); what is stored stays verifiable. */
+    enabled: boolean;
+    /** A signed checkpoint every this many records… */
+    checkpointEvery: number;
+    /** …or this often when records came since the last one. */
+    checkpointIntervalMs: number;
+    /** Records of one group commit at most. */
+    maxBatch: number;
+  };
+  /** Prometheus metrics on GET /metrics (src/telemetry/metrics.ts, docs/metrics.md). */
+  metrics: {
+    enabled: boolean;
+    /**
+     * File holding the scrape token, relative to BULWARK_HOME. null (the default): $home/metrics-token,
+     * generated on first start. A configured file must exist: it is never generated.
+     */
+    tokenFile: string | null;
+  };
+  /** The security scan before a deploy (src/scanner/gate/, docs/scanner.md). */
+  scanner: {
+    /** Findings at or above this severity refuse a deploy unless waived (bulwark.waivers.yaml). */
+    failOn: 'info' | 'low' | 'medium' | 'high' | 'critical';
+    /**
+     * Refuse a deploy that carries no scan summary (a raw admin API call, an older CLI, `serve
+     * --quickstart`). Off by default: the summary is the deployer's claim, so requiring it only stops
+     * deploys that skip the gate by accident, and it makes the manifest re-scan binding on every deploy.
+     */
+    requireScan: boolean;
+  };
+  /** OpenTelemetry traces of the request path (src/telemetry/tracing.ts, docs/metrics.md). Off by default. */
+  tracing: {
+    enabled: boolean;
+    /** OTLP/HTTP traces endpoint (JSON encoding), e.g. http://127.0.0.1:4318/v1/traces. */
+    otlpEndpoint: string;
+    serviceName: string;
+    /** Share of new traces recorded, 0..1; also of sampled incoming traceparents (a caller cannot force sampling). */
+    sampleRatio: number;
+  };
+}
+
+/** incidents.webhook (src/incidents/webhook.ts). */
+export interface IncidentWebhookConfig {
+  url: string;
+  /** File holding the HMAC signing secret, relative to BULWARK_HOME. Exactly one of secretFile / secretName. */
+  secretFile?: string;
+  /** Vault secret holding the HMAC signing secret. */
+  secretName?: string;
+  timeoutMs: number;
+  maxAttempts: number;
+  /** Wait before the first retry; doubled for each further one. */
+  backoffMs: number;
 }
 
 /** The price model every invocation is metered with (src/metering/pricing.ts), like public FaaS pricing. */
@@ -256,6 +331,53 @@ const configSchema = {
       type: 'object', additionalProperties: false,
       properties: { responses: { enum: ['block', 'redact', 'off'] } },
     },
+    incidents: {
+      type: 'object', additionalProperties: false,
+      properties: {
+        enabled: { type: 'boolean' },
+        rulesFile: { type: ['string', 'null'], minLength: 1 },
+        maxTracked: { type: 'integer', minimum: 100, maximum: 1_000_000 },
+        webhook: {
+          type: ['object', 'null'], additionalProperties: false,
+          // No inline secret: the config file is not a secret store (it is readable by whoever runs the CLI).
+          required: ['url'],
+          properties: {
+            url: { type: 'string', pattern: '^https?://[^\\s]+$' },
+            secretFile: { type: 'string', minLength: 1 },
+            secretName: { type: 'string', pattern: '^[A-Z][A-Z0-9_]{0,63}$' },
+            timeoutMs: { type: 'integer', minimum: 100, maximum: 60_000 },
+            maxAttempts: { type: 'integer', minimum: 1, maximum: 10 },
+            backoffMs: { type: 'integer', minimum: 10, maximum: 60_000 },
+          },
+        },
+      },
+    },
+    audit: {
+      type: 'object', additionalProperties: false,
+      properties: {
+        enabled: { type: 'boolean' },
+        checkpointEvery: { type: 'integer', minimum: 1, maximum: 10_000_000 },
+        checkpointIntervalMs: { type: 'integer', minimum: 100, maximum: 86_400_000 },
+        maxBatch: { type: 'integer', minimum: 1, maximum: 100_000 },
+      },
+    },
+    metrics: {
+      type: 'object', additionalProperties: false,
+      properties: { enabled: { type: 'boolean' }, tokenFile: { type: ['string', 'null'], minLength: 1 } },
+    },
+    scanner: {
+      type: 'object', additionalProperties: false,
+      properties: { failOn: { enum: ['info', 'low', 'medium', 'high', 'critical'] }, requireScan: { type: 'boolean' } },
+    },
+    tracing: {
+      type: 'object', additionalProperties: false,
+      properties: {
+        enabled: { type: 'boolean' },
+        otlpEndpoint: { type: 'string', pattern: '^https?://[^\\s]+$' },
+        serviceName: { type: 'string', minLength: 1, maxLength: 128 },
+        sampleRatio: { type: 'number', minimum: 0, maximum: 1 },
+      },
+    },
     auth: {
       type: 'object', additionalProperties: false,
       properties: {
@@ -283,6 +405,16 @@ const configSchema = {
         maxMessageBytes: { type: 'integer', minimum: 2, maximum: 6 * 1024 * 1024 },
         maxAttempts: { type: 'integer', minimum: 1, maximum: 10 },
         retryDelayMs: { type: 'integer', minimum: 1, maximum: 600_000 },
+      },
+    },
+    lifecycle: {
+      type: 'object', additionalProperties: false,
+      properties: {
+        // At least a second (a sweep reads every function), at most a day (expiry is by the day).
+        sweepIntervalMs: { type: 'integer', minimum: 1000, maximum: 86_400_000 },
+        staleAfterDays: { type: 'integer', minimum: 1, maximum: 3650 },
+        purgeKvOnOffboard: { type: 'boolean' },
+        lastSeenFlushMs: { type: 'integer', minimum: 100, maximum: 3_600_000 },
       },
     },
     invoke: {
@@ -363,6 +495,8 @@ export function defaultConfig(home: string): Config {
     egress: { timeoutMs: 10_000, maxResponseBytes: 5 * 1024 * 1024 },
     triggers: { maxMessageBytes: 256 * 1024, maxAttempts: 3, retryDelayMs: 200 },
     invoke: { maxHops: 4, tokenTtlSeconds: 30 },
+    // Hourly: expiry is by the UTC day, so a function runs at most an hour into the day after its date.
+    lifecycle: { sweepIntervalMs: 3_600_000, staleAfterDays: 90, purgeKvOnOffboard: false, lastSeenFlushMs: 60_000 },
     auth: {},
     logLevel: 'info',
     pricing: { currency: 'USD', perMillionRequests: 0.2, perGbSecond: 0.0000166667, granularityMs: 1 },
@@ -370,6 +504,16 @@ export function defaultConfig(home: string): Config {
     budgets: { global: null, defaultPeriod: 'month', flushIntervalMs: 1000, claimChunk: 0.05, historyDays: 90, maxTracked: 50_000 },
     // Blocking by default: the shapes are prefixed formats (docs/dlp.md), so a refusal is a real leak.
     dlp: { responses: 'block' },
+    incidents: { enabled: true, rulesFile: null, maxTracked: 10_000, webhook: null },
+    // A checkpoint signature costs ~50 µs: every 1000 records or every minute keeps it negligible while
+    // bounding what an undetected truncation of the tail can remove.
+    audit: { enabled: true, checkpointEvery: 1000, checkpointIntervalMs: 60_000, maxBatch: 1000 },
+    // Metrics cost a few map lookups per request and are behind their own token: on. Tracing sends data
+    // to a collector that must be set up first: off.
+    metrics: { enabled: true, tokenFile: null },
+    tracing: { enabled: false, otlpEndpoint: 'http://127.0.0.1:4318/v1/traces', serviceName: 'bulwark', sampleRatio: 1 },
+    // High, not critical: command injection, SSRF and public buckets are high, and each is a breach.
+    scanner: { failOn: 'high', requireScan: false },
   };
 }
 
@@ -438,7 +582,26 @@ export function loadConfig(home: string, overrides: ConfigOverrides = {}, env: N
     const jwtDefaults = { rolesClaim: 'roles', functionsClaim: 'functions', clockToleranceSec: 5 };
     merged.auth.jwt = Object.assign(jwtDefaults, merged.auth.jwt);
   }
+  merged.incidents = normaliseIncidents(merged.incidents, home, file);
   return merged;
+}
+
+/** Paths resolved against the home, webhook defaults filled in, exactly one secret reference. */
+function normaliseIncidents(incidents: Config['incidents'], home: string, file: string): Config['incidents'] {
+  const out = { ...incidents, rulesFile: incidents.rulesFile === null ? null : resolve(home, incidents.rulesFile) };
+  const hook = incidents.webhook;
+  if (!hook) return out;
+  if ((hook.secretFile === undefined) === (hook.secretName === undefined)) {
+    throw new BulwarkError('BWK_E_CONFIG_INVALID', [`${file}: incidents.webhook needs exactly one of secretFile (a file holding the signing secret) or secretName (a vault secret)`]);
+  }
+  try {
+    new URL(hook.url);
+  } catch {
+    throw new BulwarkError('BWK_E_CONFIG_INVALID', [`${file}: incidents.webhook.url is not a URL`]);
+  }
+  const defaults = { timeoutMs: 5000, maxAttempts: 4, backoffMs: 500 };
+  out.webhook = Object.assign(defaults, hook, hook.secretFile !== undefined ? { secretFile: resolve(home, hook.secretFile) } : {});
+  return out;
 }
 
 function deepMerge(base: object, over: Record<string, unknown>): object {

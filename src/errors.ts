@@ -18,6 +18,10 @@ export const errors = {
   BWK_E_GATEWAY_UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Content type %s is not accepted here' },
   BWK_E_GATEWAY_HEADERS_TOO_LARGE: { status: 431, message: 'Request headers are too large' },
   BWK_E_GATEWAY_FUNCTION_EXPIRED: { status: 410, message: 'Function %s is disabled: it is past its expiry date' },
+  // Disabled by an administrator or by the expiry sweep (src/lifecycle/disable.ts). 403, not 410: a
+  // disable is reversible (`bulwark enable`), so the resource is not gone; 410 stays the answer of a
+  // manifest past its own expiry date. The reason is not sent: it is an operator's note, not the caller's.
+  BWK_E_GATEWAY_FUNCTION_DISABLED: { status: 403, message: 'Function %s is disabled' },
   BWK_E_GATEWAY_INTERNAL: { status: 500, message: 'Internal error' },
   BWK_E_GATEWAY_CLIENT_CLOSED: { status: 499, message: 'The caller closed the request before it was served' },
 
@@ -125,6 +129,47 @@ export const errors = {
   BWK_E_POLICY_BUNDLE_UNPARSABLE: { status: 422, message: 'The deployed bundle cannot be analysed: %s' },
   BWK_E_POLICY_OVER_PRIVILEGED: { status: 422, message: 'Over-privileged: %s unused grant(s) in %s' },
 
+  // lifecycle: disable/enable, offboarding, inventory (src/lifecycle/)
+  BWK_E_LIFECYCLE_EXPIRED: { status: 409, message: 'Function %s is past its expiry date: deploy it with a later expires date instead of enabling it' },
+
+  // incidents: alert rules and playbooks (src/incidents/, docs/incidents.md)
+  BWK_E_INCIDENT_RULES_INVALID: { status: 500, message: 'Incident rules are invalid: %s' },
+  BWK_E_INCIDENT_NOT_FOUND: { status: 404, message: 'No incident %s' },
+  BWK_E_INCIDENT_STATE: { status: 409, message: 'Incident %s is %s: it cannot be %s' },
+
+  // metrics: GET /metrics and its scrape token (src/telemetry/metrics-token.ts). The message never says
+  // whether a token was sent or how it was wrong.
+  BWK_E_METRICS_UNAUTHORIZED: { status: 401, message: 'A valid metrics token is required' },
+  BWK_E_METRICS_TOKEN_UNUSABLE: { status: 500, message: 'Metrics token file %s is unusable: %s' },
+
+  // scanner: orchestration, baseline, waivers and the deploy gate (src/scanner/scan.ts, src/scanner/gate/)
+  BWK_E_SCANNER_ROOT_INVALID: { status: 400, message: 'Cannot scan %s: %s' },
+  BWK_E_SCANNER_RULE_UNKNOWN: { status: 400, message: 'Unknown scanner rule %s' },
+  BWK_E_SCANNER_BASELINE_INVALID: { status: 400, message: 'Baseline %s is invalid: %s' },
+  BWK_E_SCANNER_WAIVERS_INVALID: { status: 400, message: 'Waivers are invalid: %s' },
+  // `bulwark scan` found what --fail-on says fails the run (exit 1, after the report).
+  BWK_E_SCANNER_FINDINGS: { status: 422, message: '%s finding(s) at or above %s' },
+  // An engine failed or a file was not analysed (unparsable, minified, too large): a clean result would lie.
+  BWK_E_SCANNER_INCOMPLETE: { status: 422, message: 'The scan is incomplete: %s' },
+  // Deploy refused by the scan gate, on the CLI (before upload) or on the server (manifest re-scan).
+  BWK_E_SCANNER_GATE_REFUSED: { status: 422, message: 'Deploy refused by the security scan: %s' },
+  // scanner: dependencies engine (src/scanner/engine/deps/) and `bulwark advisories update`. Local (CLI)
+  // errors: the path named is the user's own input.
+  BWK_E_SCANNER_ADVISORIES_UNREADABLE: { status: 400, message: 'Cannot read advisory data from %s: %s' },
+  BWK_E_SCANNER_ADVISORIES_INVALID: { status: 400, message: 'Advisory data at %s is invalid: %s' },
+  BWK_E_SCANNER_LOCKFILE_INVALID: { status: 400, message: 'Lockfile %s cannot be parsed: %s' },
+
+  // audit: the tamper-evident ledger (src/audit/, docs/audit.md). Messages name the key file, never key material.
+  BWK_E_AUDIT_CONFLICT: { status: 500, message: 'The audit ledger was appended to by another writer: record %s is taken' },
+  BWK_E_AUDIT_KEY_MALFORMED: { status: 500, message: 'Audit node key %s is not an Ed25519 private key in PEM form' },
+  BWK_E_AUDIT_KEY_PERMISSIONS: { status: 500, message: 'Audit node key %s is readable by others (mode %s): run chmod 600 on it' },
+  BWK_E_AUDIT_NO_LEDGER: { status: 404, message: 'No audit ledger in this home: the gateway creates it on its first start' },
+  BWK_E_AUDIT_VERIFY_FAILED: { status: 500, message: 'Audit ledger verification failed at record %s: %s' },
+  BWK_E_AUDIT_NO_CHECKPOINT: { status: 404, message: 'The audit ledger has no signed checkpoint yet: the gateway signs one periodically and when it stops' },
+  BWK_E_AUDIT_CHECKPOINT_INVALID: { status: 400, message: 'Checkpoint file is not a signed audit checkpoint: %s' },
+  BWK_E_AUDIT_SYSLOG_FAILED: { status: 502, message: 'Could not send to the syslog collector %s: %s' },
+  BWK_E_AUDIT_UNREADABLE: { status: 500, message: 'The audit ledger cannot be read: %s' },
+
   // config: bulwark config file and environment
   BWK_E_CONFIG_INVALID: { status: 500, message: 'Configuration is invalid: %s' },
   BWK_E_CONFIG_ISOLATION_UNAVAILABLE: { status: 500, message: 'isolation: strict requires %s' },
@@ -138,6 +183,8 @@ export const errors = {
   BWK_E_CLI_EXISTS: { status: 409, message: 'Refusing to overwrite %s' },
   BWK_E_CLI_CHECKS_FAILED: { status: 500, message: '%s doctor check(s) failed' },
   BWK_E_CLI_UNEXPECTED: { status: 500, message: 'Unexpected error: %s (set BULWARK_DEBUG=1 for details)' },
+  // cli: bulwark import (src/import/)
+  BWK_E_CLI_IMPORT_TEMPLATE: { status: 400, message: 'Cannot import %s: %s' },
 } as const satisfies Record<`BWK_E_${string}`, ErrorSpec>;
 
 export type BulwarkErrorCode = keyof typeof errors;

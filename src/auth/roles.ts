@@ -21,7 +21,11 @@ export type Action = 'invoke' | 'deploy' | 'rollback' | 'remove' | 'list' | 'rea
   // to *; names and versions (never values) are visible to deployers too, who write permissions.secrets.
   | 'manage-secrets' | 'list-secrets' | 'rotate-master-key'
   // Least-privilege reports (src/gateway/admin/policy.ts): grants and their use, never values.
-  | 'read-policy';
+  | 'read-policy'
+  // Incidents (src/gateway/admin/incidents.ts): global like IP blocks, so for callers scoped to * only.
+  | 'read-incidents' | 'manage-incidents'
+  // Lifecycle (src/gateway/admin/lifecycle.ts): the kill switch, undoing it, and the inventory.
+  | 'disable' | 'enable' | 'read-inventory';
 
 export const roles: readonly Role[] = ['admin', 'deployer', 'invoker', 'viewer'];
 
@@ -46,6 +50,13 @@ export const permissions: Readonly<Record<Action, readonly Role[]>> = {
   'list-secrets': ['admin', 'deployer'],
   'rotate-master-key': ['admin'],
   'read-policy': ['admin', 'deployer', 'viewer'],
+  'read-incidents': ['admin', 'viewer'],
+  'manage-incidents': ['admin'],
+  // Whoever may deploy a function may stop it; lifting a disable (which may be an admin's incident
+  // response) is for admins.
+  disable: ['admin', 'deployer'],
+  enable: ['admin'],
+  'read-inventory': ['admin', 'deployer', 'viewer'],
 };
 
 /** True when any of `held` may perform `action`. An empty role list may do nothing (default deny). */

@@ -1,5 +1,6 @@
 // The event-bus seam. Security-relevant happenings are published on the `security` topic as typed
-// SecurityEvents; a later issue persists that stream into the audit ledger and drives alerts from it.
+// SecurityEvents; the audit ledger (src/audit/) records every one before delivery, and alert rules
+// (src/incidents/) act on them.
 // Application messages (what queue triggers consume) travel on subjects (src/bus/subject.ts) as
 // BusMessages, shaped like NATS messages so a NATS bus carries them as they are.
 // The embedded implementation is src/bus/in-process/; NATS comes later and must pass bus.contract.ts.
@@ -70,7 +71,38 @@ export type SecurityEventType =
   | 'capability.denied'
   // Publisher keys registered or revoked through the admin API: detail { keyId, name }
   | 'publisher.added'
-  | 'publisher.revoked';
+  | 'publisher.revoked'
+  // Incidents (src/incidents/): a rule matched and opened an incident: detail { incidentId, rule, severity,
+  // key (what the rule groups by: an address, an actor, a function), status (open), change (opened), matches }
+  | 'incident.opened'
+  // An incident changed: detail { incidentId, rule, severity, key, status (open|acknowledged|resolved),
+  // change (matched|acknowledged|resolved), matches }; actor: the admin for ack/resolve
+  | 'incident.updated'
+  // A playbook action ran for an incident: detail { incidentId, rule, action (block-address|throttle-caller|
+  // disable-function|revoke-key|rotate-secrets|notify-webhook), target (address, actor, function, key id,
+  // secret names or webhook host; never a value), outcome (done|skipped|failed), reason }. actor 'incident:<id>'
+  | 'playbook.action'
+  // Lifecycle (src/lifecycle/): a function was disabled (by an admin, or by the expiry sweep whose actor
+  // is 'lifecycle-sweep'): detail { reason, killedWorkers (true when its sandboxes were retired) }
+  | 'function.disabled'
+  // ... or enabled again: detail { reason, disabledAt, disabledReason }
+  | 'function.enabled'
+  // A function was offboarded (at expiry, by the sweep: mode 'disable'; by `bulwark rm`: mode 'remove'):
+  // detail { mode, reason, revokedKeys[] (key ids), narrowedKeys[] (key ids whose scope lost this
+  // function), deletedSecrets[] / keptSecrets[] (names, with the functions still granting the kept ones),
+  // kvNamespaces[], kvPurged (bool), kvEntriesDeleted, triggers { http, queue, schedule } (counts stopped) }.
+  // Names and ids only, never a secret's value.
+  | 'function.offboarded'
+  // The deploy gate (src/scanner/gate/, docs/scanner.md): a version was deployed with its security scan
+  // recorded: detail { source (cli|none), failOn, counts (deployer's scan, by severity), serverCounts
+  // (the gateway's manifest re-scan, by severity), suppressed, files, waived (number of waived findings) }
+  | 'scan.completed'
+  // ... and findings at or above failOn went through on waivers: detail { failOn, waivers: [{ ruleId,
+  // severity, file, line, reason, expires, approvedBy }] }. Rule ids and file paths, never source code.
+  | 'scan.waived'
+  // The gateway started with its configuration (src/audit/config-change.ts): detail { digest, sections
+  // (digest per top-level key), changed (sections that differ from the previous start's; null: first) }
+  | 'config.loaded';
 
 export interface SecurityEvent {
   type: SecurityEventType;

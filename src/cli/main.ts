@@ -26,6 +26,13 @@ import { spendCommand } from './commands/spend.ts';
 import { signCommand } from './commands/sign.ts';
 import { publishersCommand } from './commands/publishers.ts';
 import { policyCommand } from './commands/policy.ts';
+import { scanCommand } from './commands/scan.ts';
+import { advisoriesCommand } from './commands/advisories.ts';
+import { importCommand } from './commands/import.ts';
+import { incidentsCommand } from './commands/incidents.ts';
+import { disableCommand, enableCommand } from './commands/disable.ts';
+import { inventoryCommand } from './commands/inventory.ts';
+import { auditCommand } from './commands/audit.ts';
 
 export function buildProgram(io: CliIo): Command {
   const program = new Command('bulwark')
@@ -41,6 +48,10 @@ export function buildProgram(io: CliIo): Command {
     secretsCommand(io), vaultCommand(io),
     signCommand(io), publishersCommand(io),
     policyCommand(io),
+    scanCommand(io), advisoriesCommand(io), importCommand(io),
+    incidentsCommand(io),
+    disableCommand(io), enableCommand(io), inventoryCommand(io),
+    auditCommand(io),
   ]) program.addCommand(cmd);
   quietCommander(program, io);
   return program;
@@ -66,6 +77,9 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   }
 }
 
+/** Errors that mean "the command was asked something it cannot do" (exit 2), as a bad flag does. */
+const USAGE_CODES = new Set<string>(['BWK_E_CLI_USAGE', 'BWK_E_SCANNER_ROOT_INVALID', 'BWK_E_SCANNER_RULE_UNKNOWN', 'BWK_E_SCANNER_BASELINE_INVALID', 'BWK_E_SCANNER_INCOMPLETE']);
+
 function report(err: unknown, io: CliIo): number {
   const debug = io.env.BULWARK_DEBUG === '1';
   if (err instanceof CommanderError) {
@@ -86,7 +100,7 @@ function report(err: unknown, io: CliIo): number {
     if (known.detail) io.stderr.write(JSON.stringify(known.detail, null, 2) + '\n');
     io.stderr.write(String((err as Error)?.stack ?? '') + '\n');
   }
-  return known.code === 'BWK_E_CLI_USAGE' ? 2 : 1;
+  return USAGE_CODES.has(known.code) ? 2 : 1;
 }
 
 function readVersion(): string {

@@ -209,6 +209,9 @@ test('remove: the function is gone from the store and its event is published', a
   assert.equal(await invokeActive('gone'), 'bye');
   await removeFunction(deps, 'gone', 'key_admin', 'req-rm');
   assert.equal(await deps.store.functions.getActive('gone'), undefined);
-  assert.deepEqual([lastEvent().type, lastEvent().function, lastEvent().detail?.lastVersion], ['function.removed', 'gone', 1]);
+  // Removal is offboarding (src/lifecycle/offboard.ts): function.removed, then the account of it.
+  const removed = events.find((e) => e.type === 'function.removed')!;
+  assert.deepEqual([removed.function, removed.detail?.lastVersion], ['gone', 1]);
+  assert.deepEqual([lastEvent().type, lastEvent().function, lastEvent().detail?.mode], ['function.offboarded', 'gone', 'remove']);
   await assert.rejects(removeFunction(deps, 'gone', 'key_admin', 'req'), rejectsWith('BWK_E_REGISTRY_FUNCTION_NOT_FOUND'));
 });

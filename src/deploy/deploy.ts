@@ -3,13 +3,16 @@
 //
 //   re-parse the manifest (never trust the client's parse)   BWK_E_MANIFEST_*
 //   expires in the past                                      BWK_E_DEPLOY_REJECTED
+//   security scan gate: claim + manifest re-scan (failOn)     BWK_E_SCANNER_GATE_REFUSED, _WAIVERS_INVALID
 //   bundle bytes vs declared sha256                          BWK_E_DEPLOY_DIGEST_MISMATCH
 //   signature over name + bundle + manifest (signing mode)   BWK_E_SIGNING_*
 //   same bundle, manifest and signing key as the active one  → unchanged, nothing written
 //   the bundle loads in a real sandbox                       BWK_E_DEPLOY_REJECTED
 //   store: new immutable version (+ its verified signature), activated in one transaction
 //   sandbox: retire the workers of other versions
+//   store: the scan record of the version; bus: scan.completed (+ scan.waived)
 //   bus: deploy.succeeded / deploy.rejected
+// (removeFunction is offboarding: src/lifecycle/offboard.ts.)
 //
 // A version only becomes active after a sandbox has loaded it, so a broken bundle never replaces a
 // working one: the previous version keeps serving.
@@ -25,6 +28,9 @@ import type { Logger } from '../telemetry/logger.ts';
 import type { SigningMode } from '../config.ts';
 import type { DeploySignature } from '../signing/signature.ts';
 import { checkDeploySignature, checkRollbackSignature } from '../signing/verify.ts';
+import { checkScanGate, type ScanGate } from '../scanner/gate/server.ts';
+import type { ScanClaim } from '../scanner/gate/gate.ts';
+import { offboardFunction, type OffboardReport } from '../lifecycle/offboard.ts';
 
 export interface DeployDeps {
   store: Store;
@@ -33,6 +39,8 @@ export interface DeployDeps {
   logger: Logger;
   /** config.signing: whether deploys must carry a publisher's signature (src/signing/verify.ts). */
   signing: SigningMode;
+  /** The security scan gate (src/scanner/gate/server.ts); absent: no gate, nothing recorded. */
+  scanGate?: ScanGate;
 }
 
 export interface DeployPayload {
@@ -44,6 +52,8 @@ export interface DeployPayload {
   sha256: string;
   /** A publisher's signature over name, bundle and manifest (src/signing/signature.ts); absent: unsigned. */
   signature?: DeploySignature;
+  /** The deployer's scan summary and the waivers it used (src/scanner/gate/gate.ts); absent: none sent. */
+  scan?: ScanClaim;
 }
 
 export interface DeployResult {
@@ -64,6 +74,7 @@ export async function deployFunction(deps: DeployDeps, payload: DeployPayload, a
     if (isExpired(manifest)) {
       throw new BulwarkError('BWK_E_DEPLOY_REJECTED', [`expires ${manifest.expires} is in the past; set a future date in ${MANIFEST_FILE}`]);
     }
+    const gate = deps.scanGate ? await checkScanGate(deps.scanGate, payload.manifest, files, payload.scan) : undefined;
     if (!(payload.bundle instanceof Uint8Array) || typeof payload.sha256 !== 'string' || sha256Hex(payload.bundle) !== payload.sha256.toLowerCase()) {
       throw new BulwarkError('BWK_E_DEPLOY_DIGEST_MISMATCH');
     }
@@ -102,6 +113,7 @@ export async function deployFunction(deps: DeployDeps, payload: DeployPayload, a
     });
     await deps.sandbox.retire(manifest.name, version.version);
     deps.logger.info({ requestId, function: version.name, version: version.version, sha256, actor, previous: active?.version }, 'deploy succeeded');
+    if (deps.scanGate && gate) await recordScan(deps, deps.scanGate, gate, payload.scan, version, actor, requestId);
     await publishSecurityEvent(deps.bus, deps.logger, {
       type: 'deploy.succeeded', requestId, actor, function: version.name, version: version.version,
       detail: { sha256, sizeBytes: version.sizeBytes, previousVersion: active?.version ?? null, unchanged: false },
@@ -157,14 +169,29 @@ export async function rollbackFunction(deps: DeployDeps, name: string, version: 
   return now;
 }
 
-/** Removes a function, all its versions and logs, and stops its workers. */
-export async function removeFunction(deps: DeployDeps, name: string, actor: string, requestId: string): Promise<void> {
-  const active = await deps.store.functions.getActive(name);
-  // Store first: once the function is gone no new invocation can resolve it, then the workers stop.
-  if (!(await deps.store.functions.remove(name))) throw new BulwarkError('BWK_E_REGISTRY_FUNCTION_NOT_FOUND', [name]);
-  await deps.sandbox.retire(name);
-  deps.logger.info({ requestId, function: name, actor, lastVersion: active?.version }, 'function removed');
-  await publishSecurityEvent(deps.bus, deps.logger, { type: 'function.removed', requestId, actor, function: name, detail: { lastVersion: active?.version ?? null } });
+/**
+ * Removes a function, all its versions and logs, and stops its workers: offboarding in 'remove' mode
+ * (src/lifecycle/offboard.ts), so its keys, secret grants and (when asked) kv go with it.
+ */
+export async function removeFunction(deps: DeployDeps, name: string, actor: string, requestId: string, opts: { purgeKv?: boolean } = {}): Promise<OffboardReport> {
+  return offboardFunction(deps, { name, mode: 'remove', reason: 'removed with bulwark rm', actor, requestId, purgeKv: opts.purgeKv === true });
+}
+
+/** Stores the scan summary with the new version and publishes scan.completed (and scan.waived when waivers were used). */
+async function recordScan(deps: DeployDeps, gate: ScanGate, outcome: { source: 'cli' | 'none'; serverCounts: Record<string, number> }, claim: ScanClaim | undefined, version: FunctionVersion, actor: string, requestId: string): Promise<void> {
+  const record = {
+    function: version.name, version: version.version, recordedAt: new Date().toISOString(), actor, source: outcome.source, failOn: gate.failOn,
+    counts: claim?.counts ?? {}, serverCounts: outcome.serverCounts, suppressed: claim?.suppressed ?? 0, files: claim?.files ?? 0, waived: claim?.waived ?? [],
+  };
+  await deps.store.scans.record(record);
+  const base = { requestId, actor, function: version.name, version: version.version };
+  await publishSecurityEvent(deps.bus, deps.logger, {
+    ...base, type: 'scan.completed',
+    detail: { source: record.source, failOn: record.failOn, counts: record.counts, serverCounts: record.serverCounts, suppressed: record.suppressed, files: record.files, waived: record.waived.length },
+  });
+  if (record.waived.length > 0) {
+    await publishSecurityEvent(deps.bus, deps.logger, { ...base, type: 'scan.waived', detail: { failOn: record.failOn, waivers: record.waived } });
+  }
 }
 
 /** The worker's first-line load error for the deployer, with host paths taken out. */

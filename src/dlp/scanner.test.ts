@@ -37,6 +37,10 @@ test('credential shapes are found where they sit', () => {
     ['xoxb-123456789012-abcdefghijkl', 'slack-token'],
     [`sk_live_${'4eC39HqLyjWDarjtT1zdp7dc'}`, 'stripe-key'],
     [`AIza${'SyD-abcdefghijklmnopqrstuvwxyz01234'}`, 'google-api-key'],
+    // Glued to a word character in front: no word boundary, still the whole credential.
+    [`xbwk_AbCdEfGhIjKl_${randomBytes(32).toString('base64url')}`, 'bulwark-api-key'],
+    [`_bwk_AbCdEfGhIjKl_${randomBytes(32).toString('base64url')}`, 'bulwark-api-key'],
+    [`id=x_ghp_${'a1B2c3D4e5'.repeat(3)}f6G7h8`, 'github-token'],
   ];
   for (const [text, kind] of cases) assert.deepEqual(kinds(text), [kind], text);
 });

@@ -82,6 +82,8 @@ function isJwt(token: string): boolean {
 // cannot fail and consumes its run (length and structure are then checked outside the regex). So the
 // total work stays linear even on a response made of hints, and no single run of a pattern backtracks
 // enough to fall back to V8's slower linear-time engine.
+// Token shapes with a distinctive prefix match wherever the prefix starts, with no word boundary in
+// front: `xbwk_<key>` or `id=_ghp_…` glued to other text is still the whole credential.
 const SHAPES: readonly Shape[] = [
   { kind: 'aws-access-key-id', hints: ['AKIA', 'ASIA'], pattern: /\b(?:AKIA|ASIA)[A-Z0-9]{16}\b/y },
   {
@@ -102,16 +104,16 @@ const SHAPES: readonly Shape[] = [
   {
     kind: 'jwt',
     hints: ['eyJ'],
-    pattern: /\beyJ[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]*){0,2}/y,
+    pattern: /eyJ[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]*){0,2}/y,
     confirm: isJwt,
   },
   { kind: 'bearer-token', hints: ['Bearer', 'bearer', 'BEARER', 'Basic', 'basic', 'BASIC'], pattern: /\b(?:Bearer|bearer|BEARER|Basic|basic|BASIC)\s{1,4}([A-Za-z0-9._~+/-]{16,}=*)/y, group: 1 },
-  { kind: 'bulwark-api-key', hints: ['bwk_'], pattern: /\bbwk_[A-Za-z0-9]{8,12}_[A-Za-z0-9_-]{16,}/y },
-  { kind: 'github-token', hints: ['ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_'], pattern: /\bgh[pousr]_[A-Za-z0-9]{16,}/y, length: [40, 40] },
-  { kind: 'github-token', hints: ['github_pat_'], pattern: /\bgithub_pat_[A-Za-z0-9_]{16,}/y, length: [50, 255] },
-  { kind: 'slack-token', hints: ['xox'], pattern: /\bxox[abposr]-[A-Za-z0-9-]{10,}/y },
-  { kind: 'stripe-key', hints: ['sk_live_', 'rk_live_', 'sk_test_', 'rk_test_'], pattern: /\b[sr]k_(?:live|test)_[A-Za-z0-9]{16,}/y },
-  { kind: 'google-api-key', hints: ['AIza'], pattern: /\bAIza[A-Za-z0-9_-]{16,}/y, length: [39, 39] },
+  { kind: 'bulwark-api-key', hints: ['bwk_'], pattern: /bwk_[A-Za-z0-9]{8,12}_[A-Za-z0-9_-]{16,}/y },
+  { kind: 'github-token', hints: ['ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_'], pattern: /gh[pousr]_[A-Za-z0-9]{16,}/y, length: [40, 40] },
+  { kind: 'github-token', hints: ['github_pat_'], pattern: /github_pat_[A-Za-z0-9_]{16,}/y, length: [50, 255] },
+  { kind: 'slack-token', hints: ['xox'], pattern: /xox[abposr]-[A-Za-z0-9-]{10,}/y },
+  { kind: 'stripe-key', hints: ['sk_live_', 'rk_live_', 'sk_test_', 'rk_test_'], pattern: /[sr]k_(?:live|test)_[A-Za-z0-9]{16,}/y },
+  { kind: 'google-api-key', hints: ['AIza'], pattern: /AIza[A-Za-z0-9_-]{16,}/y, length: [39, 39] },
 ];
 
 /** Where any of `hints` occurs in `text`, ascending; empty (one indexOf per hint) in ordinary text. */

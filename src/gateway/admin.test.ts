@@ -89,7 +89,8 @@ test('rollback to the previous version, then remove; a deployer scoped elsewhere
   assert.deepEqual(Object.keys(await rb.json() as object).sort(), ['name', 'sha256', 'version']);
   assert.equal(await (await tp.fetch('/fn/alpha', { key: tp.adminKey })).text(), 'one');
   const del = await tp.fetch('/admin/v1/functions/alpha', { method: 'DELETE', key: tp.adminKey });
-  assert.deepEqual(await del.json(), { removed: true });
+  const removed = await del.json() as { removed: boolean; offboarding: { name: string; mode: string } };
+  assert.deepEqual([removed.removed, removed.offboarding.name, removed.offboarding.mode], [true, 'alpha', 'remove']);
   assert.equal((await tp.fetch('/fn/alpha', { key: tp.adminKey })).status, 404);
   assert.equal((await tp.fetch('/admin/v1/functions/alpha', { method: 'DELETE', key: tp.adminKey })).status, 404);
 });

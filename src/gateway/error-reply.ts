@@ -9,10 +9,15 @@ import { STATUS_CODES } from 'node:http';
 import { BulwarkError, isBulwarkError, toErrorBody } from '../errors.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { applySecurityHeaders, securityHeaders } from './security-headers.ts';
+import { redactString } from '../telemetry/redact.ts';
 
-/** Strips caller-supplied text down to something safe to echo in a message. */
+/**
+ * Strips caller-supplied text down to something safe to echo in a message or an event. Credentials are
+ * redacted before the cut: a cut through one would leave a head too short to be recognised later (the
+ * log and the audit ledger redact again, but only what they can still recognise).
+ */
 export function echo(text: string, max = 80): string {
-  return text.replace(/[^\x20-\x7e]/g, '?').slice(0, max);
+  return redactString(text).replace(/[^\x20-\x7e]/g, '?').slice(0, max);
 }
 
 function fastifyCode(err: unknown): string | undefined {

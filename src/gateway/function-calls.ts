@@ -10,7 +10,7 @@
 
 import { randomUUID } from 'node:crypto';
 import { BulwarkError } from '../errors.ts';
-import { isExpired } from '../manifest/parse.ts';
+import { assertInvocable, type DisabledLookup } from '../lifecycle/admission.ts';
 import type { CallTokenIssuer } from '../auth/call-token.ts';
 import { lazyJson, NO_CLIENT_IP, type GuardRequest } from '../guards/types.ts';
 import type { FunctionCalls } from '../runtime/capabilities/capability.ts';
@@ -20,6 +20,8 @@ import type { Dispatcher } from './dispatch.ts';
 
 export interface FunctionCallDeps {
   functions: Pick<FunctionRegistry, 'getActive'>;
+  /** Disabled functions (src/lifecycle/disable.ts): a call to one is refused like an HTTP request. */
+  lifecycle: DisabledLookup;
   tokens: Pick<CallTokenIssuer, 'sign'>;
   /** The dispatcher, which exists only after the sandbox (whose broker calls this) was built. */
   dispatcher: () => Dispatcher;
@@ -37,7 +39,7 @@ export function createFunctionCalls(deps: FunctionCallDeps): FunctionCallGateway
   async function deliver(callee: string, token: string, payload: unknown): Promise<HttpResult> {
     const fn = await deps.functions.getActive(callee);
     if (!fn) throw new BulwarkError('BWK_E_REGISTRY_FUNCTION_NOT_FOUND', [callee]);
-    if (isExpired(fn.manifest)) throw new BulwarkError('BWK_E_GATEWAY_FUNCTION_EXPIRED', [callee]);
+    await assertInvocable(deps.lifecycle, fn);
     const body = Buffer.from(JSON.stringify(payload ?? null), 'utf8');
     const req: GuardRequest = {
       requestId: randomUUID(),

@@ -1,5 +1,6 @@
 // The request path for function routes, top to bottom:
-//   1. resolve   /fn/<name><path> → active version + trigger       404 BWK_E_GATEWAY_NOT_FOUND, 410 _FUNCTION_EXPIRED
+//   1. resolve   /fn/<name><path> → active version + trigger       404 BWK_E_GATEWAY_NOT_FOUND, 410 _FUNCTION_EXPIRED,
+//                (src/lifecycle/admission.ts)                        403 _FUNCTION_DISABLED
 //   2-4.         dispatch.ts, the path every event source shares:
 //      guards    src/guards/chain.ts, in its declared order          413 / 401 / 403 / 400 / 429
 //      event     API Gateway 2.0 (default) or 1.0 payload, without credentials the gateway would accept
@@ -7,11 +8,13 @@
 //   5. scan      src/dlp/: a response carrying a credential is withheld or redacted  502 BWK_E_DLP_RESPONSE_BLOCKED
 //   6. respond   the function's HttpResult, framing headers stripped
 // Every early exit throws or returns a BulwarkError; error-reply.ts turns it into the one error shape.
+// With tracing on (src/telemetry/tracing.ts) the whole path is one `request` span, continuing the
+// caller's traceparent, with the response filter as a child; dispatch.ts adds the chain and sandbox spans.
 // docs/lifecycle.md draws this same path and changes with this file.
 
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { BulwarkError } from '../errors.ts';
-import { isExpired } from '../manifest/parse.ts';
+import { assertInvocable, type DisabledLookup } from '../lifecycle/admission.ts';
 import { publishSecurityEvent, type EventBus } from '../bus/bus.ts';
 import type { FunctionTarget } from '../runtime/sandbox/sandbox.ts';
 import type { Logger } from '../telemetry/logger.ts';
@@ -26,6 +29,7 @@ import { arrivalHost } from './request-target.ts';
 import { writeResult } from './function-reply.ts';
 import { inspectResponse, type ResponseMode } from '../dlp/response.ts';
 import type { Scanner } from '../dlp/scanner.ts';
+import type { TraceSpan, Tracing } from '../telemetry/tracing.ts';
 
 export interface InvokeDeps {
   routes: RouteTable;
@@ -36,6 +40,10 @@ export interface InvokeDeps {
   jwtIssuer: string | undefined;
   /** Leak prevention for responses: the scanner and config.dlp.responses. */
   dlp: { scanner: Scanner; responses: ResponseMode };
+  /** Present only when tracing is on: otherwise the handler runs no tracing code at all. */
+  tracing?: Tracing;
+  /** Disabled functions (src/lifecycle/disable.ts), refused before the guards run. */
+  lifecycle: DisabledLookup;
 }
 
 /** "/fn/<name>/rest?query" → its parts; the fastify routes only send /fn/... here. */
@@ -79,7 +87,7 @@ function callerGone(reply: FastifyReply): AbortSignal {
 }
 
 export function createInvokeHandler(deps: InvokeDeps) {
-  return async function invoke(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  async function invoke(request: FastifyRequest, reply: FastifyReply, span?: TraceSpan): Promise<FastifyReply> {
     const requestId = request.id;
 
     // 1. resolve
@@ -92,7 +100,7 @@ export function createInvokeHandler(deps: InvokeDeps) {
       throw new BulwarkError('BWK_E_GATEWAY_NOT_FOUND', [`${request.method} ${echo(url.path, 200)}`]);
     }
     const fn: FunctionTarget = { name: match.fn.name, version: match.fn.version, sha256: match.fn.sha256, manifest: match.fn.manifest };
-    if (isExpired(fn.manifest)) throw new BulwarkError('BWK_E_GATEWAY_FUNCTION_EXPIRED', [fn.name], { expires: fn.manifest.expires });
+    await assertInvocable(deps.lifecycle, fn);
 
     // 2-4. guards, event, invoke
     const body = Buffer.isBuffer(request.body) ? request.body : undefined;
@@ -111,6 +119,7 @@ export function createInvokeHandler(deps: InvokeDeps) {
       principal: undefined,
       signal: callerGone(reply),
     };
+    span?.set({ 'faas.name': fn.name, 'faas.version': fn.version });
     const outcome = await deps.dispatcher.dispatch(guardRequest, (principal) => {
       request.bulwark = { function: fn.name, version: fn.version, actor: principal.actor };
       const facts: RequestFacts = {
@@ -131,11 +140,14 @@ export function createInvokeHandler(deps: InvokeDeps) {
         jwtIssuer: deps.jwtIssuer,
       };
       return fn.manifest.runtime.payloadFormat === '1.0' ? buildV1Event(facts) : buildV2Event(facts);
-    });
+    }, span);
     if (!outcome.admitted) return sendError(reply, outcome.rejection.error, deps.logger, outcome.rejection.headers);
 
     // 5. scan
+    const filterSpan = span?.child('response filter');
     const inspection = inspectResponse(outcome.result, deps.dlp.scanner, deps.dlp.responses);
+    filterSpan?.set({ 'bulwark.dlp.leaks': inspection.leaks.length, 'bulwark.dlp.withheld': inspection.withheld });
+    filterSpan?.end();
     for (const leak of inspection.leaks) {
       await publishSecurityEvent(deps.bus, deps.logger, {
         type: 'dlp.leak', requestId, function: fn.name, version: fn.version, actor: request.bulwark?.actor, sourceIp: request.clientIp,
@@ -148,5 +160,20 @@ export function createInvokeHandler(deps: InvokeDeps) {
     const { dropped } = writeResult(reply, inspection.result, fn.name);
     if (dropped.length > 0) deps.logger.warn({ requestId, function: fn.name, dropped }, 'function response headers dropped');
     return reply;
+  }
+
+  const tracing = deps.tracing;
+  if (!tracing) return invoke;
+  return async function invokeTraced(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+    const span = tracing.start('request', 'server', { 'http.request.method': request.method }, request.headers.traceparent);
+    try {
+      const sent = await invoke(request, reply, span);
+      span.set({ 'http.response.status_code': reply.statusCode });
+      span.end();
+      return sent;
+    } catch (err) {
+      span.end(err);
+      throw err;
+    }
   };
 }

@@ -10,6 +10,9 @@ import type { Config } from '../config.ts';
 import { openStore } from '../store/index.ts';
 import type { Store } from '../store/store.ts';
 import { createBus } from '../bus/index.ts';
+import { auditedBus, openAuditLedger } from '../audit/ledger.ts';
+import { loadOrCreateNodeKey } from '../audit/node-key.ts';
+import { configLoaded } from '../audit/config-change.ts';
 import { publishSecurityEvent, type EventBus } from '../bus/bus.ts';
 import { createProcessSandbox } from '../runtime/sandbox/process/index.ts';
 import type { SandboxProvider } from '../runtime/sandbox/sandbox.ts';
@@ -24,7 +27,7 @@ import { createDispatcher, type Dispatcher } from './dispatch.ts';
 import { createFunctionCalls, type FunctionCallGateway } from './function-calls.ts';
 import { createCallTokenIssuer, type CallTokenIssuer } from '../auth/call-token.ts';
 import { startTriggers } from '../triggers/index.ts';
-import { createSpendLedger } from '../metering/ledger.ts';
+import { createSpendLedger, type SpendLedger } from '../metering/ledger.ts';
 import { startUsageRecorder } from '../policy/usage.ts';
 import { createPricing } from '../metering/pricing.ts';
 import { createAdmission } from './admission.ts';
@@ -35,6 +38,17 @@ import { buildServer } from './server.ts';
 import { openVault, type Vault } from '../vault/vault.ts';
 import { registerKnownSecrets } from '../telemetry/redact.ts';
 import { createScanner } from '../dlp/scanner.ts';
+import { loadRules } from '../incidents/rules.ts';
+import { startIncidentEngine, type IncidentEngine } from '../incidents/engine.ts';
+import { createWebhookNotifier } from '../incidents/webhook.ts';
+import { createCallerThrottles } from '../limits/caller-throttles.ts';
+import { disableFunction } from '../lifecycle/disable.ts';
+import { createMetrics } from '../telemetry/metrics.ts';
+import { loadMetricsToken } from '../telemetry/metrics-token.ts';
+import { createTracing } from '../telemetry/tracing.ts';
+import { createMetricsRoute } from './metrics-route.ts';
+import { startLastSeen } from '../lifecycle/last-seen.ts';
+import { startExpirySweep, type ExpirySweep } from '../lifecycle/sweep.ts';
 
 export interface PlatformOptions {
   /** Where log lines go instead of stdout ($home/logs/gateway.log is always written too). */
@@ -43,6 +57,8 @@ export interface PlatformOptions {
   benchOnlyDisableGuards?: typeof BENCH_ONLY_DISABLE_ALL_GUARDS;
   /** Where BULWARK_MASTER_KEY is read from (src/vault/master-key.ts); process.env when absent. */
   env?: NodeJS.ProcessEnv;
+  /** The lifecycle clock (expiry sweep, inventory flags; src/lifecycle/); default: now. Tests move it. */
+  now?: () => Date;
 }
 
 export interface Platform {
@@ -58,6 +74,8 @@ export interface Platform {
   callTokens: CallTokenIssuer;
   /** context.invoke's gateway half: how a call is signed and delivered (src/gateway/function-calls.ts). */
   functionCalls: FunctionCallGateway;
+  /** The expiry sweep (src/lifecycle/sweep.ts): runs at start and every lifecycle.sweepIntervalMs; run() sweeps now. */
+  expirySweep: Pick<ExpirySweep, 'run'>;
   /** Stops accepting requests, lets in-flight ones finish, then closes sandbox, bus, store and logs. */
   close(): Promise<void>;
 }
@@ -132,7 +150,8 @@ async function ensureAdminCredentials(store: Store, bus: EventBus, home: string,
 async function warmActiveVersions(store: Store, sandbox: SandboxProvider, logger: Logger): Promise<void> {
   for (const summary of await store.functions.list()) {
     const fn = await store.functions.getActive(summary.name);
-    if (!fn) continue;
+    // A disabled function gets no workers: nothing may run it (src/lifecycle/admission.ts).
+    if (!fn || (await store.lifecycle.disabled(fn.name))) continue;
     try {
       await sandbox.prepare({ name: fn.name, version: fn.version, sha256: fn.sha256, manifest: fn.manifest });
     } catch (err) {
@@ -156,6 +175,8 @@ export async function startPlatform(config: Config, opts: PlatformOptions = {}):
     }
   };
   try {
+    // First: a malformed rules file stops the start before anything is opened (BWK_E_INCIDENT_RULES_INVALID).
+    const incidentRules = config.incidents.enabled ? loadRules(config.incidents.rulesFile) : [];
     const store = await openStore(config);
     closers.push(() => store.close());
     // Before anything listens: a missing or wrong master key stops the start (src/vault/master-key.ts).
@@ -163,16 +184,46 @@ export async function startPlatform(config: Config, opts: PlatformOptions = {}):
     // Known to log redaction (and to DLP below) from here on: a value never reaches a log line in clear.
     const forgetSecrets = registerKnownSecrets(vault);
     closers.push(async () => forgetSecrets());
-    const bus = await createBus(config, { logger });
-    closers.push(() => bus.close());
+    // The audit ledger (src/audit/): every security event is committed to it before the bus delivers it,
+    // and publish resolves after that commit. Closed after the bus (pushed before it) and everything
+    // that publishes, before the store: its final flush and checkpoint are the last writes.
+    const audit = config.audit.enabled
+      ? await openAuditLedger(config.audit, { log: store.audit, key: loadOrCreateNodeKey(config.home), logger })
+      : undefined;
+    if (audit) closers.push(() => audit.close());
+    const innerBus = await createBus(config, { logger });
+    closers.push(() => innerBus.close());
+    const bus = audit ? auditedBus(innerBus, audit, logger) : innerBus;
+    // A configuration change is a security-relevant change: each start says which sections differ.
+    await publishSecurityEvent(bus, logger, { type: 'config.loaded', actor: 'gateway', detail: { ...await configLoaded(config, store.audit) } });
     const callTokens = createCallTokenIssuer({ ttlSeconds: config.invoke.tokenTtlSeconds, maxHops: config.invoke.maxHops, replayCacheSize: CALL_REPLAY_CACHE });
     // Bound late: the sandbox's broker makes the calls, and the dispatcher they go through needs the
     // sandbox. No function runs (so none calls) before the dispatcher is set below.
     let dispatcher: Dispatcher | undefined;
-    const functionCalls = createFunctionCalls({ functions: store.functions, tokens: callTokens, dispatcher: () => dispatcher! });
-    const sandbox = await createProcessSandbox({ config, logger, bus, logs: store.logs, secrets: vault, kv: store.kv, functionCalls, bundleSource: (sha) => store.functions.getBundle(sha) });
-    closers.push(() => sandbox.close());
-    const ledger = createSpendLedger({
+    const functionCalls = createFunctionCalls({ functions: store.functions, lifecycle: store.lifecycle, tokens: callTokens, dispatcher: () => dispatcher! });
+    // Read before anything listens: a configured token file that is unusable stops the start.
+    const metricsToken = config.metrics.enabled ? loadMetricsToken(config.home, config.metrics.tokenFile) : undefined;
+    // Bound late like the dispatcher: the metrics read pool state from the sandbox and spend from the
+    // ledger, and the sandbox reports its worker spawns to the metrics.
+    let sandbox: SandboxProvider | undefined;
+    let ledger: SpendLedger | undefined;
+    const metrics = createMetrics({
+      bus,
+      pools: () => sandbox?.stats() ?? [],
+      spend: async () => {
+        const rows: Array<{ function: string; spend: number }> = [];
+        for (const summary of await store.functions.list()) {
+          const fn = await store.functions.getActive(summary.name);
+          if (fn && ledger) rows.push({ function: fn.name, spend: ledger.view({ name: fn.name, budget: fn.manifest.budget }).spend });
+        }
+        return rows;
+      },
+      currency: config.pricing.currency,
+    });
+    closers.push(async () => metrics.close());
+    sandbox = await createProcessSandbox({ config, logger, bus, logs: store.logs, secrets: vault, kv: store.kv, functionCalls, bundleSource: (sha) => store.functions.getBundle(sha), onWorkerStarted: metrics.workerStarted });
+    closers.push(() => sandbox!.close());
+    ledger = createSpendLedger({
       pricing: createPricing(config.pricing), budgets: config.budgets, store: store.spend, logger,
       publish: (event) => publishSecurityEvent(bus, logger, event),
     });
@@ -182,6 +233,10 @@ export async function startPlatform(config: Config, opts: PlatformOptions = {}):
     // Closed after the server and the triggers (pushed before them): their last invocations' use is written.
     const usage = startUsageRecorder({ bus, store: store.capabilityUse, logger, flushIntervalMs: USAGE_FLUSH_MS });
     closers.push(() => usage.close());
+    // Same order, same reason: the last invocations before the stop are written.
+    const lastSeen = startLastSeen({ store: store.lifecycle, logger, flushIntervalMs: config.lifecycle.lastSeenFlushMs });
+    closers.push(() => lastSeen.close());
+    const now = opts.now ?? (() => new Date());
 
     const jwt = config.auth.jwt ? createJwtVerifier(config.auth.jwt, config.home) : undefined;
     const authenticator = createAuthenticator({ keys: store.keys, ...(jwt ? { jwt } : {}) });
@@ -193,9 +248,33 @@ export async function startPlatform(config: Config, opts: PlatformOptions = {}):
       scorer.stop();
       blocklist.close();
     });
-    const chain = createChain({ authenticator, blocklist, rateLimit: config.rateLimit, ledger, callTokens }, { benchOnlyDisableGuards: opts.benchOnlyDisableGuards });
+    // Alert rules and playbooks (src/incidents/): they act through the blocklist, per-caller throttles (read
+    // by the caller-rate-limit guard), the kill switch, the key store and the vault. Stopped before those
+    // close (pushed after them) and after the server (pushed before it), so the last events are handled.
+    const throttles = createCallerThrottles();
+    let incidents: IncidentEngine | undefined;
+    if (config.incidents.enabled) {
+      const webhook = config.incidents.webhook
+        ? createWebhookNotifier(config.incidents.webhook, { logger, readSecret: (name) => vault.get(name) })
+        : undefined;
+      incidents = startIncidentEngine({
+        rules: incidentRules, store: store.incidents, bus, logger, maxTracked: config.incidents.maxTracked,
+        ...(webhook ? { webhook } : {}),
+        actions: {
+          bus, logger, blocklist, throttles, keys: store.keys, functions: store.functions, secrets: vault,
+          disabler: { disable: (name, reason, actor) => disableFunction({ store, sandbox: sandbox!, bus, logger }, { name, reason, actor }) },
+        },
+      });
+      const engine = incidents;
+      closers.push(() => engine.stop());
+    }
+    const chain = createChain({ authenticator, blocklist, rateLimit: config.rateLimit, ledger, callTokens, throttles }, { benchOnlyDisableGuards: opts.benchOnlyDisableGuards });
     if (chain.disabled) logger.warn('BENCH-ONLY: the guard chain is disabled; this gateway accepts unauthenticated calls');
-    dispatcher = createDispatcher({ chain, sandbox, bus, logger, ledger });
+    // Off: no Tracing exists, and neither dispatch nor invoke runs tracing code. Closed after the server
+    // and the triggers (pushed before them), so the spans of their last requests are exported.
+    const tracing = config.tracing.enabled ? createTracing(config.tracing) : undefined;
+    if (tracing) closers.push(() => tracing.close());
+    dispatcher = createDispatcher({ chain, sandbox, bus, logger, ledger, metrics, lastSeen, lifecycle: store.lifecycle, ...(tracing ? { tracing } : {}) });
     // Queue consumer and scheduler. Closed after the server (pushed before it), so no publish is accepted
     // once they stop, and before the sandbox, bus, ledger and store, which their last deliveries use.
     const triggers = await startTriggers({ store, bus, dispatcher, logger, config: config.triggers });
@@ -207,21 +286,33 @@ export async function startPlatform(config: Config, opts: PlatformOptions = {}):
       invoke: createInvokeHandler({
         routes: createRouteTable(store.functions), dispatcher, bus, logger, jwtIssuer: config.auth.jwt?.issuer,
         dlp: { scanner: createScanner(vault), responses: config.dlp.responses },
+        lifecycle: store.lifecycle,
+        ...(tracing ? { tracing } : {}),
       }),
-      admin: createAdminApi({ config, store, bus, sandbox, logger, authenticator, chain, blocklist, ledger, vault, usage, consumersOf: (subject) => triggers.consumersOf(subject) }),
+      admin: createAdminApi({ config, store, bus, sandbox, logger, authenticator, chain, blocklist, ledger, vault, usage, consumersOf: (subject) => triggers.consumersOf(subject), lastSeen, now, ...(incidents ? { incidents } : {}) }),
       admission: createAdmission({ chain, bus, logger }),
+      ...(metricsToken ? { metrics: createMetricsRoute({ metrics, token: metricsToken, bus, logger }) } : {}),
     });
     closers.push(() => app.close());
 
+    // Once before listening, so a function that expired while the gateway was down is offboarded
+    // before anything can call it; then every lifecycle.sweepIntervalMs.
+    const expirySweep = startExpirySweep({ store, sandbox, bus, logger, now, intervalMs: config.lifecycle.sweepIntervalMs, purgeKv: config.lifecycle.purgeKvOnOffboard });
+    closers.push(() => expirySweep.close());
+    await expirySweep.run();
     await warmActiveVersions(store, sandbox, logger);
     await app.listen({ host: config.listen.host, port: config.listen.port });
     const url = urlOf(app.server.address() as AddressInfo);
     await ensureAdminCredentials(store, bus, config.home, url, logger);
-    logger.info({ url, isolation: sandbox.isolation().mode, store: store.kind, bus: bus.kind }, 'gateway listening');
+    logger.info({
+      url, isolation: sandbox.isolation().mode, store: store.kind, bus: bus.kind,
+      metrics: metricsToken ? { path: '/metrics', tokenFile: metricsToken.file } : 'off',
+      tracing: tracing ? { endpoint: config.tracing.otlpEndpoint, sampleRatio: config.tracing.sampleRatio } : 'off',
+    }, 'gateway listening');
 
     let closing: Promise<void> | undefined;
     return {
-      url, config, store, bus, sandbox, logger, vault, callTokens, functionCalls,
+      url, config, store, bus, sandbox, logger, vault, callTokens, functionCalls, expirySweep,
       close: () => (closing ??= closeAll()),
     };
   } catch (err) {

@@ -34,6 +34,8 @@ export interface ServerParts {
    * blocked addresses, recording unknown paths. Function routes get both from the chain and invoke.ts.
    */
   admission: Admission;
+  /** GET /metrics (metrics-route.ts); absent when config.metrics.enabled is false. */
+  metrics?: (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply>;
 }
 
 export function buildServer(parts: ServerParts) {
@@ -133,6 +135,7 @@ export function buildServer(parts: ServerParts) {
   });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
+  if (parts.metrics) app.get('/metrics', parts.metrics);
 
   // Function routes see the body as raw bytes, whatever its type: the function decides how to read it
   // and the schema guard parses JSON itself.

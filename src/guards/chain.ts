@@ -22,6 +22,7 @@
 // Routes that invoke no function (admin API, /healthz, unknown paths) pass admit(): the address check
 // of ip-block alone, counted the same way.
 
+import type { CallerThrottles } from '../limits/caller-throttles.ts';
 import type { Authenticator } from '../auth/authenticate.ts';
 import type { Principal } from '../auth/principal.ts';
 import { anonymous } from '../auth/principal.ts';
@@ -47,6 +48,8 @@ export interface ChainDeps {
   ledger: SpendLedger;
   /** Verifies the call tokens of function-to-function calls (authn); absent: every such call is refused. */
   callTokens?: AuthnDeps['callTokens'];
+  /** Per-caller throttles set by incident playbooks (src/limits/caller-throttles.ts); absent: none. */
+  throttles?: CallerThrottles;
 }
 
 export interface ChainOptions {
@@ -82,7 +85,7 @@ export function createChain(deps: ChainDeps, opts: ChainOptions = {}): GuardChai
     ['body-limit', guards['body-limit'].create()],
     ['authn', guards.authn.create({}, { authenticator: deps.authenticator, ...(deps.callTokens ? { callTokens: deps.callTokens } : {}) })],
     ['authz', guards.authz.create()],
-    ['caller-rate-limit', guards['caller-rate-limit'].create({ perCaller, perFunction, maxTracked })],
+    ['caller-rate-limit', guards['caller-rate-limit'].create({ perCaller, perFunction, maxTracked }, deps.throttles ? { throttles: deps.throttles } : {})],
     ['schema', guards.schema.create()],
     ['injection', guards.injection.create()],
     ['budget', guards.budget.create({}, { ledger: deps.ledger })],

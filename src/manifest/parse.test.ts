@@ -185,7 +185,17 @@ const invalid: Array<{ name: string; source: string; code?: string; problems: Ar
   {
     name: 'expires must look like a date',
     source: BASE.replace('2027-06-30', 'next year'),
-    problems: [[4, 10, 'expires must be a date like 2027-06-30 (got "next year")']],
+    problems: [[4, 10, 'expires must be a date like 2027-06-30, or never together with expiresReason saying why (got "next year")']],
+  },
+  {
+    name: 'expires: never needs expiresReason, and expiresReason is only for never',
+    source: BASE.replace('2027-06-30', 'never'),
+    problems: [[4, 10, 'expires: never needs expiresReason, a sentence saying why this function must never expire (or set a date like 2027-06-30)']],
+  },
+  {
+    name: 'expiresReason next to a date points at the key',
+    source: `${BASE}expiresReason: because\n`,
+    problems: [[7, 1, 'expiresReason is only for expires: never; remove it, or set expires: never']],
   },
   {
     name: 'expires must be a real calendar date',
@@ -487,6 +497,13 @@ for (const c of invalid) {
 test('isExpired: the function runs through its expires day (UTC) and not after', () => {
   assert.equal(isExpired({ expires: '2027-06-30' }, new Date('2027-06-30T23:59:59Z')), false);
   assert.equal(isExpired({ expires: '2027-06-30' }, new Date('2027-07-01T00:00:00Z')), true);
+});
+
+test('expires: never with expiresReason never expires and keeps its reason', () => {
+  const m = parse(`${BASE.replace('2027-06-30', 'never')}expiresReason: the platform health probe\n`);
+  assert.deepEqual([m.expires, m.expiresReason], ['never', 'the platform health probe']);
+  assert.equal(isExpired(m, new Date('9999-12-31T00:00:00Z')), false);
+  assert.equal('expiresReason' in parse(BASE), false);
 });
 
 test('limits.rate: requests per second, minute or hour for the whole function; other spellings point at the value', () => {

@@ -78,9 +78,12 @@ export function parseManifest(source: string, file: string, readFile: (relPath: 
   return manifest!;
 }
 
+/** `expires: never`: the function does not expire; the manifest must then say why (expiresReason). */
+export const NEVER_EXPIRES = 'never';
+
 /** True once the `expires` day is over (UTC): a function expiring 2027-06-30 still runs that day. */
 export function isExpired(manifest: Pick<Manifest, 'expires'>, now: Date = new Date()): boolean {
-  return manifest.expires < now.toISOString().slice(0, 10);
+  return manifest.expires !== NEVER_EXPIRES && manifest.expires < now.toISOString().slice(0, 10);
 }
 
 function syntaxMessage(e: { code: string; message: string; pos: [number, number] }, source: string): string {
@@ -229,6 +232,7 @@ interface AuthorManifest {
   handler: string;
   owner: string;
   expires: string;
+  expiresReason?: string;
   runtime?: { payloadFormat?: '1.0' | '2.0' | 1 | 2; allowCodeGeneration?: boolean };
   triggers: Array<{
     http?: { method: HttpMethod; path: string; auth?: HttpTrigger['auth'] };
@@ -255,7 +259,15 @@ function normalise(m: AuthorManifest, at: At, readFile: (relPath: string) => str
     report(['handler'], `handler file '${handlerFile}' must be a ${HANDLER_EXTENSIONS.join(', ')} file`);
   }
 
-  if (!isRealDate(m.expires)) report(['expires'], `expires must be a date like 2027-06-30 ('${m.expires}' is not a calendar date)`);
+  // Every function ends somewhere; one that must not (a platform hook) says why, so the exception is
+  // a decision someone wrote down and the inventory can show.
+  const expiresReason = m.expiresReason?.trim();
+  if (m.expires === NEVER_EXPIRES) {
+    if (!expiresReason) report(['expires'], 'expires: never needs expiresReason, a sentence saying why this function must never expire (or set a date like 2027-06-30)');
+  } else {
+    if (!isRealDate(m.expires)) report(['expires'], `expires must be a date like 2027-06-30 ('${m.expires}' is not a calendar date)`);
+    if (m.expiresReason !== undefined) report(['expiresReason'], 'expiresReason is only for expires: never; remove it, or set expires: never', 'key');
+  }
 
   const http: HttpTrigger[] = [];
   const queues: QueueTrigger[] = [];
@@ -371,6 +383,7 @@ function normalise(m: AuthorManifest, at: At, readFile: (relPath: string) => str
     handler: { file: handlerPath!, export: handlerExport },
     owner: m.owner,
     expires: m.expires,
+    ...(m.expires === NEVER_EXPIRES ? { expiresReason: expiresReason! } : {}),
     runtime: {
       payloadFormat: payloadFormat === '1.0' || payloadFormat === 1 ? '1.0' : '2.0',
       allowCodeGeneration: m.runtime?.allowCodeGeneration ?? false,

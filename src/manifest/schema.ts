@@ -50,7 +50,9 @@ export const manifestSchema = {
     name: { type: 'string', pattern: '^[a-z][a-z0-9-]{0,62}$' },
     handler: { type: 'string', pattern: '^[^#\\s]+(#[A-Za-z_$][A-Za-z0-9_$]*)?$' },
     owner: { type: 'string', pattern: '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$' },
-    expires: { type: 'string', pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' },
+    // A date, or `never` together with expiresReason (checked in parse.ts, to point at the key).
+    expires: { type: 'string', pattern: '^([0-9]{4}-[0-9]{2}-[0-9]{2}|never)$' },
+    expiresReason: { type: 'string', minLength: 1, maxLength: 500 },
     runtime: {
       type: 'object',
       additionalProperties: false,
@@ -123,7 +125,8 @@ export const hints: Record<string, string> = {
   name: "name must start with a lowercase letter and use only a-z, 0-9 and '-', at most 63 characters (e.g. resize-image)",
   handler: 'handler must be a file path and an optional export name, like src/index.ts#handler (or src/index.ts#default for `export default { fetch }`)',
   owner: 'owner must be an email address of the responsible person or team, like team@example.com',
-  expires: 'expires must be a date like 2027-06-30',
+  expires: 'expires must be a date like 2027-06-30, or never together with expiresReason saying why',
+  expiresReason: 'expiresReason must be a sentence (1-500 characters) saying why the function never expires',
   runtime: 'runtime must be a mapping like { payloadFormat: "2.0", allowCodeGeneration: false }',
   'runtime.payloadFormat': 'payloadFormat must be "2.0" (HTTP API) or "1.0" (REST API)',
   'runtime.allowCodeGeneration': 'allowCodeGeneration must be true or false',

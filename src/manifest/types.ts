@@ -63,8 +63,10 @@ export interface Manifest {
   /** Path to the handler module relative to the manifest, and the export name ("src/index.ts#handler"). */
   handler: { file: string; export: string };
   owner: string;
-  /** ISO date (YYYY-MM-DD) after which the function is disabled. */
+  /** ISO date (YYYY-MM-DD) after which the function is disabled, or 'never' (with expiresReason). */
   expires: string;
+  /** Why the function never expires; present exactly when expires is 'never'. */
+  expiresReason?: string;
   runtime: { payloadFormat: PayloadFormat; allowCodeGeneration: boolean };
   triggers: { http: HttpTrigger[]; queue: QueueTrigger[]; schedule: ScheduleTrigger[] };
   /** Inlined JSON Schemas the request (or queue/schedule payload) must match, if any. */

@@ -304,8 +304,15 @@ export function createSpendLedger(deps: LedgerDeps): SpendLedger {
     return { committed: s.committed, reserved: s.reserved, limit: s.limit!, throttleAt: s.throttleAt, reserve: s.reserve, throttles: throttles(s) };
   }
 
+  // Announcements not yet recorded. The request that caused one waits for it before it is answered
+  // (measure, and admit when it refuses), so an answered request never outruns its audit record.
+  const announcing = new Set<Promise<void>>();
+  async function announced(): Promise<void> {
+    if (announcing.size > 0) await Promise.allSettled(announcing);
+  }
+
   function announce(s: ScopeState, event: Omit<SecurityEvent, 'at' | 'detail'>, detail: Record<string, unknown>): void {
-    void deps.publish({
+    const published = deps.publish({
       ...event,
       ...(s.scope === 'function' || s.scope === 'caller' ? { function: s.key.split('/')[0] } : {}),
       detail: {
@@ -313,6 +320,8 @@ export function createSpendLedger(deps: LedgerDeps): SpendLedger {
         currency: pricing.currency, periodEnd: new Date(s.end).toISOString(),
       },
     });
+    announcing.add(published);
+    published.then(() => announcing.delete(published), () => announcing.delete(published));
   }
 
   function updateTier(s: ScopeState, worst: number, now: number, requestId: string): void {
@@ -514,7 +523,11 @@ export function createSpendLedger(deps: LedgerDeps): SpendLedger {
         for (const s of scopes) {
           if (s.limit === undefined) continue;
           const ceiling = ceilingFor(numbers(s), throttles(s) && goodStanding(s, caller));
-          if (s.committed + s.reserved + worst > ceiling) return refusal(s, worst, ceiling, req.fn, now, req.requestId);
+          if (s.committed + s.reserved + worst > ceiling) {
+            const refused = refusal(s, worst, ceiling, req.fn, now, req.requestId);
+            await announced();
+            return refused;
+          }
         }
         const short = scopes.filter((s) => claims(s) && s.committed + s.reserved + worst > s.claimed);
         if (short.length > 0) {
@@ -544,6 +557,7 @@ export function createSpendLedger(deps: LedgerDeps): SpendLedger {
         return result;
       } finally {
         settle(req, performance.now() - started, ok);
+        await announced();
       }
     },
 

@@ -62,6 +62,11 @@ export interface Report extends Location {
   data?: Record<string, string | number>;
   /** For taint findings: the path from source to sink, source first. */
   trace?: Location[];
+  /**
+   * Overrides the rule's meta.severity for this one finding, when the severity belongs to the thing
+   * found rather than to the rule (an advisory's own severity in BWK-DEP-VULN).
+   */
+  severity?: Severity;
 }
 
 export interface Finding extends Report {
@@ -81,6 +86,8 @@ export interface ScanOptions {
   advisories?: string;
   /** Values for serverless.yml `${opt:…}` variables. */
   options?: Record<string, string>;
+  /** Per-rule options by rule id, e.g. `{ 'BWK-MAN-LONG-TIMEOUT': { maxTimeout: '60s' } }`. */
+  ruleOptions?: Record<string, Record<string, unknown>>;
 }
 
 /**
@@ -92,5 +99,16 @@ export interface Engine {
   id: EngineId;
   /** Whether a file (relative path) is one this engine reads. */
   claims(file: string): boolean;
-  run(input: { root: string; files: string[]; rules: Rule[]; options: ScanOptions }): Promise<Finding[]>;
+  run(input: {
+    root: string;
+    files: string[];
+    rules: Rule[];
+    options: ScanOptions;
+    /**
+     * Where the engine reports a file it could not read or parse (relative path, one-line reason without
+     * host paths) and then skips; src/scanner/scan.ts lists these as scan errors. Optional: the rule tester
+     * does not pass it.
+     */
+    onError?: (file: string, reason: string) => void;
+  }): Promise<Finding[]>;
 }

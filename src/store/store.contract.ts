@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { BulwarkError } from '../errors.ts';
 import { parseManifest } from '../manifest/parse.ts';
-import { DEAD_LETTER_RETENTION, FUNCTION_LOG_RETENTION, KV_LIMITS, type ApiKeyRecord, type CapabilityUse, type DeadLetter, type NewFunctionVersion, type PublisherKeyRecord, type SealedSecret, type SpendRecord, type Store } from './store.ts';
+import { DEAD_LETTER_RETENTION, FUNCTION_LOG_RETENTION, KV_LIMITS, type ApiKeyRecord, type CapabilityUse, type DeadLetter, type NewFunctionVersion, type PublisherKeyRecord, type SealedSecret, type SpendRecord, type Store, type AuditRecord, type AuditQuery } from './store.ts';
 
 export interface StoreFixture {
   /** Opens a store on this fixture's state; may be called again after close() to reopen it. */
@@ -62,6 +62,69 @@ export function runStoreContract(name: string, fixture: () => Promise<StoreFixtu
     masterKeyId: 'mk_old', createdAt: `2026-01-0${version}T00:00:00.000Z`, createdBy: 'key:contract', ...over,
   });
   const bytesOf = (s: SealedSecret | undefined) => s && [s.wrappedKey, s.iv, s.ciphertext, s.tag].map((b) => Buffer.from(b).toString('hex'));
+
+  // The audit ledger (src/audit/): the store keeps the chain the ledger computed and never forks it.
+  const auditRecord = (seq: number, prevHash: string, over: Partial<AuditRecord> = {}): AuditRecord => ({
+    seq, at: `2026-04-01T00:00:${String(seq % 60).padStart(2, '0')}.000Z`, actor: seq % 2 ? 'key_a' : 'anonymous',
+    action: seq % 3 ? 'auth.failed' : 'key.created', target: `t${seq % 4}`, outcome: 'denied', requestId: `req-${seq}`,
+    sourceIp: '127.0.0.1', details: '{"n":' + seq + '}', prevHash, hash: createHash('sha256').update(`r${seq}`).digest('hex'), ...over,
+  });
+  const auditChain = (from: number, count: number, prevHash: string): AuditRecord[] => {
+    const out: AuditRecord[] = [];
+    for (let seq = from; seq < from + count; seq++) {
+      const r = auditRecord(seq, out.at(-1)?.hash ?? prevHash);
+      out.push(r);
+    }
+    return out;
+  };
+  const genesis = '0'.repeat(64);
+
+  withStore('audit: appends a batch with its checkpoint in one transaction; reads ranges, latest, checkpoints; survives a reopen', async (store, f) => {
+    assert.equal(await store.audit.latest(), undefined);
+    const first = auditChain(1, 5, genesis);
+    const checkpoint = { seq: 5, hash: first[4]!.hash, at: '2026-04-01T00:01:00.000Z', keyId: 'audit_k', signature: 'c2ln' };
+    await store.audit.append(first, checkpoint);
+    await store.audit.append(auditChain(6, 3, first[4]!.hash));
+    assert.deepEqual(await store.audit.range(1, 100), [...first, ...auditChain(6, 3, first[4]!.hash)]);
+    assert.deepEqual((await store.audit.range(4, 2)).map((r) => r.seq), [4, 5]);
+    assert.equal((await store.audit.latest())?.seq, 8);
+    await store.audit.addCheckpoint({ ...checkpoint, seq: 8, hash: (await store.audit.latest())!.hash });
+    await store.close();
+    const reopened = await f.open();
+    try {
+      assert.deepEqual((await reopened.audit.checkpoints()).map((c) => c.seq), [5, 8]);
+      assert.deepEqual((await reopened.audit.checkpoints())[0], checkpoint);
+      assert.equal((await reopened.audit.range(1, 100)).length, 8);
+    } finally {
+      await reopened.close();
+    }
+  });
+
+  withStore('audit: a batch that does not continue the stored chain is refused whole', async (store) => {
+    const first = auditChain(1, 3, genesis);
+    await store.audit.append(first);
+    // A gap, a seq already taken, a wrong prevHash, a gap inside the batch: nothing of each is written.
+    await assert.rejects(store.audit.append(auditChain(5, 2, first[2]!.hash)), isCode('BWK_E_AUDIT_CONFLICT'));
+    await assert.rejects(store.audit.append(auditChain(3, 2, first[1]!.hash)), isCode('BWK_E_AUDIT_CONFLICT'));
+    await assert.rejects(store.audit.append(auditChain(4, 2, genesis)), isCode('BWK_E_AUDIT_CONFLICT'));
+    const gapped = auditChain(4, 3, first[2]!.hash);
+    await assert.rejects(store.audit.append([gapped[0]!, gapped[2]!]), isCode('BWK_E_AUDIT_CONFLICT'));
+    assert.equal((await store.audit.latest())?.seq, 3);
+    assert.equal((await store.audit.range(1, 100)).length, 3);
+  });
+
+  withStore('audit: query filters by action, actor, target, request id and time, both directions, after a seq', async (store) => {
+    await store.audit.append(auditChain(1, 12, genesis));
+    const seqs = async (q: Omit<AuditQuery, 'limit'> & { limit?: number }) => (await store.audit.query({ limit: 100, ...q })).map((r) => r.seq);
+    assert.deepEqual(await seqs({ action: 'key.created' }), [3, 6, 9, 12]);
+    assert.deepEqual(await seqs({ action: 'key.created', actor: 'key_a' }), [3, 9]);
+    assert.deepEqual(await seqs({ target: 't1' }), [1, 5, 9]);
+    assert.deepEqual(await seqs({ requestId: 'req-7' }), [7]);
+    assert.deepEqual(await seqs({ since: '2026-04-01T00:00:04.000Z', until: '2026-04-01T00:00:06.000Z' }), [4, 5, 6]);
+    assert.deepEqual(await seqs({ newestFirst: true, limit: 3 }), [12, 11, 10]);
+    assert.deepEqual(await seqs({ afterSeq: 10 }), [11, 12]);
+    assert.deepEqual(await seqs({ action: "x' OR 1=1 --" }), []);
+  });
 
   withStore('secrets: put assigns the active version, keeps old versions, rolls back; numbers are never reused', async (store) => {
     assert.equal(await store.secrets.nextVersion('API_TOKEN'), 1);
@@ -572,5 +635,77 @@ export function runStoreContract(name: string, fixture: () => Promise<StoreFixtu
     await assert.rejects(store.kv.put(entry('big', JSON.stringify('x'.repeat(KV_LIMITS.valueBytes)))), isCode('BWK_E_KV_VALUE_TOO_LARGE'));
     await store.kv.put(entry('k'.repeat(KV_LIMITS.keyBytes), JSON.stringify('x'.repeat(KV_LIMITS.valueBytes - 2))));
     assert.deepEqual(await store.kv.list('ns', { prefix: '', limit: 10 }), ['k'.repeat(KV_LIMITS.keyBytes)]);
+  });
+
+  withStore('incidents: repeated matches append to the unresolved incident; resolved ones make way for a new one', async (store, f) => {
+    const entry = (at: string, summary = 'matched') => ({ at, kind: 'trigger' as const, actor: 'incidents:r1', summary, detail: { count: 3 } });
+    const first = await store.incidents.recordMatch({ id: 'inc_1', rule: 'r1', severity: 'high', key: '203.0.113.7', entry: entry('2026-03-01T00:00:00.000Z') });
+    assert.equal(first.opened, true);
+    assert.equal(first.incident.status, 'open');
+    assert.deepEqual(first.incident.timeline, [entry('2026-03-01T00:00:00.000Z')]);
+    const again = await store.incidents.recordMatch({ id: 'inc_2', rule: 'r1', severity: 'high', key: '203.0.113.7', entry: entry('2026-03-01T00:01:00.000Z', 'again') });
+    assert.equal(again.opened, false);
+    assert.equal(again.incident.id, 'inc_1');
+    assert.equal(again.incident.matches, 2);
+    assert.equal(again.incident.updatedAt, '2026-03-01T00:01:00.000Z');
+    // Another key or another rule is another incident.
+    assert.equal((await store.incidents.recordMatch({ id: 'inc_3', rule: 'r1', severity: 'high', key: '203.0.113.8', entry: entry('2026-03-01T00:02:00.000Z') })).opened, true);
+    assert.equal((await store.incidents.recordMatch({ id: 'inc_4', rule: 'r2', severity: 'low', key: '203.0.113.7', entry: entry('2026-03-01T00:03:00.000Z') })).opened, true);
+
+    const action = { at: '2026-03-01T00:04:00.000Z', kind: 'action' as const, actor: 'incidents:r1', summary: 'block-address 203.0.113.7: done' };
+    assert.deepEqual((await store.incidents.append('inc_1', action))?.timeline.at(-1), action);
+    assert.equal(await store.incidents.append('inc_missing', action), undefined);
+
+    const ack = { at: '2026-03-01T00:05:00.000Z', kind: 'acknowledged' as const, actor: 'key:admin', summary: 'looking' };
+    const acked = await store.incidents.transition('inc_1', ['open'], 'acknowledged', ack);
+    assert.equal(acked?.changed, true);
+    assert.equal(acked?.incident.status, 'acknowledged');
+    const refused = await store.incidents.transition('inc_1', ['open'], 'acknowledged', ack);
+    assert.equal(refused?.changed, false, 'only an open incident can be acknowledged');
+    assert.equal(refused?.incident.timeline.length, 4, 'a refused move writes nothing');
+    assert.equal(await store.incidents.transition('inc_missing', ['open'], 'resolved', ack), undefined);
+    // Acknowledged is still in progress: a match appends to it.
+    assert.equal((await store.incidents.recordMatch({ id: 'inc_5', rule: 'r1', severity: 'high', key: '203.0.113.7', entry: entry('2026-03-01T00:06:00.000Z') })).incident.id, 'inc_1');
+    const resolved = await store.incidents.transition('inc_1', ['open', 'acknowledged'], 'resolved', { ...ack, kind: 'resolved', at: '2026-03-01T00:07:00.000Z' });
+    assert.equal(resolved?.incident.status, 'resolved');
+    const fresh = await store.incidents.recordMatch({ id: 'inc_6', rule: 'r1', severity: 'high', key: '203.0.113.7', entry: entry('2026-03-01T00:08:00.000Z') });
+    assert.deepEqual([fresh.opened, fresh.incident.id], [true, 'inc_6']);
+
+    assert.deepEqual((await store.incidents.list({ limit: 10 })).map((i) => i.id), ['inc_6', 'inc_1', 'inc_4', 'inc_3']);
+    assert.deepEqual((await store.incidents.list({ status: 'resolved', limit: 10 })).map((i) => [i.id, i.timeline.length]), [['inc_1', 0]]);
+    assert.deepEqual((await store.incidents.list({ status: 'open', limit: 1 })).map((i) => i.id), ['inc_6']);
+    await store.close();
+    const reopened = await f.open();
+    try {
+      const kept = await reopened.incidents.get('inc_1');
+      assert.deepEqual(kept?.timeline.map((e) => e.kind), ['trigger', 'trigger', 'action', 'acknowledged', 'trigger', 'resolved']);
+      assert.equal(kept?.matches, 3);
+    } finally {
+      await reopened.close();
+    }
+  });
+
+  withStore('scans: a record per version, read back whole, survives reopen, replaced for the same version', async (store, f) => {
+    const waived = [{ ruleId: 'BWK-INJ-CMD', severity: 'critical', file: 'src/index.js', line: 4, reason: 'input is an enum', expires: '2099-01-01', approvedBy: 'sec@example.com' }];
+    const rec = (version: number, over: Record<string, unknown> = {}) => ({
+      function: 'alpha', version, recordedAt: `2026-03-0${version}T00:00:00.000Z`, actor: 'key_a', source: 'cli' as const, failOn: 'high',
+      counts: { info: 0, low: 1, medium: 0, high: 0, critical: 1 }, serverCounts: { low: 1 }, suppressed: 2, files: 7, waived, ...over,
+    });
+    assert.equal(await store.scans.get('alpha', 1), undefined);
+    await store.scans.record(rec(2));
+    await store.scans.record(rec(1, { source: 'none', counts: {}, waived: [] }));
+    await store.scans.record({ ...rec(1), function: 'beta' });
+    assert.deepEqual(await store.scans.get('alpha', 2), rec(2));
+    assert.deepEqual((await store.scans.list('alpha')).map((r) => [r.version, r.source]), [[1, 'none'], [2, 'cli']]);
+    await store.scans.record(rec(2, { actor: 'key_b' }));
+    await store.close();
+    const reopened = await f.open();
+    try {
+      assert.equal((await reopened.scans.get('alpha', 2))?.actor, 'key_b');
+      assert.deepEqual((await reopened.scans.get('alpha', 2))?.waived, waived);
+      assert.equal((await reopened.scans.list('beta')).length, 1);
+    } finally {
+      await reopened.close();
+    }
   });
 }

@@ -490,6 +490,223 @@ export interface KvStore {
   list(namespace: string, opts: { prefix: string; limit: number }): Promise<string[]>;
 }
 
+/** Why a function is disabled (src/lifecycle/disable.ts). A function without one is enabled. */
+export interface FunctionDisable {
+  name: string;
+  at: string;
+  /** 'key:<id>', 'jwt:<sub>', or 'lifecycle-sweep'. */
+  actor: string;
+  reason: string;
+  /** When it was offboarded without removal (expiry); null while it is only disabled. */
+  offboardedAt: string | null;
+}
+
+/** What offboarding (src/lifecycle/offboard.ts) asks the store to do, in one transaction. */
+export interface OffboardWrite {
+  name: string;
+  /** 'remove': the function goes as with FunctionRegistry.remove; 'disable': it stays, disabled and offboarded. */
+  mode: 'disable' | 'remove';
+  at: string;
+  actor: string;
+  reason: string;
+  /** Secrets the function's active manifest grants: deleted unless another function not offboarded grants them too. */
+  secrets: readonly string[];
+  /** kv namespaces it grants: purged (same condition) when `purgeKv`, kept otherwise. */
+  kvNamespaces: readonly string[];
+  purgeKv: boolean;
+}
+
+export interface OffboardResult {
+  /** mode 'remove': false when there was no such function (and nothing was written). */
+  found: boolean;
+  /** Keys scoped to this function only, revoked. */
+  revokedKeys: string[];
+  /** Keys scoped to this and other functions: this one was taken out of their scope. */
+  narrowedKeys: string[];
+  deletedSecrets: string[];
+  /** Secrets kept because other functions grant them too, with those functions. */
+  keptSecrets: Array<{ name: string; grantedBy: string[] }>;
+  purgedKv: string[];
+  keptKv: Array<{ namespace: string; grantedBy: string[] }>;
+  kvEntriesDeleted: number;
+}
+
+export interface FunctionLifecycleStore {
+  /** The function's disable record, or undefined when it is enabled. Read on every invocation (cached). */
+  disabled(name: string): Promise<FunctionDisable | undefined>;
+  listDisabled(): Promise<FunctionDisable[]>;
+  /**
+   * Disables an existing function. Returns false when it was disabled already (the first record is
+   * kept). Throws BWK_E_REGISTRY_FUNCTION_NOT_FOUND when there is no such function.
+   */
+  disable(d: Omit<FunctionDisable, 'offboardedAt'>): Promise<boolean>;
+  /** Enables a function; returns the lifted record, or undefined when it was not disabled. */
+  enable(name: string): Promise<FunctionDisable | undefined>;
+  /** Raises each function's last invocation time to at least `at` (ISO 8601); one transaction. */
+  recordInvocations(last: ReadonlyArray<{ name: string; at: string }>): Promise<void>;
+  lastInvocations(): Promise<Array<{ name: string; at: string }>>;
+  /**
+   * Offboards a function in one transaction: disables (and marks offboarded) or removes it, revokes the
+   * API keys scoped to it alone, takes it out of the scope of keys that name other functions too (keys
+   * for '*' are left), deletes the secrets and (when asked) purges the kv namespaces no other function
+   * that is not offboarded grants. The "other functions grant it" check runs inside the transaction,
+   * so a concurrent deploy cannot lose a secret it was just granted.
+   */
+  offboard(w: OffboardWrite): Promise<OffboardResult>;
+}
+
+export type IncidentStatus = 'open' | 'acknowledged' | 'resolved';
+export type IncidentSeverity = 'low' | 'medium' | 'high' | 'critical';
+
+/** One line of an incident's timeline (src/incidents/). Never a secret value. */
+export interface IncidentEntry {
+  at: string;
+  /** trigger: the rule matched (summary of the events); action: a playbook action and its outcome. */
+  kind: 'trigger' | 'action' | 'acknowledged' | 'resolved';
+  /** 'rule:<rule id>' for triggers, 'incident:<id>' for actions, the admin's actor id for ack and resolve. */
+  actor: string;
+  summary: string;
+  detail?: Record<string, unknown>;
+}
+
+export interface Incident {
+  id: string;
+  /** The rule's id (src/incidents/rules.ts). */
+  rule: string;
+  severity: IncidentSeverity;
+  status: IncidentStatus;
+  /** What the rule groups by, for this incident: an address, an actor, a function name. */
+  key: string;
+  openedAt: string;
+  updatedAt: string;
+  /** Times the rule matched for this incident (the first included). */
+  matches: number;
+  /** Oldest first. */
+  timeline: IncidentEntry[];
+}
+
+/** Timeline entries kept per incident: beyond, further trigger entries only count in `matches`. */
+export const INCIDENT_TIMELINE_LIMIT = 500;
+
+export interface IncidentStore {
+  /**
+   * In one transaction: appends `entry` (a trigger) to the incident of (rule, key) that is not resolved,
+   * counting the match, or opens a new one with id `id` when there is none. At most one incident per
+   * (rule, key) is ever not resolved.
+   */
+  recordMatch(match: { id: string; rule: string; severity: IncidentSeverity; key: string; entry: IncidentEntry }): Promise<{ incident: Incident; opened: boolean }>;
+  /** Appends an entry (an action and its outcome); returns the incident, undefined when there is none. */
+  append(id: string, entry: IncidentEntry): Promise<Incident | undefined>;
+  /**
+   * Moves an incident to `to` with its entry, in one transaction, when its status is one of `from`.
+   * Returns the incident as it is afterwards, or as it is when its status did not allow the move
+   * (changed: false); undefined when there is no such incident.
+   */
+  transition(id: string, from: readonly IncidentStatus[], to: IncidentStatus, entry: IncidentEntry): Promise<{ incident: Incident; changed: boolean } | undefined>;
+  get(id: string): Promise<Incident | undefined>;
+  /** Newest (by last update) first, without timelines (empty arrays). */
+  list(q: { status?: IncidentStatus; limit: number }): Promise<Incident[]>;
+}
+
+/**
+ * One record of the tamper-evident audit ledger (src/audit/, docs/audit.md). `hash` is the SHA-256 of
+ * the canonical serialisation of every other field (src/audit/record.ts), `prevHash` included, so the
+ * records form a chain. Immutable once appended.
+ */
+export interface AuditRecord {
+  /** 1, 2, 3… without gaps. */
+  seq: number;
+  at: string;
+  actor: string;
+  /** The security event type. */
+  action: string;
+  /** What it was done to: a function (name@version), key id, address, secret name…; '' when nothing. */
+  target: string;
+  outcome: string;
+  requestId: string | null;
+  sourceIp: string | null;
+  /** Redacted details as canonical JSON text: the hash covers these exact bytes. */
+  details: string;
+  /** Hash of record seq - 1 (64 zeros for the first). */
+  prevHash: string;
+  hash: string;
+}
+
+/** A node-signed statement that the ledger held `seq` records ending in `hash` at `at`. */
+export interface AuditCheckpoint {
+  seq: number;
+  hash: string;
+  at: string;
+  /** Public id of the node key that signed it (src/audit/node-key.ts). */
+  keyId: string;
+  /** Ed25519 signature over the canonical {seq, hash, at}, base64. */
+  signature: string;
+}
+
+export interface AuditQuery {
+  action?: string;
+  actor?: string;
+  target?: string;
+  requestId?: string;
+  /** Inclusive ISO timestamps. */
+  since?: string;
+  until?: string;
+  /** Only records after this seq (paging forward). */
+  afterSeq?: number;
+  /** Newest records first when true (tail); oldest first otherwise. */
+  newestFirst?: boolean;
+  limit: number;
+}
+
+export interface AuditLog {
+  /**
+   * Appends records (and a checkpoint over them, when given) in one transaction. Throws
+   * BWK_E_AUDIT_CONFLICT, appending nothing, when the first record does not continue the stored chain
+   * (its seq is not latest + 1 or its prevHash is not the latest hash) or the records are not contiguous.
+   */
+  append(records: AuditRecord[], checkpoint?: AuditCheckpoint): Promise<void>;
+  /** Stores a checkpoint over records already appended. */
+  addCheckpoint(checkpoint: AuditCheckpoint): Promise<void>;
+  latest(): Promise<AuditRecord | undefined>;
+  /** Records with seq ≥ fromSeq in seq order, at most `limit`: how verification walks the whole ledger. */
+  range(fromSeq: number, limit: number): Promise<AuditRecord[]>;
+  query(filter: AuditQuery): Promise<AuditRecord[]>;
+  /** Every stored checkpoint, oldest first. */
+  checkpoints(): Promise<AuditCheckpoint[]>;
+}
+
+/**
+ * The security scan recorded with a deployed version (src/scanner/gate/, docs/scanner.md): what the
+ * deployer's scan reported, the waivers it used, and the gateway's own re-scan of the manifest.
+ */
+export interface ScanRecord {
+  function: string;
+  version: number;
+  recordedAt: string;
+  /** Who deployed (key id or JWT subject). */
+  actor: string;
+  /** 'cli': the deploy carried the deployer's scan; 'none': it did not (an older client, a raw API call). */
+  source: 'cli' | 'none';
+  /** Severity at or above which findings blocked (the gateway's scanner.failOn). */
+  failOn: string;
+  /** Finding counts by severity from the deployer's scan (waived ones included); {} when source is 'none'. */
+  counts: Record<string, number>;
+  /** Findings by severity of the gateway's re-scan of the manifest. */
+  serverCounts: Record<string, number>;
+  suppressed: number;
+  files: number;
+  /** Each finding let through by a waiver, with the waiver's reason, expiry and approver. */
+  waived: Array<{ ruleId: string; severity: string; file: string; line: number; reason: string; expires: string; approvedBy?: string }>;
+}
+
+export interface ScanResultStore {
+  /** Stores the record of a version; one left by a removed function of the same name and version is replaced. */
+  record(r: ScanRecord): Promise<void>;
+  get(fn: string, version: number): Promise<ScanRecord | undefined>;
+  /** Every record of a function, oldest version first. */
+  list(fn: string): Promise<ScanRecord[]>;
+}
+
 export interface Store {
   readonly kind: string;
   readonly functions: FunctionRegistry;
@@ -502,5 +719,9 @@ export interface Store {
   readonly publishers: PublisherKeyStore;
   readonly capabilityUse: CapabilityUseStore;
   readonly kv: KvStore;
+  readonly audit: AuditLog;
+  readonly lifecycle: FunctionLifecycleStore;
+  readonly incidents: IncidentStore;
+  readonly scans: ScanResultStore;
   close(): Promise<void>;
 }

@@ -16,10 +16,10 @@
 // `queue.dead-lettered` security event, and if even the store fails, logged with its payload.
 
 import { randomUUID } from 'node:crypto';
-import { isBulwarkError } from '../errors.ts';
+import { isBulwarkError, type BulwarkError } from '../errors.ts';
 import { publishSecurityEvent, type EventBus } from '../bus/bus.ts';
 import type { Principal } from '../auth/principal.ts';
-import { isExpired } from '../manifest/parse.ts';
+import { assertInvocable } from '../lifecycle/admission.ts';
 import type { Trigger } from '../manifest/types.ts';
 import { lazyJson, type GuardRequest } from '../guards/types.ts';
 import type { Dispatcher } from '../gateway/dispatch.ts';
@@ -171,9 +171,11 @@ export function createDeliverer(deps: DeliveryDeps): (d: Delivery) => Promise<vo
       try {
         const fn = await deps.store.functions.getActive(d.functionName);
         const trigger = fn && d.triggerOf(fn);
-        // A run of a schedule that no longer exists, or of an expired function, is not due: nothing is lost.
-        if (d.source === 'schedule' && (!fn || !trigger || isExpired(fn.manifest))) {
-          logger.info({ messageId: d.messageId, function: d.functionName, version: fn?.version }, 'scheduled run skipped: the schedule is gone or its function has expired');
+        // Expired or disabled (src/lifecycle/admission.ts): the same refusal as an HTTP request gets.
+        const refusal = fn && (await assertInvocable(deps.store.lifecycle, fn).then(() => undefined, (err: BulwarkError) => err));
+        // A run of a schedule that no longer exists, or of an expired or disabled function, is not due: nothing is lost.
+        if (d.source === 'schedule' && (!fn || !trigger || refusal)) {
+          logger.info({ messageId: d.messageId, function: d.functionName, version: fn?.version, code: refusal ? refusal.code : undefined }, 'scheduled run skipped: the schedule is gone or its function has expired or is disabled');
           return;
         }
         if (!fn || !trigger) {
@@ -181,7 +183,7 @@ export function createDeliverer(deps: DeliveryDeps): (d: Delivery) => Promise<vo
           return deadLetter(d, { reason, guard: null, rule: null, attempts: attempt - 1, version: fn?.version ?? version });
         }
         version = fn.version;
-        if (isExpired(fn.manifest)) return deadLetter(d, { reason: 'BWK_E_GATEWAY_FUNCTION_EXPIRED', guard: null, rule: null, attempts: attempt - 1, version });
+        if (refusal) return deadLetter(d, { reason: refusal.code, guard: null, rule: null, attempts: attempt - 1, version });
         const target: FunctionTarget = { name: fn.name, version: fn.version, sha256: fn.sha256, manifest: fn.manifest };
         const req = eventRequest({ requestId, fn: target, trigger, body: d.body, principal: d.principal, sourceIp: d.sourceIp, signal: deps.closing });
         const outcome = await deps.dispatcher.dispatch(req, () => d.event(attempt));

@@ -187,7 +187,9 @@ function escapeSuite(mode: IsolationMode): void {
       await new Promise<void>((r) => canary.listen(0, '127.0.0.1', r));
       const canaryPort = (canary.address() as AddressInfo).port;
 
-      p = await startTestPlatform({ overrides: { isolation: mode } });
+      // Incidents off: every attempt runs in one function, and the egress-forbidden-host playbook
+      // (docs/incidents.md, tested in incidents.test.ts) would disable it at the first denied fetch.
+      p = await startTestPlatform({ overrides: { isolation: mode, incidents: { enabled: false } } });
       p.secrets.push(canaryValue);
       const report = p.platform.sandbox.isolation();
       const bwrap = report.layers.find((l) => l.name === 'bubblewrap');

@@ -269,6 +269,8 @@ export interface StartOptions {
    * credentials (close the platform that used it first). close() then leaves the home to its owner.
    */
   home?: string;
+  /** The platform's lifecycle clock (expiry sweep, inventory flags; src/lifecycle/): lets a test move time. */
+  now?: () => Date;
 }
 
 /** Polls `probe` every 25 ms until it returns something other than undefined, or `ms` have passed. */
@@ -295,7 +297,7 @@ export async function startTestPlatform(opts: StartOptions = {}): Promise<TestPl
     // attack tests would otherwise get the test runner itself blocked. Tests of blocking use other loopback
     // addresses (127.0.0.2 …); a test passing its own `ipBlock` override replaces this allowlist.
     const config = loadConfig(home, { logLevel: 'debug', ipBlock: { allowlist: ['127.0.0.1'] }, ...opts.overrides, listen: { host: '127.0.0.1', port: 0 } }, {});
-    platform = await startPlatform(config, { logDestination: sink, env: opts.env ?? {} });
+    platform = await startPlatform(config, { logDestination: sink, env: opts.env ?? {}, ...(opts.now ? { now: opts.now } : {}) });
   } catch (err) {
     await platform?.close();
     if (!opts.home) await rm(home, { recursive: true, force: true });

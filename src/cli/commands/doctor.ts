@@ -5,9 +5,10 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { loadConfig, resolveHome } from '../../config.ts';
+import { loadConfig, resolveHome, type Config } from '../../config.ts';
 import { BulwarkError } from '../../errors.ts';
 import { probeIsolation } from '../../runtime/sandbox/process/index.ts';
+import { metricsTokenPath } from '../../telemetry/metrics-token.ts';
 import { createClient, resolveTarget } from '../client.ts';
 import { printJson, type CliIo } from '../io.ts';
 
@@ -49,6 +50,7 @@ export function doctorCommand(io: CliIo): Command {
       });
 
       checks.push(...dataDirChecks(home));
+      checks.push(...telemetryChecks(config));
 
       const gateway = await gatewayStatus(io);
       checks.push(gateway.check);
@@ -63,6 +65,32 @@ export function doctorCommand(io: CliIo): Command {
       const failed = checks.filter((c) => c.status === 'fail').length;
       if (failed > 0) throw new BulwarkError('BWK_E_CLI_CHECKS_FAILED', [failed]);
     });
+}
+
+/** Metrics and tracing as config.yaml sets them (docs/metrics.md); never the token itself. */
+export function telemetryChecks(config: Config): Check[] {
+  const checks: Check[] = [];
+  if (!config.metrics.enabled) {
+    checks.push({ name: 'metrics', status: 'ok', detail: 'off (metrics.enabled: false)' });
+  } else {
+    const file = metricsTokenPath(config.home, config.metrics.tokenFile);
+    if (!existsSync(file)) {
+      checks.push(config.metrics.tokenFile === null
+        ? { name: 'metrics', status: 'ok', detail: `GET /metrics; its token is generated into ${file} on first start` }
+        : { name: 'metrics', status: 'fail', detail: `metrics.tokenFile ${file} does not exist: the gateway will not start` });
+    } else {
+      const m = statSync(file).mode & 0o777;
+      checks.push(m & 0o077
+        ? { name: 'metrics', status: 'fail', detail: `${file} mode ${m.toString(8).padStart(4, '0')}: the scrape token is readable by others, run chmod 600` }
+        : { name: 'metrics', status: 'ok', detail: `GET /metrics with the token in ${file}` });
+    }
+  }
+  const t = config.tracing;
+  checks.push({
+    name: 'tracing', status: 'ok',
+    detail: t.enabled ? `on: OTLP/HTTP to ${t.otlpEndpoint}, service ${t.serviceName}, sampleRatio ${t.sampleRatio}` : 'off (tracing.enabled: false)',
+  });
+  return checks;
 }
 
 /** The data directory holds the store and the admin credentials: nobody but its owner may read it. */

@@ -13,6 +13,8 @@ import type { Logger } from '../../telemetry/logger.ts';
 import type { SigningMode } from '../../config.ts';
 import type { AdminAccess } from './access.ts';
 import { principalOf } from './principal.ts';
+import { scanClaimSchema, type ScanClaim } from '../../scanner/gate/gate.ts';
+import type { ScanGate } from '../../scanner/gate/server.ts';
 
 export interface FunctionRoutesDeps {
   store: Store;
@@ -21,6 +23,7 @@ export interface FunctionRoutesDeps {
   logger: Logger;
   access: AdminAccess;
   signing: SigningMode;
+  scanGate?: ScanGate;
 }
 
 const NAME = '^[a-z][a-z0-9-]{0,62}$';
@@ -33,6 +36,7 @@ interface DeployBody {
   bundle: string;
   sha256: string;
   signature?: { keyId: string; signature: string };
+  scan?: ScanClaim;
 }
 
 const deploySchema = {
@@ -50,13 +54,15 @@ const deploySchema = {
         type: 'object', additionalProperties: false, required: ['keyId', 'signature'],
         properties: { keyId: { type: 'string', pattern: '^pub_[0-9a-f]{24}$' }, signature: { type: 'string', pattern: '^[A-Za-z0-9+/]{86}==$' } },
       },
+      // The deployer's security scan summary and waivers (src/scanner/gate/gate.ts).
+      scan: scanClaimSchema,
     },
   },
 } as const;
 
 export async function registerFunctionRoutes(app: FastifyInstance, deps: FunctionRoutesDeps): Promise<void> {
   const { store, access } = deps;
-  const deployDeps = { store: deps.store, sandbox: deps.sandbox, bus: deps.bus, logger: deps.logger, signing: deps.signing };
+  const deployDeps = { store: deps.store, sandbox: deps.sandbox, bus: deps.bus, logger: deps.logger, signing: deps.signing, ...(deps.scanGate ? { scanGate: deps.scanGate } : {}) };
 
   app.post<{ Body: DeployBody }>('/functions', { schema: deploySchema, config: { action: 'deploy' } }, async (request, reply) => {
     const principal = principalOf(request);
@@ -79,7 +85,9 @@ export async function registerFunctionRoutes(app: FastifyInstance, deps: Functio
     // one beyond what the active version already holds is an administrator's decision (an admin key
     // scoped to every function); redeploying with the same or fewer grants stays the deployer's.
     if (!(principal.roles.includes('admin') && covers(principal, '*'))) {
-      const active = await deps.store.functions.getActive(manifest.name);
+      // An offboarded function's grants were dropped (src/lifecycle/offboard.ts): it holds nothing any more.
+      const offboarded = (await deps.store.lifecycle.disabled(manifest.name))?.offboardedAt;
+      const active = offboarded ? undefined : await deps.store.functions.getActive(manifest.name);
       const heldSecrets = new Set(active?.manifest.permissions.secrets ?? []);
       const heldKv = active?.manifest.permissions.kv ?? {};
       for (const name of manifest.permissions.secrets ?? []) {
@@ -96,11 +104,18 @@ export async function registerFunctionRoutes(app: FastifyInstance, deps: Functio
     }
     const { version, unchanged } = await deployFunction(
       deployDeps,
-      { manifest: request.body.manifest, files, bundle: new Uint8Array(Buffer.from(request.body.bundle, 'base64')), sha256: request.body.sha256, signature: request.body.signature },
+      { manifest: request.body.manifest, files, bundle: new Uint8Array(Buffer.from(request.body.bundle, 'base64')), sha256: request.body.sha256, signature: request.body.signature, scan: request.body.scan },
       principal.actor,
       request.id,
     );
     return reply.code(201).send({ name: version.name, version: version.version, sha256: version.sha256, deployedAt: version.deployedAt, unchanged });
+  });
+
+  // The security scan recorded with each version (src/scanner/gate/): counts, waivers used, re-scan.
+  app.get<{ Params: { name: string } }>('/functions/:name/scans', { schema: { params: nameParams }, config: { action: 'list' } }, async (request) => {
+    const { name } = request.params;
+    await access.authorize(request, principalOf(request), 'list', name);
+    return { scans: await store.scans.list(name) };
   });
 
   app.get('/functions', { config: { action: 'list' } }, async (request) => {
@@ -126,12 +141,28 @@ export async function registerFunctionRoutes(app: FastifyInstance, deps: Functio
     };
   });
 
-  app.delete<{ Params: { name: string } }>('/functions/:name', { schema: { params: nameParams }, config: { action: 'remove' } }, async (request) => {
+  // Removal is offboarding (src/lifecycle/offboard.ts): keys scoped to the function alone are revoked,
+  // secrets only it granted deleted, and with ?purgeKv=true the kv namespaces only it granted purged.
+  app.delete<{ Params: { name: string }; Querystring: { purgeKv?: boolean } }>('/functions/:name', {
+    config: { action: 'remove' },
+    schema: { params: nameParams, querystring: { type: 'object', additionalProperties: false, properties: { purgeKv: { type: 'boolean' } } } },
+  }, async (request) => {
     const { name } = request.params;
     const principal = principalOf(request);
     await access.authorize(request, principal, 'remove', name);
-    await removeFunction(deployDeps, name, principal.actor, request.id);
-    return { removed: true };
+    const purgeKv = request.query.purgeKv === true;
+    // kv namespaces belong to no function (like adding a kv grant): destroying one's data is for an
+    // admin scoped to *.
+    if (purgeKv && !(principal.roles.includes('admin') && covers(principal, '*'))) {
+      await access.refuse(request, principal, 'remove', `remove ${name} purging its kv namespaces: only an admin key scoped to * may purge kv`);
+    }
+    // Removal deletes the disabled record, and a deploy under the same name would then start active:
+    // for a disabled function, rm + deploy is an enable, so it needs whoever may enable it.
+    if (!mayPerform(principal, 'enable', name) && (await deps.store.lifecycle.disabled(name))) {
+      await access.refuse(request, principal, 'remove', `remove ${name} while it is disabled: only a caller who may enable it may remove it`);
+    }
+    const report = await removeFunction(deployDeps, name, principal.actor, request.id, { purgeKv });
+    return { removed: true, offboarding: report };
   });
 
   app.post<{ Params: { name: string }; Body: { version?: number } | undefined }>('/functions/:name/rollback', {

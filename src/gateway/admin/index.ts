@@ -14,6 +14,7 @@ import { BulwarkError } from '../../errors.ts';
 import type { Action } from '../../auth/roles.ts';
 import { createAdminAccess } from './access.ts';
 import { registerFunctionRoutes } from './functions.ts';
+import { createScanGate } from '../../scanner/gate/server.ts';
 import { registerKeyRoutes } from './keys.ts';
 import { registerSecretRoutes } from './secrets.ts';
 import type { Vault } from '../../vault/vault.ts';
@@ -29,6 +30,10 @@ import type { UsageRecorder } from '../../policy/usage.ts';
 import { registerPublishRoutes } from './publish.ts';
 import { registerDeadLetterRoutes } from './dead-letters.ts';
 import type { SpendLedger } from '../../metering/ledger.ts';
+import { registerLifecycleRoutes } from './lifecycle.ts';
+import type { LastSeen } from '../../lifecycle/last-seen.ts';
+import { registerIncidentRoutes } from './incidents.ts';
+import type { IncidentEngine } from '../../incidents/engine.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -52,6 +57,12 @@ export interface AdminDeps {
   usage: UsageRecorder;
   /** Active functions consuming a subject (src/triggers/index.ts), for the publish route. */
   consumersOf(subject: string): Promise<string[]>;
+  /** Last invocations (src/lifecycle/last-seen.ts), flushed before an inventory. */
+  lastSeen: Pick<LastSeen, 'flush'>;
+  /** The lifecycle clock (expiry sweep, inventory flags). */
+  now: () => Date;
+  /** Acknowledging and resolving incidents (src/incidents/engine.ts); absent when incidents.enabled is false. */
+  incidents?: IncidentEngine;
 }
 
 export function createAdminApi(deps: AdminDeps): (app: FastifyInstance) => Promise<void> {
@@ -74,7 +85,10 @@ export function createAdminApi(deps: AdminDeps): (app: FastifyInstance) => Promi
       if (!action) throw new BulwarkError('BWK_E_GATEWAY_INTERNAL', [], { reason: `admin route ${request.routeOptions.url} declares no action` });
       await access.authorize(request, request.adminPrincipal, action);
     });
-    await registerFunctionRoutes(app, { store: deps.store, sandbox: deps.sandbox, bus: deps.bus, logger: deps.logger, access, signing: deps.config.signing });
+    await registerFunctionRoutes(app, {
+      store: deps.store, sandbox: deps.sandbox, bus: deps.bus, logger: deps.logger, access, signing: deps.config.signing,
+      scanGate: await createScanGate(deps.config.scanner.failOn, deps.config.scanner.requireScan),
+    });
     await registerPublisherRoutes(app, { store: deps.store, access });
     await registerKeyRoutes(app, { store: deps.store, access });
     await registerSecretRoutes(app, { vault: deps.vault, access });
@@ -87,5 +101,10 @@ export function createAdminApi(deps: AdminDeps): (app: FastifyInstance) => Promi
       bus: deps.bus, consumersOf: deps.consumersOf, access, logger: deps.logger, maxMessageBytes: deps.config.triggers.maxMessageBytes,
     });
     await registerDeadLetterRoutes(app, { store: deps.store, access });
+    await registerLifecycleRoutes(app, {
+      store: deps.store, sandbox: deps.sandbox, bus: deps.bus, logger: deps.logger, access, lastSeen: deps.lastSeen,
+      staleAfterDays: deps.config.lifecycle.staleAfterDays, now: deps.now,
+    });
+    await registerIncidentRoutes(app, { store: deps.store.incidents, access, ...(deps.incidents ? { engine: deps.incidents } : {}) });
   };
 }

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { anonymous, type Principal } from '../../auth/principal.ts';
 import { create } from './index.ts';
+import { createCallerThrottles } from '../../limits/caller-throttles.ts';
 import { manifestYaml, request, target } from '../testing.ts';
 
 const fn = target(manifestYaml());
@@ -49,4 +50,19 @@ test('the caller bucket is taken first: a caller over its own limit does not use
   assert.equal((await guard(request(limited, { principal: alice }))).pass, true);
   for (let i = 0; i < 10; i++) assert.equal(((await guard(request(limited, { principal: alice }))) as { rule?: string }).rule, 'per-caller');
   assert.equal((await guard(request(limited, { principal: bob }))).pass, true, 'the function still has its second token');
+});
+
+test('a caller on an incident throttle is held to its rate instead of perCaller, until it runs out', async () => {
+  let t = 0;
+  const throttles = createCallerThrottles({ now: () => t });
+  const guard = create({ perCaller: { rate: '1000/s', burst: 1000 }, perFunction: null, maxTracked: 100 }, { now: () => t, throttles });
+  throttles.set({ actor: alice.actor, spec: { rate: { count: 1, perMs: 60_000 }, burst: 2 }, until: 120_000, reason: 'incident inc_x' });
+  assert.equal((await guard(request(fn, { principal: alice }))).pass, true);
+  assert.equal((await guard(request(fn, { principal: alice }))).pass, true);
+  const v = await guard(request(fn, { principal: alice }));
+  assert.equal(!v.pass && v.rule, 'throttled');
+  assert.deepEqual(!v.pass && v.headers, { 'retry-after': '60' });
+  for (let i = 0; i < 20; i++) assert.equal((await guard(request(fn, { principal: bob }))).pass, true, 'other callers keep perCaller');
+  t = 120_000;
+  for (let i = 0; i < 20; i++) assert.equal((await guard(request(fn, { principal: alice }))).pass, true, 'the throttle ran out');
 });

@@ -9,6 +9,7 @@
 
 import type { RateLimitRule } from '../../config.ts';
 import { createTokenBuckets, type BucketSpec } from '../../limits/token-buckets.ts';
+import type { CallerThrottles } from '../../limits/caller-throttles.ts';
 import { bucketSpec, rateLimited } from '../rate-limited.ts';
 import { pass, type Guard, type GuardMeta } from '../types.ts';
 
@@ -28,20 +29,34 @@ export interface CallerRateLimitOptions {
   maxTracked: number;
 }
 
-export function create(opts: CallerRateLimitOptions, deps: { now?: () => number } = {}): Guard {
+export interface CallerRateLimitDeps {
+  now?: () => number;
+  /** Callers put on a stricter rate by an incident playbook (src/limits/caller-throttles.ts). */
+  throttles?: CallerThrottles;
+}
+
+export function create(opts: CallerRateLimitOptions, deps: CallerRateLimitDeps = {}): Guard {
   const perCaller = bucketSpec(opts.perCaller);
   const perFunction = bucketSpec(opts.perFunction);
   const clock = deps.now ? { now: deps.now } : {};
   const callers = createTokenBuckets({ maxBuckets: opts.maxTracked, ...clock });
   const functions = createTokenBuckets({ maxBuckets: opts.maxTracked, ...clock });
+  // Separate buckets: a throttle's spec differs from perCaller, and a bucket is only meaningful under one spec.
+  const throttled = createTokenBuckets({ maxBuckets: opts.maxTracked, ...clock });
   return async function callerRateLimit(req) {
     // HTTP only, for the reason given in rate-limit.
     if (req.source !== 'http') return pass();
     const p = req.principal;
     // Anonymous callers of public routes have no identity beyond their address, limited by rate-limit.
-    if (perCaller && p && p.kind !== 'anonymous') {
-      const waitMs = callers.take(p.actor, perCaller);
-      if (waitMs > 0) return rateLimited('per-caller', waitMs, { actor: p.actor });
+    if (p && p.kind !== 'anonymous') {
+      const throttle = deps.throttles?.get(p.actor);
+      if (throttle) {
+        const waitMs = throttled.take(p.actor, throttle.spec);
+        if (waitMs > 0) return rateLimited('throttled', waitMs, { actor: p.actor });
+      } else if (perCaller) {
+        const waitMs = callers.take(p.actor, perCaller);
+        if (waitMs > 0) return rateLimited('per-caller', waitMs, { actor: p.actor });
+      }
     }
     const manifestRate = req.fn.manifest.limits.rate;
     const fnSpec: BucketSpec | null = manifestRate ? { rate: manifestRate, burst: manifestRate.count } : perFunction;

@@ -53,6 +53,17 @@ export interface IsolationReport {
   layers: IsolationLayer[];
 }
 
+/** One function's workers at this moment, summed over its pools (versions, and retired pools still draining). */
+export interface PoolStats {
+  function: string;
+  busy: number;
+  idle: number;
+  /** Spawned, not yet ready to serve. */
+  starting: number;
+  /** Callers waiting for a worker. */
+  queued: number;
+}
+
 export interface SandboxProvider {
   readonly kind: string;
   /** Runs one invocation. Throws BulwarkError on timeout, crash, memory, bad response. */
@@ -65,5 +76,7 @@ export interface SandboxProvider {
    */
   retire(name: string, keepVersion?: number): Promise<void>;
   isolation(): IsolationReport;
+  /** Worker counts per function (for /metrics): read-only, in memory, no I/O. */
+  stats(): PoolStats[];
   close(): Promise<void>;
 }

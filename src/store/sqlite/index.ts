@@ -13,6 +13,10 @@ import { createSqlitePublishers } from './publishers.ts';
 import { createSqliteSecrets } from './secrets.ts';
 import { createSqliteCapabilityUse } from './capability-use.ts';
 import { createSqliteKv } from './kv.ts';
+import { createSqliteAudit } from './audit.ts';
+import { createSqliteLifecycle } from './lifecycle.ts';
+import { createSqliteIncidents } from './incidents.ts';
+import { createSqliteScans } from './scans.ts';
 
 export async function openSqliteStore(home: string): Promise<Store> {
   const db = openDatabase(home);
@@ -37,6 +41,10 @@ export async function openSqliteStore(home: string): Promise<Store> {
     secrets: createSqliteSecrets(db),
     capabilityUse: createSqliteCapabilityUse(db),
     kv: createSqliteKv(db),
+    audit: createSqliteAudit(db),
+    lifecycle: createSqliteLifecycle(db, tracker),
+    incidents: createSqliteIncidents(db),
+    scans: createSqliteScans(db),
     close() {
       // Once: the log writer is drained (every appended line committed) before the connection goes.
       closing ??= (async () => {

@@ -321,6 +321,131 @@ export const migrations: Migration[] = [
       ) STRICT, WITHOUT ROWID;
     `,
   },
+  {
+    version: 12,
+    name: 'audit ledger',
+    sql: `
+      -- The tamper-evident audit ledger (src/audit/, docs/audit.md): one row per security event, chained
+      -- by hash. The triggers refuse updates and deletes through Bulwark's own code; they are not the
+      -- protection (whoever can write the file can drop them): the hash chain and the signed
+      -- checkpoints are, and 'bulwark audit verify' checks them.
+      CREATE TABLE audit_records (
+        seq        INTEGER PRIMARY KEY,
+        at         TEXT NOT NULL,
+        actor      TEXT NOT NULL,
+        action     TEXT NOT NULL,
+        target     TEXT NOT NULL,
+        outcome    TEXT NOT NULL,
+        request_id TEXT,
+        source_ip  TEXT,
+        details    TEXT NOT NULL,
+        prev_hash  TEXT NOT NULL,
+        hash       TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX audit_records_at ON audit_records (at);
+      CREATE INDEX audit_records_action ON audit_records (action);
+      CREATE INDEX audit_records_actor ON audit_records (actor);
+      CREATE INDEX audit_records_target ON audit_records (target);
+      CREATE INDEX audit_records_request ON audit_records (request_id) WHERE request_id IS NOT NULL;
+
+      CREATE TRIGGER audit_records_no_update BEFORE UPDATE ON audit_records
+      BEGIN SELECT RAISE(ABORT, 'audit records are append-only'); END;
+      CREATE TRIGGER audit_records_no_delete BEFORE DELETE ON audit_records
+      BEGIN SELECT RAISE(ABORT, 'audit records are append-only'); END;
+
+      -- Checkpoints signed with the node key ($BULWARK_HOME/audit-node.key): {seq, hash, at}.
+      CREATE TABLE audit_checkpoints (
+        seq       INTEGER PRIMARY KEY,
+        hash      TEXT NOT NULL,
+        at        TEXT NOT NULL,
+        key_id    TEXT NOT NULL,
+        signature TEXT NOT NULL
+      ) STRICT;
+    `,
+  },
+  {
+    version: 13,
+    name: 'incidents and their timelines',
+    sql: `
+      -- Incidents opened by alert rules (src/incidents/). The partial unique index makes "two unresolved
+      -- incidents for one rule and key" unrepresentable: repeated matches append to the one in progress.
+      CREATE TABLE incidents (
+        id         TEXT PRIMARY KEY,
+        rule       TEXT NOT NULL,
+        severity   TEXT NOT NULL CHECK (severity IN ('low', 'medium', 'high', 'critical')),
+        status     TEXT NOT NULL CHECK (status IN ('open', 'acknowledged', 'resolved')),
+        key        TEXT NOT NULL,
+        opened_at  TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        matches    INTEGER NOT NULL CHECK (matches >= 1)
+      ) STRICT;
+      CREATE UNIQUE INDEX incidents_unresolved ON incidents (rule, key) WHERE status <> 'resolved';
+      CREATE INDEX incidents_by_update ON incidents (updated_at);
+
+      CREATE TABLE incident_entries (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        incident_id TEXT NOT NULL REFERENCES incidents (id),
+        at          TEXT NOT NULL,
+        kind        TEXT NOT NULL,
+        actor       TEXT NOT NULL,
+        summary     TEXT NOT NULL,
+        detail      TEXT
+      ) STRICT;
+      CREATE INDEX incident_entries_by_incident ON incident_entries (incident_id, id);
+    `,
+  },
+  {
+    version: 14,
+    name: 'function lifecycle: disabled state, last invocation',
+    sql: `
+      -- A row means the function is disabled (src/lifecycle/disable.ts): by whom, when, why. It outlives
+      -- redeploys (a new version of a function an admin disabled stays disabled) and is deleted by
+      -- enable and by offboarding with removal. Read on every invocation, so writes bump the cache
+      -- generation like the functions table (migration 5).
+      CREATE TABLE function_states (
+        name            TEXT PRIMARY KEY,
+        disabled_at     TEXT NOT NULL,
+        disabled_by     TEXT NOT NULL,
+        disabled_reason TEXT NOT NULL,
+        -- Set when the function was offboarded without removal (expiry): its keys were revoked and its
+        -- secret and kv grants no longer count as holding a secret or namespace (offboarding of others).
+        offboarded_at   TEXT
+      ) STRICT;
+      CREATE TRIGGER function_states_insert_generation AFTER INSERT ON function_states BEGIN UPDATE cache_generation SET n = n + 1; END;
+      CREATE TRIGGER function_states_update_generation AFTER UPDATE ON function_states BEGIN UPDATE cache_generation SET n = n + 1; END;
+      CREATE TRIGGER function_states_delete_generation AFTER DELETE ON function_states BEGIN UPDATE cache_generation SET n = n + 1; END;
+
+      -- Last invocation per function, flushed in batches by src/lifecycle/last-seen.ts (not per request),
+      -- so it bumps no cache generation. Outlives removal only until the offboarding transaction.
+      CREATE TABLE function_invocations (
+        name            TEXT PRIMARY KEY,
+        last_invoked_at TEXT NOT NULL
+      ) STRICT;
+    `,
+  },
+  {
+    version: 15,
+    name: 'security scan summary per deployed version',
+    sql: `
+      -- One row per deployed version (src/scanner/gate/): the deployer's scan counts, the gateway's
+      -- manifest re-scan counts and the waivers used, as JSON text. Written after the version; a row
+      -- left by a removed function of the same name and version is replaced.
+      CREATE TABLE scan_results (
+        function      TEXT NOT NULL,
+        version       INTEGER NOT NULL,
+        recorded_at   TEXT NOT NULL,
+        actor         TEXT NOT NULL,
+        source        TEXT NOT NULL,
+        fail_on       TEXT NOT NULL,
+        counts        TEXT NOT NULL,
+        server_counts TEXT NOT NULL,
+        suppressed    INTEGER NOT NULL,
+        files         INTEGER NOT NULL,
+        waived        TEXT NOT NULL,
+        PRIMARY KEY (function, version)
+      ) STRICT;
+    `,
+  },
 ];
 
 export function schemaVersion(db: DatabaseSync): number {

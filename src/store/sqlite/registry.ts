@@ -66,12 +66,9 @@ export function createSqliteRegistry(db: DatabaseSync, tracker: ChangeTracker): 
     insertSignature: db.prepare('INSERT INTO version_signatures (name, version, key_id, signature, files, verified_at) VALUES (?, ?, ?, ?, ?, ?)'),
     getSignature: db.prepare('SELECT name, version, key_id, signature, files, verified_at FROM version_signatures WHERE name = ? AND version = ?'),
     listSignatures: db.prepare('SELECT name, version, key_id, signature, files, verified_at FROM version_signatures WHERE name = ? ORDER BY version'),
-    deleteSignatures: db.prepare('DELETE FROM version_signatures WHERE name = ?'),
     setActive: db.prepare(`INSERT INTO functions (name, active_version, created_at, updated_at) VALUES (?, ?, ?, ?)
       ON CONFLICT (name) DO UPDATE SET active_version = excluded.active_version, updated_at = excluded.updated_at`),
     pruneOrphans: db.prepare('DELETE FROM bundles WHERE created_at < ? AND sha256 NOT IN (SELECT sha256 FROM versions)'),
-    bundlesOf: db.prepare('SELECT DISTINCT sha256 FROM versions WHERE name = ?'),
-    deleteIfUnreferenced: db.prepare('DELETE FROM bundles WHERE sha256 = ? AND NOT EXISTS (SELECT 1 FROM versions WHERE sha256 = ?)'),
     getActive: db.prepare(`SELECT ${VERSION_COLUMNS} JOIN functions f ON f.name = v.name AND f.active_version = v.version WHERE f.name = ?`),
     getVersion: db.prepare(`SELECT ${VERSION_COLUMNS} WHERE v.name = ? AND v.version = ?`),
     getBundle: db.prepare('SELECT code FROM bundles WHERE sha256 = ?'),
@@ -82,11 +79,9 @@ export function createSqliteRegistry(db: DatabaseSync, tracker: ChangeTracker): 
       LEFT JOIN version_signatures s ON s.name = v.name AND s.version = v.version ORDER BY f.name`),
     functionExists: db.prepare('SELECT 1 AS x FROM functions WHERE name = ?'),
     touchActive: db.prepare('UPDATE functions SET active_version = ?, updated_at = ? WHERE name = ?'),
-    deleteFunction: db.prepare('DELETE FROM functions WHERE name = ?'),
-    deleteVersions: db.prepare('DELETE FROM versions WHERE name = ?'),
-    deleteLogs: db.prepare('DELETE FROM function_logs WHERE function = ?'),
-    deleteDeadLetters: db.prepare('DELETE FROM dead_letters WHERE function = ?'),
   };
+
+  const removeRows = createFunctionRemoval(db);
 
   // node:sqlite is synchronous: each method runs to completion before the next starts, so within one
   // process calls never interleave; across processes BEGIN IMMEDIATE serialises them.
@@ -186,19 +181,38 @@ export function createSqliteRegistry(db: DatabaseSync, tracker: ChangeTracker): 
     },
 
     async remove(name) {
-      return write(() => {
-        if (!q.functionExists.get(name)) return false;
-        // Order matters for the foreign keys: the active pointer, then the versions, then the bundles
-        // only they referred to (removed code does not linger; secure_delete overwrites it).
-        const shas = (q.bundlesOf.all(name) as Array<{ sha256: string }>).map((r) => r.sha256);
-        q.deleteFunction.run(name);
-        q.deleteSignatures.run(name);
-        q.deleteVersions.run(name);
-        q.deleteLogs.run(name);
-        q.deleteDeadLetters.run(name);
-        for (const sha of shas) q.deleteIfUnreferenced.run(sha, sha);
-        return true;
-      });
+      return write(() => removeRows(name));
     },
+  };
+}
+
+/**
+ * The rows remove() deletes, as a statement set to run inside a caller's transaction: offboarding
+ * (src/store/sqlite/lifecycle.ts) removes a function in the same transaction as its keys and secrets.
+ * Returns false (deleting nothing) when there is no such function.
+ */
+export function createFunctionRemoval(db: DatabaseSync): (name: string) => boolean {
+  const q = {
+    functionExists: db.prepare('SELECT 1 AS x FROM functions WHERE name = ?'),
+    bundlesOf: db.prepare('SELECT DISTINCT sha256 FROM versions WHERE name = ?'),
+    deleteFunction: db.prepare('DELETE FROM functions WHERE name = ?'),
+    deleteSignatures: db.prepare('DELETE FROM version_signatures WHERE name = ?'),
+    deleteVersions: db.prepare('DELETE FROM versions WHERE name = ?'),
+    deleteLogs: db.prepare('DELETE FROM function_logs WHERE function = ?'),
+    deleteDeadLetters: db.prepare('DELETE FROM dead_letters WHERE function = ?'),
+    deleteIfUnreferenced: db.prepare('DELETE FROM bundles WHERE sha256 = ? AND NOT EXISTS (SELECT 1 FROM versions WHERE sha256 = ?)'),
+  };
+  return (name) => {
+    if (!q.functionExists.get(name)) return false;
+    // Order matters for the foreign keys: the active pointer, then the versions, then the bundles
+    // only they referred to (removed code does not linger; secure_delete overwrites it).
+    const shas = (q.bundlesOf.all(name) as Array<{ sha256: string }>).map((r) => r.sha256);
+    q.deleteFunction.run(name);
+    q.deleteSignatures.run(name);
+    q.deleteVersions.run(name);
+    q.deleteLogs.run(name);
+    q.deleteDeadLetters.run(name);
+    for (const sha of shas) q.deleteIfUnreferenced.run(sha, sha);
+    return true;
   };
 }

@@ -10,7 +10,7 @@ import type { Logger } from '../../../telemetry/logger.ts';
 import type { Manifest } from '../../../manifest/types.ts';
 import { publishSecurityEvent, type EventBus } from '../../../bus/bus.ts';
 import type { FunctionLogStore, KvStore } from '../../../store/store.ts';
-import type { FunctionTarget, HttpResult, InvokeRequest, IsolationReport, SandboxProvider } from '../sandbox.ts';
+import type { FunctionTarget, HttpResult, InvokeRequest, IsolationReport, PoolStats, SandboxProvider } from '../sandbox.ts';
 import { grantedCapabilities } from '../../capabilities/index.ts';
 import type { CapabilityDeps, FunctionCalls, SecretSource } from '../../capabilities/capability.ts';
 import { normaliseResult } from '../result.ts';
@@ -41,6 +41,8 @@ export interface ProcessSandboxOptions {
   functionCalls?: FunctionCalls;
   /** The node binary for workers; the gateway's own by default (the pinned one). */
   nodePath?: string;
+  /** Told of every worker spawn once it is ready or failed, with the seconds it took (src/telemetry/metrics.ts). */
+  onWorkerStarted?: (fn: string, seconds: number, ok: boolean) => void;
 }
 
 const REAP_EVERY_MS = 5_000;
@@ -111,6 +113,20 @@ class ProcessSandbox implements SandboxProvider {
 
   isolation(): IsolationReport {
     return this.#plan.report;
+  }
+
+  stats(): PoolStats[] {
+    const byName = new Map<string, PoolStats>();
+    for (const pool of [...this.#pools.values(), ...this.#draining.keys()]) {
+      let s = byName.get(pool.name);
+      if (!s) byName.set(pool.name, s = { function: pool.name, busy: 0, idle: 0, starting: 0, queued: 0 });
+      const c = pool.counts();
+      s.busy += c.busy;
+      s.idle += c.idle;
+      s.starting += c.starting;
+      s.queued += c.queued;
+    }
+    return [...byName.values()];
   }
 
   async prepare(target: FunctionTarget): Promise<void> {
@@ -190,6 +206,7 @@ class ProcessSandbox implements SandboxProvider {
         queue: limits.queue,
         logger: this.#opts.logger,
         spawn: (p) => this.#spawn(target, p),
+        ...(this.#opts.onWorkerStarted ? { onStarted: (seconds: number, ok: boolean) => this.#opts.onWorkerStarted!(target.name, seconds, ok) } : {}),
       });
       this.#pools.set(key, pool);
     }

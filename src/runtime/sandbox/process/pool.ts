@@ -36,6 +36,8 @@ export interface PoolOptions {
   logger: Logger;
   /** Spawns a worker (not yet ready) whose onExit calls pool.workerExited. */
   spawn: (pool: WorkerPool) => Promise<SandboxWorker>;
+  /** Told of every spawn once it is ready or has failed, with the seconds from spawn to that point (cold starts). */
+  onStarted?: (seconds: number, ok: boolean) => void;
 }
 
 interface Waiter {
@@ -71,6 +73,11 @@ export class WorkerPool {
 
   get busy(): number {
     return this.#busy.size;
+  }
+
+  /** Worker counts for metrics (ProcessSandbox.stats). */
+  counts(): { busy: number; idle: number; starting: number; queued: number } {
+    return { busy: this.#busy.size, idle: this.#idle.length, starting: this.#starting, queued: this.#waiters.length };
   }
 
   acquire(): Promise<SandboxWorker> {
@@ -159,6 +166,8 @@ export class WorkerPool {
 
   #spawnOne(): void {
     this.#starting++;
+    const spawnedAt = performance.now();
+    const started = (ok: boolean) => this.#opts.onStarted?.((performance.now() - spawnedAt) / 1000, ok);
     this.#opts.spawn(this)
       .then(async (worker) => {
         this.#all.add(worker);
@@ -169,12 +178,14 @@ export class WorkerPool {
         (worker) => {
           this.#starting--;
           this.#grownAt = performance.now();
+          started(true);
           this.#offer(worker);
           this.fill();
         },
         (err: unknown) => {
           this.#starting--;
           this.#grownAt = performance.now();
+          started(false);
           this.#warmPaused = true;
           const waiter = this.#waiters.shift();
           if (waiter) waiter.reject(err);

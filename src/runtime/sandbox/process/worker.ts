@@ -10,7 +10,7 @@ import { readdirSync, readFileSync, statfsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Socket } from 'node:net';
 import { BulwarkError, isBulwarkError } from '../../../errors.ts';
-import { publishSecurityEvent, type SecurityEvent } from '../../../bus/bus.ts';
+import { publishSecurityEvent, type EventBus, type SecurityEvent } from '../../../bus/bus.ts';
 import { Broker } from '../../broker/broker.ts';
 import { writeFunctionLog } from '../../broker/function-log.ts';
 import { LineReader, parseWorkerMessage, protocolError, type GatewayMessage, type WorkerMessage } from '../../broker/protocol.ts';
@@ -76,6 +76,8 @@ export class SandboxWorker {
   #startTimer: NodeJS.Timeout | undefined;
   /** Settles once the scratch root holds nothing from the previous invocation. */
   #scratchEmptied: Promise<void> = Promise.resolve();
+  /** Security events published and not yet recorded (audit ledger commit, bus delivery). */
+  readonly #publishing = new Set<Promise<void>>();
   readonly #scratchOnTmpfs: boolean;
   #broker: Broker;
   #started: Promise<void>;
@@ -87,7 +89,11 @@ export class SandboxWorker {
   #exited: () => void = () => {};
   readyAfterMs: number | undefined;
 
-  constructor(opts: WorkerOptions) {
+  constructor(workerOptions: WorkerOptions) {
+    // Everything this worker runs publishes through a bus that keeps what it published until it is
+    // recorded: the broker's capability and egress events, the function-log leak events, the
+    // watchdog's and this class's own. run() waits for them.
+    const opts = { ...workerOptions, deps: { ...workerOptions.deps, bus: trackedBus(workerOptions.deps.bus, this.#publishing) } };
     this.id = opts.id;
     this.#opts = opts;
     this.#target = opts.target;
@@ -275,6 +281,7 @@ export class SandboxWorker {
   }
 
   #publish(e: Omit<SecurityEvent, 'at'>): void {
+    // Not awaited here (exit and frame handlers are synchronous); the tracked bus lets run() wait instead.
     void publishSecurityEvent(this.#opts.deps.bus, this.#opts.deps.logger, e);
   }
 
@@ -332,6 +339,9 @@ export class SandboxWorker {
       // Emptied after the response is on its way; the next run() waits for it. The bootstrap creates
       // the tmpdir and removes it when the function left it empty, so the usual cost here is one readdir.
       if (this.alive) this.#scratchEmptied = this.#emptyScratch();
+      // The events this invocation caused (timeout, memory, crash, denials) are on record before its
+      // caller hears how it ended: an answered request never outruns its audit record (docs/audit.md).
+      if (this.#publishing.size > 0) await Promise.allSettled(this.#publishing);
     }
   }
 
@@ -402,4 +412,24 @@ export class SandboxWorker {
     this.#opts.onExit(this);
     void rm(this.#opts.hostScratch, { recursive: true, force: true }).finally(() => this.#exited());
   }
+}
+
+/**
+ * `bus` with every publish kept in `pending` until it settles (a failed publish is the publisher's to
+ * report: publishSecurityEvent logs it).
+ */
+function trackedBus(bus: EventBus, pending: Set<Promise<void>>): EventBus {
+  return {
+    kind: bus.kind,
+    publish(topic, event) {
+      const published = bus.publish(topic, event);
+      pending.add(published);
+      published.then(() => pending.delete(published), () => pending.delete(published));
+      return published;
+    },
+    subscribe: (topic, handler) => bus.subscribe(topic, handler),
+    publishMessage: (message) => bus.publishMessage(message),
+    subscribeMessages: (subject, handler) => bus.subscribeMessages(subject, handler),
+    close: () => bus.close(),
+  };
 }
