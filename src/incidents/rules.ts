@@ -9,9 +9,10 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Ajv, type ErrorObject } from 'ajv';
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type Pair } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import type { SecurityEventType } from '../bus/bus.ts';
 import { BulwarkError } from '../errors.ts';
+import { locate, pathOf } from '../manifest/yaml-positions.ts';
 import { parseRate, RATE_PATTERN, type Rate } from '../limits/rate.ts';
 import type { IncidentSeverity } from '../store/store.ts';
 
@@ -163,28 +164,6 @@ function durationMs(text: string): number {
   return Number(text.slice(0, -m[1]!.length)) * DURATION_MS[m[1] as keyof typeof DURATION_MS];
 }
 
-/** Source offset of the node at `path`, falling back to the deepest existing ancestor. */
-function locate(doc: Document, path: Path): number {
-  let node: unknown = doc.contents;
-  let offset = (node as Node | null)?.range?.[0] ?? 0;
-  for (const seg of path) {
-    if (isAlias(node)) node = node.resolve(doc);
-    if (isMap(node)) {
-      const pair = node.items.find((p: Pair) => (isScalar(p.key) ? String(p.key.value) : String(p.key)) === String(seg));
-      if (!pair) return offset;
-      const keyStart = isScalar(pair.key) && pair.key.range ? pair.key.range[0] : offset;
-      node = pair.value;
-      offset = (node as Node | null)?.range?.[0] ?? keyStart;
-    } else if (isSeq(node) && typeof seg === 'number' && node.items[seg] !== undefined) {
-      node = node.items[seg];
-      offset = (node as Node | null)?.range?.[0] ?? offset;
-    } else {
-      return offset;
-    }
-  }
-  return offset;
-}
-
 function shapeMessage(e: ErrorObject): string | undefined {
   switch (e.keyword) {
     case 'additionalProperties':
@@ -258,7 +237,7 @@ export function parseRules(source: string, file: string): RulesFile {
     for (const e of validateShape.errors ?? []) {
       const message = shapeMessage(e);
       if (message === undefined) continue;
-      const path: Path = e.instancePath.split('/').slice(1).map((s) => (/^\d+$/.test(s) ? Number(s) : s.replace(/~1/g, '/').replace(/~0/g, '~')));
+      const path: Path = pathOf(e.instancePath);
       const name = path.length ? path.map((s) => (typeof s === 'number' ? `[${s}]` : `.${s}`)).join('').replace(/^\./, '') : '(top level)';
       problems.push(problemAt(path, `${name}: ${message}`));
     }

@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BulwarkError } from '../errors.ts';
 import { createLogger } from '../telemetry/logger.ts';
-import { createWebhookNotifier, signPayload, type WebhookConfig } from './webhook.ts';
+import type { IncidentWebhookConfig } from '../config.ts';
+import { createWebhookNotifier, signPayload } from './webhook.ts';
 
 const logger = createLogger({ level: 'silent' });
 const SECRET = 'a-webhook-secret-of-some-length';
@@ -39,7 +40,7 @@ async function secretFile(t: { after: (fn: () => Promise<void>) => void }, value
   return join(dir, 'secret');
 }
 
-const config = (url: string, over: Partial<WebhookConfig>): WebhookConfig => ({ url, timeoutMs: 1000, maxAttempts: 3, backoffMs: 1, ...over });
+const config = (url: string, over: Partial<IncidentWebhookConfig>): IncidentWebhookConfig => ({ url, timeoutMs: 1000, maxAttempts: 3, backoffMs: 1, ...over });
 const noVault = async () => undefined;
 
 test('the signature is HMAC-SHA256 over "<t>.<body>" (a fixed vector) and verifies on the receiving side', async (t) => {

@@ -11,19 +11,9 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { BulwarkError } from '../errors.ts';
+import type { IncidentWebhookConfig } from '../config.ts';
 import type { Logger } from '../telemetry/logger.ts';
 
-export interface WebhookConfig {
-  url: string;
-  /** File holding the signing secret (its content, trimmed). One of secretFile / secretName. */
-  secretFile?: string;
-  /** Vault secret holding the signing secret, read at each delivery (so a rotation applies at once). */
-  secretName?: string;
-  timeoutMs: number;
-  maxAttempts: number;
-  /** Wait before the first retry; doubled for each further one. */
-  backoffMs: number;
-}
 
 export const SIGNATURE_HEADER = 'x-bulwark-signature';
 
@@ -60,7 +50,7 @@ const retryable = (status: number) => status === 408 || status === 429 || status
  * Checks the config and reads a secret file now, so a missing or empty file stops the start rather than
  * the first notification. Throws BWK_E_CONFIG_INVALID naming the key.
  */
-export function createWebhookNotifier(config: WebhookConfig, deps: WebhookDeps): WebhookNotifier {
+export function createWebhookNotifier(config: IncidentWebhookConfig, deps: WebhookDeps): WebhookNotifier {
   let fileSecret: Buffer | undefined;
   if (config.secretFile !== undefined) {
     try {

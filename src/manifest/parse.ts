@@ -5,7 +5,7 @@
 // the server, which never trusts the client's parse.
 
 import { posix } from 'node:path';
-import { parseDocument, visit, LineCounter, isAlias, isMap, isSeq, isScalar, type Document, type Node, type Pair } from 'yaml';
+import { parseDocument, visit, LineCounter } from 'yaml';
 import { Ajv, type ErrorObject } from 'ajv';
 import ipaddr from 'ipaddr.js';
 import { BulwarkError } from '../errors.ts';
@@ -16,6 +16,7 @@ import { KV_NAMESPACE, manifestSchema, hints, plannedKeys } from './schema.ts';
 import { compileInputSchema, describeSchemaFailure, LinearPatternError } from './input-schema.ts';
 import type { EgressRule, HttpMethod, HttpTrigger, InputPart, InputSchemas, KvAccess, Manifest, QueueTrigger, ScheduleTrigger } from './types.ts';
 import { subjectProblem } from '../bus/subject.ts';
+import { locate, pathOf, type YamlPath as Path } from './yaml-positions.ts';
 import { cronProblem } from '../triggers/cron.ts';
 
 export interface ManifestProblem {
@@ -34,7 +35,6 @@ const LIMITS = {
 
 const HANDLER_EXTENSIONS = ['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs'];
 
-type Path = Array<string | number>;
 
 const validateShape = new Ajv({ allErrors: true, verbose: true, strict: true, strictTypes: false, logger: false })
   .compile(manifestSchema);
@@ -106,43 +106,10 @@ function fail(code: 'BWK_E_MANIFEST_SYNTAX' | 'BWK_E_MANIFEST_INVALID', problems
 
 // ---- positions -------------------------------------------------------------------------------------
 
-/** Source offset of the node at `path` (or of its key), falling back to the deepest existing ancestor. */
-function locate(doc: Document, path: Path, part: 'key' | 'value'): number {
-  let node: unknown = doc.contents;
-  let offset = (node as Node | null)?.range?.[0] ?? 0;
-  for (let i = 0; i < path.length; i++) {
-    if (isAlias(node)) node = node.resolve(doc);
-    const seg = path[i]!;
-    let pair: Pair | undefined;
-    if (isMap(node)) {
-      pair = node.items.find((p) => (isScalar(p.key) ? String(p.key.value) : String(p.key)) === String(seg));
-      if (!pair) return offset;
-      const last = i === path.length - 1;
-      if (last && part === 'key' && isScalar(pair.key) && pair.key.range) return pair.key.range[0];
-      node = pair.value;
-      // `key:` with no value has a null value node without a useful range: point at the key.
-      const keyStart = isScalar(pair.key) && pair.key.range ? pair.key.range[0] : offset;
-      offset = (node as Node | null)?.range?.[0] ?? keyStart;
-    } else if (isSeq(node) && typeof seg === 'number' && node.items[seg] !== undefined) {
-      node = node.items[seg];
-      offset = (node as Node | null)?.range?.[0] ?? offset;
-    } else {
-      return offset;
-    }
-  }
-  return offset;
-}
-
 function display(path: Path): string {
   let out = '';
   for (const seg of path) out += typeof seg === 'number' ? `[${seg}]` : out ? `.${seg}` : seg;
   return out;
-}
-
-function pointer(instancePath: string): Path {
-  if (!instancePath) return [];
-  return instancePath.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
-    .map((s) => (/^[0-9]+$/.test(s) ? Number(s) : s));
 }
 
 // ---- pass 2: JSON Schema ---------------------------------------------------------------------------
@@ -165,7 +132,7 @@ function shapeProblems(errors: ErrorObject[], at: At): ManifestProblem[] {
   const out: ManifestProblem[] = [];
   const valueReported = new Set<string>();
   for (const e of errors) {
-    const path = pointer(e.instancePath);
+    const path = pathOf(e.instancePath);
     const where = path.length === 0 ? 'at the top level' : `in ${display(path)}`;
     if (e.keyword === 'additionalProperties') {
       const key = (e.params as { additionalProperty: string }).additionalProperty;

@@ -18,7 +18,7 @@ permissions:
   secrets: [A, B, C]
 `, 'bulwark.yaml', () => undefined);
 const fn = { name: 'shop', version: 3, manifest };
-const none: StaticReferences = { secrets: [], dynamicSecrets: 0, egress: [], dynamicEgress: 0 };
+const none: StaticReferences = { secrets: [], dynamicSecrets: 0, egress: [], dynamicEgress: 0, kv: [], dynamicKv: 0, invoke: [], dynamicInvoke: 0 };
 const use = (capability: string, target: string, outcome: 'used' | 'denied' = 'used'): CapabilityUse => ({
   function: 'shop', capability, target, outcome, count: 2, firstSeen: 1_700_000_000_000, lastSeen: 1_700_000_060_000,
 });

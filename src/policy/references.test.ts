@@ -26,6 +26,24 @@ test('literal secret names and fetch URLs are references, with host:port and def
   assert.deepEqual(findReferences(code), {
     secrets: ['API_KEY', 'DB_URL'], dynamicSecrets: 0,
     egress: ['127.0.0.1:8081', 'api.example.com:443', 'hooks.example.org:443'], dynamicEgress: 0,
+    kv: [], dynamicKv: 0, invoke: [], dynamicInvoke: 0,
+  });
+});
+
+test('kv namespaces and callees: literal first arguments are references, computed ones dynamic', async () => {
+  const code = await bundled(`
+    export async function handler(event: any, context: any) {
+      await context.kv.get('orders', 'a');
+      const { kv, invoke } = context;
+      await kv.put(\`carts\`, 'b', '1');
+      await kv.list(event.ns);
+      await context.invoke('billing', { id: 1 });
+      await invoke(event.callee, {});
+      return context.kv?.delete('orders', 'a');
+    }`);
+  assert.deepEqual(findReferences(code), {
+    secrets: [], dynamicSecrets: 0, egress: [], dynamicEgress: 0,
+    kv: ['carts', 'orders'], dynamicKv: 1, invoke: ['billing'], dynamicInvoke: 1,
   });
 });
 
@@ -38,7 +56,7 @@ test('computed names and URLs are dynamic references: the static side cannot nar
       await fetch(\`https://\${event.host}/x\`);
       await fetch('not a url');
     }`);
-  assert.deepEqual(findReferences(code), { secrets: [], dynamicSecrets: 2, egress: [], dynamicEgress: 3 });
+  assert.deepEqual(findReferences(code), { secrets: [], dynamicSecrets: 2, egress: [], dynamicEgress: 3, kv: [], dynamicKv: 0, invoke: [], dynamicInvoke: 0 });
 });
 
 test('other get and fetch-like calls are not references', async () => {
@@ -50,7 +68,8 @@ test('other get and fetch-like calls are not references', async () => {
       event.prefetch('https://x.example.com/');
       return 'fetch("https://y.example.com/")';
     }`);
-  assert.deepEqual(findReferences(code), { secrets: [], dynamicSecrets: 0, egress: [], dynamicEgress: 0 });
+  // context.kv.get names a kv namespace, not a secret.
+  assert.deepEqual(findReferences(code), { secrets: [], dynamicSecrets: 0, egress: [], dynamicEgress: 0, kv: ['DB_URL'], dynamicKv: 0, invoke: [], dynamicInvoke: 0 });
 });
 
 test('a bundle that is not JavaScript is refused with a code', () => {

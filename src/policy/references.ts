@@ -1,7 +1,7 @@
 // The static half of least-privilege analysis: which capabilities a deployed bundle's code references.
 // The bundle (one ES module, src/deploy/bundle.ts) is parsed with @babel/parser and every call is looked
 // at: `<x>.secrets.get(arg)` / `secrets.get(arg)` names a secret, `<x>.fetch(arg)` / `fetch(arg)` an
-// egress host. A string literal (or a template whose text fixes the origin) pins the target; anything
+// egress host, `<x>.kv.get|put|list|delete(arg)` a kv namespace, `<x>.invoke(arg)` a callee. A string literal (or a template whose text fixes the origin) pins the target; anything
 // else is counted as a dynamic reference, which the static side cannot narrow (the run-time records of
 // src/policy/usage.ts can). The code is only read, never run.
 
@@ -19,6 +19,12 @@ export interface StaticReferences {
   egress: string[];
   /** fetch calls whose origin is computed at run time. */
   dynamicEgress: number;
+  /** kv namespaces passed as literals (`kv.get('orders', …)`), sorted. */
+  kv: string[];
+  dynamicKv: number;
+  /** Callees passed as literals (`invoke('billing', …)`), sorted. */
+  invoke: string[];
+  dynamicInvoke: number;
 }
 
 interface Node {
@@ -46,6 +52,20 @@ function isSecretsGet(callee: Node): boolean {
   if (!isMember(callee) || propertyName(callee) !== 'get') return false;
   const obj = callee.object as Node;
   return (obj.type === 'Identifier' && obj.name === 'secrets') || (isMember(obj) && propertyName(obj) === 'secrets');
+}
+
+const KV_METHODS = new Set(['get', 'put', 'list', 'delete']);
+
+/** `kv.get|put|list|delete` or `<anything>.kv.…`. */
+function isKvCall(callee: Node): boolean {
+  if (!isMember(callee) || !KV_METHODS.has(propertyName(callee) ?? '')) return false;
+  const obj = callee.object as Node;
+  return (obj.type === 'Identifier' && obj.name === 'kv') || (isMember(obj) && propertyName(obj) === 'kv');
+}
+
+/** `invoke` or `<anything>.invoke`. */
+function isInvoke(callee: Node): boolean {
+  return (callee.type === 'Identifier' && callee.name === 'invoke') || (isMember(callee) && propertyName(callee) === 'invoke');
 }
 
 /** `fetch` or `<anything>.fetch`. */
@@ -86,8 +106,12 @@ export function findReferences(code: string): StaticReferences {
   }
   const secrets = new Set<string>();
   const egress = new Set<string>();
+  const kv = new Set<string>();
+  const invoke = new Set<string>();
   let dynamicSecrets = 0;
   let dynamicEgress = 0;
+  let dynamicKv = 0;
+  let dynamicInvoke = 0;
   // Iterative: a deeply nested bundle must not overflow the gateway's stack.
   const stack: Node[] = [ast];
   while (stack.length > 0) {
@@ -103,6 +127,14 @@ export function findReferences(code: string): StaticReferences {
         const target = fetchTarget(arg);
         if (target) egress.add(target);
         else dynamicEgress++;
+      } else if (isKvCall(callee)) {
+        const lit = literalText(arg);
+        if (lit?.complete) kv.add(lit.text);
+        else dynamicKv++;
+      } else if (isInvoke(callee)) {
+        const lit = literalText(arg);
+        if (lit?.complete) invoke.add(lit.text);
+        else dynamicInvoke++;
       }
     }
     for (const [key, value] of Object.entries(node)) {
@@ -114,7 +146,10 @@ export function findReferences(code: string): StaticReferences {
       }
     }
   }
-  return { secrets: [...secrets].sort(), dynamicSecrets, egress: [...egress].sort(), dynamicEgress };
+  return {
+    secrets: [...secrets].sort(), dynamicSecrets, egress: [...egress].sort(), dynamicEgress,
+    kv: [...kv].sort(), dynamicKv, invoke: [...invoke].sort(), dynamicInvoke,
+  };
 }
 
 /**

@@ -12,7 +12,8 @@
 
 import { readFile } from 'node:fs/promises';
 import { matchesGlob } from 'node:path';
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { LineCounter, parseDocument, type Document } from 'yaml';
+import { locate, pathOf } from '../../manifest/yaml-positions.ts';
 import { Ajv, type ErrorObject } from 'ajv';
 import { BulwarkError } from '../../errors.ts';
 
@@ -89,7 +90,7 @@ export function parseWaivers(source: string, file: string, now: Date = new Date(
   }
   const waivers = raw as Waiver[];
   waivers.forEach((w, i) => {
-    for (const p of waiverDateProblems(w.expires, now)) problems.push(`${pos(offsetAt(doc, [i, 'expires']))}: waiver ${i + 1} (${w.rule}) ${p}`);
+    for (const p of waiverDateProblems(w.expires, now)) problems.push(`${pos(locate(doc, [i, 'expires']))}: waiver ${i + 1} (${w.rule}) ${p}`);
   });
   if (problems.length > 0) fail(problems);
   return waivers.map((w) => ({ ...w, reason: w.reason.trim() }));
@@ -133,25 +134,7 @@ function describe(e: ErrorObject): string {
 }
 
 function offsetOf(doc: Document, e: ErrorObject): number {
-  const path = e.instancePath.split('/').slice(1).map((s) => (/^\d+$/.test(s) ? Number(s) : s));
-  if (e.keyword === 'additionalProperties') return offsetAt(doc, [...path, (e.params as { additionalProperty: string }).additionalProperty], true);
-  return offsetAt(doc, path);
-}
-
-/** Offset of the node at `path` (of its key, with `key`), or of its deepest existing ancestor. */
-function offsetAt(doc: Document, path: Array<string | number>, key = false): number {
-  let node: unknown = doc.contents;
-  let offset = (node as Node | null)?.range?.[0] ?? 0;
-  for (const [i, seg] of path.entries()) {
-    if (isSeq(node) && typeof seg === 'number' && node.items[seg] !== undefined) node = node.items[seg];
-    else if (isMap(node)) {
-      const pair = node.items.find((p) => (isScalar(p.key) ? String(p.key.value) : String(p.key)) === String(seg));
-      if (!pair) return offset;
-      if (key && i === path.length - 1 && isScalar(pair.key)) return pair.key.range?.[0] ?? offset;
-      node = pair.value ?? pair.key;
-      if (pair.value === null && isScalar(pair.key)) return pair.key.range?.[0] ?? offset;
-    } else return offset;
-    offset = (node as Node | null)?.range?.[0] ?? offset;
-  }
-  return offset;
+  const path = pathOf(e.instancePath);
+  if (e.keyword === 'additionalProperties') return locate(doc, [...path, (e.params as { additionalProperty: string }).additionalProperty], 'key');
+  return locate(doc, path);
 }

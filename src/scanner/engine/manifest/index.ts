@@ -37,10 +37,9 @@ export const engine: Engine = {
       if (tree.root?.type !== 'map') continue;
       const dir = dirname(abs);
       let refs: CodeReferences | undefined | null = null;
-      const wantKvInvoke = /\b(kv|invoke)\s*:/.test(source);
       const base = {
         file, root: tree.root,
-        codeReferences: () => (refs === null ? (refs = readCodeReferences(dir, wantKvInvoke)) : refs),
+        codeReferences: () => (refs === null ? (refs = readCodeReferences(dir)) : refs),
       };
       for (const rule of rules) {
         const context: ManifestContext = {

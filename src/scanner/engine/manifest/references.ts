@@ -1,13 +1,10 @@
-// Which capabilities a function's code names, for BWK-MAN-UNUSED-GRANT. Secrets and egress come from
-// src/policy/references.ts (the same reading `bulwark policy check` does on a bundle), run on every
-// source file of the function directory (TypeScript stripped to JavaScript with esbuild first). kv
-// namespaces (`kv.get('orders', …)`) and callees (`invoke('billing', …)`) are not covered there and
-// are read here, only when the manifest grants any. Dynamic (computed) names are counted, so a rule
-// can stay silent instead of guessing.
+// Which capabilities a function's code names, for BWK-MAN-UNUSED-GRANT: src/policy/references.ts (the
+// same reading `bulwark policy check` does on a bundle) run on every source file of the function
+// directory (TypeScript stripped to JavaScript with esbuild first). Dynamic (computed) names are
+// counted, so a rule can stay silent instead of guessing.
 
 import { lstatSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
-import { parse } from '@babel/parser';
 import { transformSync } from 'esbuild';
 import { findReferences } from '../../../policy/references.ts';
 
@@ -62,7 +59,7 @@ export function functionSources(dir: string): string[] {
   return out;
 }
 
-export function readCodeReferences(dir: string, wantKvInvoke: boolean): CodeReferences | undefined {
+export function readCodeReferences(dir: string): CodeReferences | undefined {
   const refs: CodeReferences = {
     secrets: new Set(), egress: new Set(), kv: new Set(), invoke: new Set(),
     dynamic: { secrets: 0, egress: 0, kv: 0, invoke: 0 }, files: [],
@@ -74,9 +71,12 @@ export function readCodeReferences(dir: string, wantKvInvoke: boolean): CodeRefe
       const found = findReferences(code);
       for (const s of found.secrets) refs.secrets.add(s);
       for (const e of found.egress) refs.egress.add(e);
+      for (const k of found.kv) refs.kv.add(k);
+      for (const i of found.invoke) refs.invoke.add(i);
       refs.dynamic.secrets += found.dynamicSecrets;
       refs.dynamic.egress += found.dynamicEgress;
-      if (wantKvInvoke) kvAndInvoke(code, refs);
+      refs.dynamic.kv += found.dynamicKv;
+      refs.dynamic.invoke += found.dynamicInvoke;
     } catch {
       // A file we cannot read as JavaScript could name anything: no reference set is better than a wrong one.
       return undefined;
@@ -84,52 +84,4 @@ export function readCodeReferences(dir: string, wantKvInvoke: boolean): CodeRefe
     refs.files.push(rel);
   }
   return refs;
-}
-
-interface Node {
-  type: string;
-  [key: string]: unknown;
-}
-
-const KV_METHODS = new Set(['get', 'put', 'list', 'delete']);
-
-function kvAndInvoke(code: string, refs: CodeReferences): void {
-  const ast = parse(code, { sourceType: 'module' }) as unknown as Node;
-  const stack: Node[] = [ast];
-  while (stack.length > 0) {
-    const node = stack.pop()!;
-    if (node.type === 'CallExpression' || node.type === 'OptionalCallExpression') {
-      const callee = node.callee as Node;
-      const arg = (node.arguments as Node[])[0];
-      const literal = arg?.type === 'StringLiteral' ? (arg.value as string) : undefined;
-      const prop = propertyName(callee);
-      if (prop && KV_METHODS.has(prop) && isNamed(callee.object as Node, 'kv')) {
-        if (literal !== undefined) refs.kv.add(literal);
-        else refs.dynamic.kv++;
-      } else if ((callee.type === 'Identifier' && callee.name === 'invoke') || prop === 'invoke') {
-        if (literal !== undefined) refs.invoke.add(literal);
-        else refs.dynamic.invoke++;
-      }
-    }
-    for (const [key, value] of Object.entries(node)) {
-      if (key === 'loc' || key.endsWith('Comments')) continue;
-      if (Array.isArray(value)) {
-        for (const item of value) if (item && typeof item === 'object' && typeof item.type === 'string') stack.push(item);
-      } else if (value && typeof value === 'object' && typeof (value as Node).type === 'string') {
-        stack.push(value as Node);
-      }
-    }
-  }
-}
-
-function propertyName(member: Node): string | undefined {
-  if (member.type !== 'MemberExpression' && member.type !== 'OptionalMemberExpression') return undefined;
-  const p = member.property as Node;
-  if (!member.computed && p.type === 'Identifier') return p.name as string;
-  return p.type === 'StringLiteral' ? (p.value as string) : undefined;
-}
-
-/** `kv` or `<anything>.kv`. */
-function isNamed(node: Node, name: string): boolean {
-  return (node.type === 'Identifier' && node.name === name) || propertyName(node) === name;
 }
