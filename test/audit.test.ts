@@ -48,6 +48,11 @@ test('audit query: filters by action, request id and time; --json gives records 
   assert.deepEqual((JSON.parse(one.stdout) as AuditRecord[]).map((r) => r.action), ['route.unknown']);
   const future = await cli(['query', '--since', '2999-01-01T00:00:00Z']);
   assert.equal(future.stdout, 'no audit records\n');
+  // A duration back from now: the records just written are within the last hour, none before it.
+  const recent = await cli(['query', '--action', 'auth.failed', '--since', '1h', '--json']);
+  assert.deepEqual((JSON.parse(recent.stdout) as AuditRecord[]).map((r) => r.requestId), ids.badKey);
+  const older = await cli(['query', '--action', 'auth.failed', '--until', '1h']);
+  assert.equal(older.stdout, 'no audit records\n');
   const bad = await cli(['query', '--since', 'yesterday-ish']);
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /error BWK_E_CLI_USAGE: .*--since.*ISO time/);

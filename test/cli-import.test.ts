@@ -155,7 +155,8 @@ functions:
           method: delete
 `);
   write('sls/handlers/notes.mjs', 'export async function main() { return { statusCode: 204 }; }\n');
-  const r = await cli(['import', 'sls/serverless.yml', '--out', 'sls', '--opt', 'stage=prod']);
+  // --opt takes one value (repeatable, as in `bulwark scan`): before the template it does not swallow it.
+  const r = await cli(['import', '--opt', 'stage=prod', 'sls/serverless.yml', '--out', 'sls']);
   assert.equal(r.code, 0, r.stderr);
   const dir = join(work, 'sls');
   fill(dir);

@@ -3,9 +3,8 @@
 // with a digest per top-level section, and names the sections that differ from the last such record in
 // the ledger. Digests only: the ledger says that `auth` changed and when, the file itself says how.
 
-import { createHash } from 'node:crypto';
 import type { Config } from '../config.ts';
-import type { AuditLog } from '../store/store.ts';
+import { sha256Hex, type AuditLog } from '../store/store.ts';
 import { canonicalJson } from './record.ts';
 
 export interface ConfigLoadedDetail {
@@ -15,7 +14,7 @@ export interface ConfigLoadedDetail {
   changed: string[] | null;
 }
 
-const digestOf = (value: unknown) => createHash('sha256').update(canonicalJson(value)).digest('hex');
+const digestOf = (value: unknown) => sha256Hex(Buffer.from(canonicalJson(value), 'utf8'));
 
 export async function configLoaded(config: Config, log: Pick<AuditLog, 'query'>): Promise<ConfigLoadedDetail> {
   const sections: Record<string, string> = {};

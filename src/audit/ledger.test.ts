@@ -155,3 +155,14 @@ test('verify: records rewritten with recomputed hashes are caught by the signed 
   // Without a node key nothing signed can be trusted: the first checkpoint cannot be checked.
   assert.equal((await verifyLedger(reopened.audit, {})).problem?.firstBadSeq, 5);
 });
+
+test('ledger: a checkpoint that cannot be signed rejects the append instead of leaving it pending', async (t) => {
+  const home = await tempHome(t);
+  const store = await openSqliteStore(home);
+  t.after(() => store.close());
+  // The public half only: signing throws.
+  const { privateKey: _privateKey, ...publicOnly } = loadOrCreateNodeKey(home);
+  const ledger = await openAuditLedger({ checkpointEvery: 1, checkpointIntervalMs: 60_000, maxBatch: 1000 }, { log: store.audit, key: publicOnly, logger: silent });
+  await assert.rejects(ledger.append(event(1)), /private key/);
+  assert.deepEqual(await store.audit.range(1, 10), [], 'nothing was written');
+});

@@ -76,8 +76,10 @@ export async function openAuditLedger(opts: AuditLedgerOptions, deps: AuditLedge
       prev = s;
     }
     const last = sealed.at(-1)!;
-    const checkpoint = last.seq - checkpointedSeq >= opts.checkpointEvery ? sign(last.seq, last.hash) : undefined;
+    let checkpoint: AuditCheckpoint | undefined;
     try {
+      // Inside the try: a signing failure must reject the waiters like a failed write, never leave them pending.
+      checkpoint = last.seq - checkpointedSeq >= opts.checkpointEvery ? sign(last.seq, last.hash) : undefined;
       await deps.log.append(sealed, checkpoint);
     } catch (err) {
       // Someone else may have appended (or the write half happened): start again from what is stored.

@@ -4,11 +4,11 @@
 // Checkpoints name the key by id (SHA-256 of its public key), so verify can tell "signed by another
 // key" from "signature does not match".
 
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, lstatSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { BulwarkError } from '../errors.ts';
-import type { AuditCheckpoint } from '../store/store.ts';
+import { sha256Hex, type AuditCheckpoint } from '../store/store.ts';
 
 export const NODE_KEY_FILE = 'audit-node.key';
 
@@ -21,7 +21,7 @@ export interface NodeKey {
 
 export function publicKeyId(publicKey: KeyObject): string {
   const der = publicKey.export({ type: 'spki', format: 'der' });
-  return `audit_${createHash('sha256').update(der).digest('hex').slice(0, 24)}`;
+  return `audit_${sha256Hex(der).slice(0, 24)}`;
 }
 
 export function publicKeyPem(key: NodeKey): string {

@@ -3,9 +3,8 @@
 // text, so the hash covers the exact bytes stored; `bulwark audit verify` recomputes it with this same
 // function. Changing anything here breaks every existing ledger: bump RECORD_FORMAT instead.
 
-import { createHash } from 'node:crypto';
 import type { SecurityEvent } from '../bus/bus.ts';
-import type { AuditRecord } from '../store/store.ts';
+import { sha256Hex, type AuditRecord } from '../store/store.ts';
 import { redactValue } from '../telemetry/redact.ts';
 
 /** Part of every hashed serialisation, so a future format can never be confused with this one. */
@@ -17,7 +16,7 @@ export type UnsealedRecord = Omit<AuditRecord, 'seq' | 'prevHash' | 'hash'>;
 
 export function recordHash(r: Omit<AuditRecord, 'hash'>): string {
   const canonical = JSON.stringify([RECORD_FORMAT, r.seq, r.at, r.actor, r.action, r.target, r.outcome, r.requestId, r.sourceIp, r.details, r.prevHash]);
-  return createHash('sha256').update(canonical).digest('hex');
+  return sha256Hex(Buffer.from(canonical, 'utf8'));
 }
 
 /** Chains `r` after the record with `prev` (seq, hash). */

@@ -73,11 +73,13 @@ async function openUdp(target: SyslogTarget): Promise<SyslogSender> {
 
 async function openTcp(target: SyslogTarget): Promise<SyslogSender> {
   const socket: Socket = await new Promise((resolve, reject) => {
+    const refused = (err: Error) => reject(failed(target, err));
     const s = connect({ host: target.host, port: target.port }, () => {
-      s.off('error', reject);
+      // Connected: later errors go to the handler below, not to this settled promise.
+      s.off('error', refused);
       resolve(s);
     });
-    s.once('error', (err) => reject(failed(target, err)));
+    s.once('error', refused);
   });
   let broken: unknown;
   socket.on('error', (err) => { broken = failed(target, err); });

@@ -14,6 +14,13 @@ export function port(value: string): number {
   return n;
 }
 
+/** A repeatable `--opt key=value`: collected into one object, the last value of a key winning. */
+export function keyValue(value: string, previous: Record<string, string> = {}): Record<string, string> {
+  const eq = value.indexOf('=');
+  if (eq < 1) throw new InvalidArgumentError('must be key=value, like stage=prod');
+  return { ...previous, [value.slice(0, eq)]: value.slice(eq + 1) };
+}
+
 export function nameList(value: string): string[] {
   const names = value.split(',').map((s) => s.trim()).filter(Boolean);
   if (names.length === 0) throw new InvalidArgumentError('must list at least one function name (or *)');

@@ -17,6 +17,7 @@ import { createLogger } from '../telemetry/logger.ts';
 import { loadManifest } from '../manifest/load.ts';
 import { bundleFunction } from './bundle.ts';
 import { deployFunction, removeFunction, rollbackFunction, type DeployDeps, type DeployPayload } from './deploy.ts';
+import { createScanGate } from '../scanner/gate/server.ts';
 import { generatePublisherKey, readPrivateKey, signDeploy } from '../signing/signature.ts';
 
 let root: string;
@@ -187,6 +188,17 @@ test('deploy: expires in the past is rejected', async () => {
   const p = await payloadFor('old', handlerReturning('x'), { manifest: MANIFEST('old').replace('2099-12-31', '2020-01-01') });
   await assert.rejects(deployFunction(deps, p, 'key_deployer', 'req'), rejectsWith('BWK_E_DEPLOY_REJECTED', /expires 2020-01-01 is in the past/));
   assert.equal(await deps.store.functions.getActive('old'), undefined);
+});
+
+test('deploy: a scan record the store cannot write does not turn an activated version into a rejected deploy', async () => {
+  const scanGate = await createScanGate('high');
+  const failingScans = { ...deps.store.scans, record: async () => { throw new BulwarkError('BWK_E_STORE_UNAVAILABLE', ['sqlite']); } };
+  const p = await payloadFor('scanned', handlerReturning('live'));
+  const { version } = await deployFunction({ ...deps, store: { ...deps.store, scans: failingScans }, scanGate }, p, 'key_deployer', 'req-scan');
+  assert.equal(await invokeActive('scanned'), 'live');
+  const mine = events.filter((e) => e.requestId === 'req-scan').map((e) => e.type);
+  assert.deepEqual(mine, ['scan.completed', 'deploy.succeeded']);
+  assert.equal(version.version, 1);
 });
 
 test('rollback: defaults to the version before the active one, accepts an explicit one, refuses unknown ones', async () => {

@@ -183,7 +183,13 @@ async function recordScan(deps: DeployDeps, gate: ScanGate, outcome: { source: '
     function: version.name, version: version.version, recordedAt: new Date().toISOString(), actor, source: outcome.source, failOn: gate.failOn,
     counts: claim?.counts ?? {}, serverCounts: outcome.serverCounts, suppressed: claim?.suppressed ?? 0, files: claim?.files ?? 0, waived: claim?.waived ?? [],
   };
-  await deps.store.scans.record(record);
+  try {
+    await deps.store.scans.record(record);
+  } catch (err) {
+    // The version is active and serving already: failing the deploy now would report a rejection for a
+    // live version. The inventory shows it as not scanned; scan.completed below still carries the counts.
+    deps.logger.error({ err, requestId, function: version.name, version: version.version }, 'scan record not stored');
+  }
   const base = { requestId, actor, function: version.name, version: version.version };
   await publishSecurityEvent(deps.bus, deps.logger, {
     ...base, type: 'scan.completed',

@@ -31,7 +31,7 @@ export const MATCHABLE_EVENTS: readonly SecurityEventType[] = [
   'dlp.leak', 'deploy.signature-checked', 'rollback.signature-checked', 'sandbox.bundle-tampered', 'secret.changed',
   'vault.master-rotated', 'vault.master-rotation-prepared', 'capability.used', 'capability.denied',
   'publisher.added', 'publisher.revoked', 'function.disabled', 'function.enabled', 'function.offboarded',
-  'scan.completed', 'scan.waived',
+  'scan.completed', 'scan.waived', 'config.loaded',
 ];
 
 export type ActionType = 'block-address' | 'throttle-caller' | 'disable-function' | 'revoke-key' | 'rotate-secrets' | 'notify-webhook';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BulwarkError } from '../errors.ts';
@@ -36,7 +36,7 @@ async function receiver(t: { after: (fn: () => Promise<void>) => void }, answers
 async function secretFile(t: { after: (fn: () => Promise<void>) => void }, value = SECRET): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'bwk-webhook-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
-  await writeFile(join(dir, 'secret'), `${value}\n`);
+  await writeFile(join(dir, 'secret'), `${value}\n`, { mode: 0o600 });
   return join(dir, 'secret');
 }
 
@@ -93,4 +93,13 @@ test('a vault secret is read at each delivery; a missing secret or secret file i
     (err) => err instanceof BulwarkError && err.code === 'BWK_E_CONFIG_INVALID' && /secretFile cannot be read \(ENOENT\)/.test(err.message) && !err.message.includes('/nonexistent'));
   const short = await secretFile(t, 'short');
   assert.throws(() => createWebhookNotifier(config(r.url, { secretFile: short }), { logger, readSecret: noVault }), /at least 16 characters/);
+});
+
+test('a secret file others can read is refused at start, naming the key and the fix', async (t) => {
+  const file = await secretFile(t);
+  await chmod(file, 0o644);
+  assert.throws(
+    () => createWebhookNotifier(config('http://127.0.0.1:1/hook', { secretFile: file }), { logger, readSecret: noVault }),
+    (err: unknown) => err instanceof BulwarkError && err.code === 'BWK_E_CONFIG_INVALID' && /secretFile is readable by others \(mode 644\): run chmod 600/.test(err.message),
+  );
 });

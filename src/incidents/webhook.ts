@@ -9,11 +9,10 @@
 // answer is final. Redirects are not followed (a redirect could send the signed body elsewhere).
 
 import { createHmac, randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { BulwarkError } from '../errors.ts';
 import type { IncidentWebhookConfig } from '../config.ts';
 import type { Logger } from '../telemetry/logger.ts';
-
 
 export const SIGNATURE_HEADER = 'x-bulwark-signature';
 
@@ -53,11 +52,15 @@ const retryable = (status: number) => status === 408 || status === 429 || status
 export function createWebhookNotifier(config: IncidentWebhookConfig, deps: WebhookDeps): WebhookNotifier {
   let fileSecret: Buffer | undefined;
   if (config.secretFile !== undefined) {
+    let mode: number;
     try {
+      mode = statSync(config.secretFile).mode & 0o777;
       fileSecret = Buffer.from(readFileSync(config.secretFile, 'utf8').trim(), 'utf8');
     } catch (err) {
       throw new BulwarkError('BWK_E_CONFIG_INVALID', [`incidents.webhook.secretFile cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`]);
     }
+    // Whoever can read the signing secret can forge notifications: owner-only, as the vault's key file.
+    if ((mode & 0o077) !== 0) throw new BulwarkError('BWK_E_CONFIG_INVALID', [`incidents.webhook.secretFile is readable by others (mode ${mode.toString(8)}): run chmod 600 on it`]);
     if (fileSecret.length < 16) throw new BulwarkError('BWK_E_CONFIG_INVALID', ['incidents.webhook.secretFile must hold a secret of at least 16 characters']);
   }
   const target = new URL(config.url).host;

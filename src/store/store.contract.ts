@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { BulwarkError } from '../errors.ts';
 import { parseManifest } from '../manifest/parse.ts';
-import { DEAD_LETTER_RETENTION, FUNCTION_LOG_RETENTION, KV_LIMITS, type ApiKeyRecord, type CapabilityUse, type DeadLetter, type NewFunctionVersion, type PublisherKeyRecord, type SealedSecret, type SpendRecord, type Store, type AuditRecord, type AuditQuery } from './store.ts';
+import { DEAD_LETTER_RETENTION, FUNCTION_LOG_RETENTION, INCIDENT_TIMELINE_LIMIT, KV_LIMITS, type ApiKeyRecord, type CapabilityUse, type DeadLetter, type NewFunctionVersion, type PublisherKeyRecord, type SealedSecret, type SpendRecord, type Store, type AuditRecord, type AuditQuery } from './store.ts';
 
 export interface StoreFixture {
   /** Opens a store on this fixture's state; may be called again after close() to reopen it. */
@@ -683,6 +683,21 @@ export function runStoreContract(name: string, fixture: () => Promise<StoreFixtu
     } finally {
       await reopened.close();
     }
+  });
+
+  withStore('incidents: the timeline stops at INCIDENT_TIMELINE_LIMIT for triggers and actions, never for acknowledging or resolving', async (store) => {
+    const at = '2026-03-01T00:00:00.000Z';
+    await store.incidents.recordMatch({ id: 'inc_1', rule: 'r1', severity: 'high', key: '203.0.113.7', entry: { at, kind: 'trigger', actor: 'rule:r1', summary: 'first' } });
+    const action = { at, kind: 'action' as const, actor: 'incident:inc_1', summary: 'block-address 203.0.113.7: skipped (already blocked)' };
+    for (let i = 1; i < INCIDENT_TIMELINE_LIMIT; i++) await store.incidents.append('inc_1', action);
+    const full = await store.incidents.append('inc_1', { ...action, summary: 'one too many' });
+    assert.equal(full?.timeline.length, INCIDENT_TIMELINE_LIMIT);
+    assert.notEqual(full?.timeline.at(-1)?.summary, 'one too many');
+    const again = await store.incidents.recordMatch({ id: 'inc_2', rule: 'r1', severity: 'high', key: '203.0.113.7', entry: { at, kind: 'trigger', actor: 'rule:r1', summary: 'again' } });
+    assert.equal(again.incident.matches, 2, 'a match beyond the limit still counts');
+    assert.equal(again.incident.timeline.length, INCIDENT_TIMELINE_LIMIT);
+    const resolved = await store.incidents.transition('inc_1', ['open'], 'resolved', { at, kind: 'resolved', actor: 'key:admin', summary: 'done' });
+    assert.equal(resolved?.incident.timeline.at(-1)?.kind, 'resolved');
   });
 
   withStore('scans: a record per version, read back whole, survives reopen, replaced for the same version', async (store, f) => {

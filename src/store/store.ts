@@ -585,7 +585,10 @@ export interface Incident {
   timeline: IncidentEntry[];
 }
 
-/** Timeline entries kept per incident: beyond, further trigger entries only count in `matches`. */
+/**
+ * Timeline entries kept per incident: beyond, further triggers only count in `matches` and further action
+ * outcomes are only in the audit ledger (playbook.action); acknowledging and resolving are always kept.
+ */
 export const INCIDENT_TIMELINE_LIMIT = 500;
 
 export interface IncidentStore {
@@ -595,7 +598,10 @@ export interface IncidentStore {
    * (rule, key) is ever not resolved.
    */
   recordMatch(match: { id: string; rule: string; severity: IncidentSeverity; key: string; entry: IncidentEntry }): Promise<{ incident: Incident; opened: boolean }>;
-  /** Appends an entry (an action and its outcome); returns the incident, undefined when there is none. */
+  /**
+   * Appends an entry (an action and its outcome), unless the timeline holds INCIDENT_TIMELINE_LIMIT
+   * entries already; returns the incident, undefined when there is none.
+   */
   append(id: string, entry: IncidentEntry): Promise<Incident | undefined>;
   /**
    * Moves an incident to `to` with its entry, in one transaction, when its status is one of `from`.

@@ -37,6 +37,7 @@ test('only the exact bearer token matches', (t) => {
   const token = loadMetricsToken(dir, null);
   const value = readFileSync(join(dir, METRICS_TOKEN_FILE), 'utf8').trim();
   assert.equal(token.matches(`Bearer ${value}`), true);
+  assert.equal(token.matches(`bearer ${value}`), true, 'the scheme is case-insensitive');
   assert.equal(token.matches(undefined), false);
   assert.equal(token.matches(''), false);
   assert.equal(token.matches(value), false, 'no scheme');
@@ -53,6 +54,7 @@ test('a configured token file is read, relative to home, and never generated', (
   const token = loadMetricsToken(dir, 'scrape.token');
   assert.equal(token.file, join(dir, 'scrape.token'));
   assert.equal(token.matches(`Bearer ${value}`), true);
+  assert.equal(token.matches(`bearer ${value}`), true, 'the scheme is case-insensitive');
   refusal(() => loadMetricsToken(dir, 'missing.token'), /cannot be read/);
 });
 

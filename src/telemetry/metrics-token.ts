@@ -58,8 +58,10 @@ export function loadMetricsToken(home: string, tokenFile: string | null): Metric
   return {
     file,
     matches(header) {
-      if (typeof header !== 'string' || !header.startsWith('Bearer ')) return false;
-      return timingSafeEqual(digest(header.slice('Bearer '.length).trim()), expected);
+      // The scheme is case-insensitive (RFC 9110 §11.1), read as src/auth/authenticate.ts reads it.
+      const m = typeof header === 'string' ? /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header) : null;
+      if (!m) return false;
+      return timingSafeEqual(digest(m[1]!), expected);
     },
   };
 }

@@ -16,10 +16,10 @@
 // `queue.dead-lettered` security event, and if even the store fails, logged with its payload.
 
 import { randomUUID } from 'node:crypto';
-import { isBulwarkError, type BulwarkError } from '../errors.ts';
+import { isBulwarkError } from '../errors.ts';
 import { publishSecurityEvent, type EventBus } from '../bus/bus.ts';
 import type { Principal } from '../auth/principal.ts';
-import { assertInvocable } from '../lifecycle/admission.ts';
+import { refusalOf } from '../lifecycle/admission.ts';
 import type { Trigger } from '../manifest/types.ts';
 import { lazyJson, type GuardRequest } from '../guards/types.ts';
 import type { Dispatcher } from '../gateway/dispatch.ts';
@@ -171,8 +171,9 @@ export function createDeliverer(deps: DeliveryDeps): (d: Delivery) => Promise<vo
       try {
         const fn = await deps.store.functions.getActive(d.functionName);
         const trigger = fn && d.triggerOf(fn);
-        // Expired or disabled (src/lifecycle/admission.ts): the same refusal as an HTTP request gets.
-        const refusal = fn && (await assertInvocable(deps.store.lifecycle, fn).then(() => undefined, (err: BulwarkError) => err));
+        // Expired or disabled (src/lifecycle/admission.ts): the same refusal as an HTTP request gets. A
+        // store error reading it is thrown, so the attempt is retried like any other failed one.
+        const refusal = fn ? await refusalOf(deps.store.lifecycle, fn) : undefined;
         // A run of a schedule that no longer exists, or of an expired or disabled function, is not due: nothing is lost.
         if (d.source === 'schedule' && (!fn || !trigger || refusal)) {
           logger.info({ messageId: d.messageId, function: d.functionName, version: fn?.version, code: refusal ? refusal.code : undefined }, 'scheduled run skipped: the schedule is gone or its function has expired or is disabled');

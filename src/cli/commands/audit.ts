@@ -15,7 +15,7 @@ import { verifyLedger } from '../../audit/verify.ts';
 import { checkpointSignedBy, readNodeKey } from '../../audit/node-key.ts';
 import { checkpointFileText, parseCheckpointFile } from '../../audit/checkpoint-file.ts';
 import { formatSyslog, openSyslogSender, parseSyslogTarget } from '../../audit/syslog.ts';
-import { positiveInt } from '../args.ts';
+import { durationSec, positiveInt } from '../args.ts';
 import { printJson, printTable, type CliIo } from '../io.ts';
 
 const PAGE = 1000;
@@ -40,13 +40,9 @@ async function withLedger<T>(io: CliIo, opts: HomeOption, fn: (audit: AuditLog, 
   }
 }
 
-const RELATIVE = /^([1-9][0-9]{0,8})(s|m|h|d)$/;
-const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
 /** An ISO time, or a duration back from now ("15m", "24h", "7d"): normalised to ISO UTC, as records store it. */
 function timeArg(value: string): string {
-  const rel = RELATIVE.exec(value);
-  if (rel) return new Date(Date.now() - Number(rel[1]) * UNIT_MS[rel[2]!]!).toISOString();
+  if (/^[0-9]+[smhd]$/.test(value)) return new Date(Date.now() - durationSec(value) * 1000).toISOString();
   const t = Date.parse(value);
   if (Number.isNaN(t)) throw new InvalidArgumentError('must be an ISO time (2026-05-01T12:00:00Z) or a duration back from now (15m, 24h, 7d)');
   return new Date(t).toISOString();
@@ -158,7 +154,7 @@ function queryCommand(io: CliIo): Command {
     .description('records matching every given filter, oldest first')
     .option('--home <dir>', 'data directory of the gateway (default BULWARK_HOME or ./.bulwark)')
     .option('--action <type>', 'event type, e.g. auth.failed')
-    .option('--actor <actor>', 'API key id, JWT subject, anonymous or system')
+    .option('--actor <actor>', 'who acted, as recorded: key:<id>, jwt:<sub>, anonymous, system…')
     .option('--target <target>', 'function (name@version), key id, address, secret name…')
     .option('--request-id <id>', 'the request that caused it')
     .option('--since <time>', 'at or after: ISO time or a duration back from now (24h)', timeArg)

@@ -9,6 +9,7 @@ import { Command } from 'commander';
 import { BulwarkError } from '../../errors.ts';
 import { importFunction, manifestPath } from '../../import/from-template.ts';
 import type { CliIo } from '../io.ts';
+import { keyValue } from '../args.ts';
 
 export function importCommand(io: CliIo): Command {
   return new Command('import')
@@ -16,8 +17,8 @@ export function importCommand(io: CliIo): Command {
     .argument('<template>', 'template.yaml, template.json or serverless.yml')
     .option('--function <id>', 'the function to import: logical id, serverless function key, or its FunctionName')
     .option('--out <dir>', 'directory to write bulwark.yaml in (default: the function\'s code directory)')
-    .option('--opt <name=value...>', 'values for serverless ${opt:…} variables, e.g. --opt stage=prod')
-    .action(async (template: string, opts: { function?: string; out?: string; opt?: string[] }) => {
+    .option('--opt <name=value>', 'value of a serverless ${opt:name} variable, e.g. --opt stage=prod (repeatable)', keyValue, {} as Record<string, string>)
+    .action(async (template: string, opts: { function?: string; out?: string; opt: Record<string, string> }) => {
       const path = resolve(io.cwd, template);
       let source: string;
       try {
@@ -25,16 +26,10 @@ export function importCommand(io: CliIo): Command {
       } catch (err) {
         throw new BulwarkError('BWK_E_CLI_IMPORT_TEMPLATE', [template, `it cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`]);
       }
-      const vars: Record<string, string> = {};
-      for (const pair of opts.opt ?? []) {
-        const eq = pair.indexOf('=');
-        if (eq < 1) throw new BulwarkError('BWK_E_CLI_USAGE', [`--opt ${pair} must be name=value, like --opt stage=prod`]);
-        vars[pair.slice(0, eq)] = pair.slice(eq + 1);
-      }
       const result = importFunction(path, source, {
         ...(opts.function !== undefined ? { function: opts.function } : {}),
         ...(opts.out !== undefined ? { out: resolve(io.cwd, opts.out) } : {}),
-        vars,
+        vars: opts.opt,
       });
       const target = manifestPath(result);
       const shown = relative(io.cwd, target) || target;

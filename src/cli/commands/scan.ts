@@ -15,6 +15,7 @@ import { sarifReport } from '../../scanner/report/sarif.ts';
 import type { Severity } from '../../scanner/types.ts';
 import { createProgress } from '../progress.ts';
 import type { CliIo } from '../io.ts';
+import { keyValue } from '../args.ts';
 
 export type ReportFormat = 'text' | 'json' | 'sarif';
 
@@ -33,12 +34,6 @@ interface ScanFlags {
 export function severityArg(value: string): Severity {
   if (!isSeverity(value)) throw new InvalidArgumentError('must be one of info, low, medium, high, critical');
   return value;
-}
-
-function optArg(value: string, previous: Record<string, string>): Record<string, string> {
-  const eq = value.indexOf('=');
-  if (eq < 1) throw new InvalidArgumentError('must be key=value');
-  return { ...previous, [value.slice(0, eq)]: value.slice(eq + 1) };
 }
 
 function ruleList(value: string): string[] {
@@ -77,7 +72,7 @@ export function scanCommand(io: CliIo): Command {
     .option('--baseline <file>', 'ignore findings recorded in this baseline file')
     .option('--write-baseline <file>', 'write the current findings as a baseline file (exit 0)')
     .option('--advisories <path>', 'OSV advisories directory or file (default: the data shipped with Bulwark)')
-    .option('--opt <key=value>', 'value of a serverless.yml ${opt:key} variable (repeatable)', optArg, {} as Record<string, string>)
+    .option('--opt <key=value>', 'value of a serverless.yml ${opt:key} variable (repeatable)', keyValue, {} as Record<string, string>)
     .option('--rules <ids>', 'run only these rules (comma-separated ids)', ruleList)
     .option('--output <file>', 'write the report to this file instead of stdout')
     .option('--docs-url <base>', 'absolute URL the docs/ folder is published under (SARIF helpUri)')

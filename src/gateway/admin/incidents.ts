@@ -21,7 +21,7 @@ const changeSchema = {
 
 export interface IncidentRouteDeps {
   store: IncidentStore;
-  /** Absent when incidents.enabled is false: incidents on record stay readable and can be closed by hand. */
+  /** Absent when incidents.enabled is false: incidents on record stay readable; ack and resolve are refused (400). */
   engine?: IncidentEngine;
   access: AdminAccess;
 }

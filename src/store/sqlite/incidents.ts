@@ -77,7 +77,9 @@ export function createSqliteIncidents(db: DatabaseSync): IncidentStore {
       return transaction(db, () => {
         if (!q.get.get(id)) return undefined;
         q.touch.run(entry.at, id);
-        addEntry(id, entry);
+        // Repeatable actions run again on every match: bounded like trigger entries (the playbook.action
+        // events in the audit ledger keep every one).
+        if ((q.countEntries.get(id) as { n: number }).n < INCIDENT_TIMELINE_LIMIT) addEntry(id, entry);
         return load(id);
       });
     },
