@@ -102,10 +102,11 @@ export function createDispatcher(deps: DispatchDeps): Dispatcher {
         own?.end(verdict.error);
         return { admitted: false, rejection: verdict };
       }
-      deps.lastSeen?.touch(req.fn.name);
       let sandboxSpan: TraceSpan | undefined;
       try {
         if (deps.lifecycle) await assertInvocable(deps.lifecycle, req.fn);
+        // After the re-check: an event refused because its function was disabled meanwhile is no invocation.
+        deps.lastSeen?.touch(req.fn.name);
         const event = admit(verdict.principal);
         if (req.signal.aborted) throw new BulwarkError('BWK_E_GATEWAY_CLIENT_CLOSED', [], { function: req.fn.name, source: req.source });
         sandboxSpan = trace?.child('sandbox invocation', { 'faas.name': req.fn.name, 'faas.version': req.fn.version });
