@@ -5,7 +5,7 @@
 // low-entropy human passwords expensive; a 256-bit random secret cannot be guessed whatever the
 // hash speed, so a fast hash loses nothing and keeps key checks cheap on the hot path.
 
-import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import type { ApiKeyRecord, ApiKeyStore } from '../store/store.ts';
 import type { Role } from './roles.ts';
 import type { Principal } from './principal.ts';
@@ -48,7 +48,7 @@ export function keyIdPrefix(value: string): string | undefined {
 }
 
 export function hashSecret(secret: string): string {
-  return createHash('sha256').update(secret, 'utf8').digest('hex');
+  return hash('sha256', secret, 'hex');
 }
 
 function randomId(): string {
@@ -93,7 +93,7 @@ export async function verifyApiKey(store: ApiKeyStore, presented: string, now: D
   if (!m) return { ok: false, reason: 'malformed', keyId: keyIdPrefix(presented) };
   const [, id, secret] = m as unknown as [string, string, string];
   const record = await store.get(id);
-  const presentedHash = Buffer.from(hashSecret(secret), 'hex');
+  const presentedHash = hash('sha256', secret, 'buffer');
   const storedHash = record ? Buffer.from(record.secretHash, 'hex') : DECOY_HASH;
   const match = storedHash.length === presentedHash.length && timingSafeEqual(storedHash, presentedHash);
   if (!record) return { ok: false, reason: 'unknown', keyId: id };

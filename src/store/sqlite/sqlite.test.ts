@@ -102,7 +102,7 @@ test('sqlite: versions cannot be updated in place, even by SQL', async (t) => {
   assert.throws(() => db.prepare("UPDATE versions SET sha256 = 'x' WHERE name = 'hello'").run(), /immutable/);
 });
 
-test('sqlite: cached lookups see writes made through another connection from the next turn (revocation, rollback)', async (t) => {
+test('sqlite: cached lookups see writes made through another connection a millisecond later (revocation, rollback)', async (t) => {
   const home = await tempHome(t);
   const gateway = await openSqliteStore(home);
   t.after(() => gateway.close());
@@ -119,8 +119,8 @@ test('sqlite: cached lookups see writes made through another connection from the
   assert.equal((await gateway.functions.getActive('hello'))?.version, 2);
   assert.equal(await other.keys.revoke('k1', '2030-01-01T00:00:00.000Z'), true);
   await other.functions.activate('hello', 1);
-  // The gateway reads the generation once per event-loop turn; the next request is a new turn.
-  const nextTurn = () => new Promise((r) => setImmediate(r));
+  // The gateway keeps a generation read for 1 ms (GENERATION_TTL_MS): a request after that sees it.
+  const nextTurn = () => new Promise((r) => setTimeout(r, 5));
   await nextTurn();
   assert.equal((await gateway.keys.get('k1'))?.revokedAt, '2030-01-01T00:00:00.000Z');
   assert.equal((await gateway.functions.getActive('hello'))?.version, 1);

@@ -3,7 +3,6 @@
 // beyond that (a second line behind the gateway's concurrency guard), and lets extra idle workers go
 // after IDLE_REAP_MS.
 
-import { availableParallelism } from 'node:os';
 import { BulwarkError } from '../../../errors.ts';
 import type { Logger } from '../../../telemetry/logger.ts';
 import { LOAD_TIMEOUT_MS, START_TIMEOUT_MS, type SandboxWorker } from './worker.ts';
@@ -11,22 +10,20 @@ import { LOAD_TIMEOUT_MS, START_TIMEOUT_MS, type SandboxWorker } from './worker.
 export const IDLE_REAP_MS = 30_000;
 
 /**
- * When callers find every worker busy, the pool grows one worker at a time, and only once the
- * longest-waiting caller has waited GROW_AFTER_MS (a pool with no worker at all spawns at once). Beyond
- * one worker per CPU core it waits GROW_BEYOND_CORES_AFTER_MS instead.
+ * When callers find every worker busy, the pool grows one worker at a time, and only once callers have
+ * kept waiting for GROW_AFTER_MS (see #growLater; a pool with no worker at all spawns at once), up to
+ * limits.concurrency.
  *
- * Why not a worker for every waiting caller, as before: a spawn costs ~50-100 ms of CPU, and on a small
- * machine each extra process makes every invocation dearer. Measured on 2 cores, examples/hello under
- * 50 connections: with 10 workers ~150 µs of worker CPU per request, with 2-3 workers ~80 µs (fewer
- * processes to wake, warmer caches) and more throughput; growing to 10 at the start of a burst ate
- * ~0.5 s of CPU while callers waited. Up to one worker per core, work can truly run in parallel, so the
- * pool grows as soon as a queue is not draining on its own. Past that, only invocations that wait
- * (I/O) gain from more workers, and they keep callers waiting long enough to pass the longer threshold,
- * which scheduling hiccups (10-40 ms stalls seen on a loaded 2-core box) do not.
+ * One at a time because a spawn costs ~50-100 ms of CPU: growing by one worker per waiting caller ate
+ * ~0.5 s of CPU at the start of a burst while callers waited. No longer capped at one worker per core,
+ * as it was: extra processes do cost the workers more CPU per invocation, but the gateway is the
+ * bottleneck and it pays less with more workers. Measured on 2 cores, examples/hello under 50 connections: with 2 workers the gateway spent
+ * ~253 µs of CPU per invocation and the workers ~70 µs together; with 10, ~181 µs and ~102 µs, for
+ * ~35 % more throughput (docs/benchmarks.md). Likely cause: with two workers the other core idles
+ * between invocations, and waking a task on an idle core is dear for the waker on a virtual machine
+ * (the gateway's profile showed ~10 % in that wake-up path).
  */
 export const GROW_AFTER_MS = 10;
-export const GROW_BEYOND_CORES_AFTER_MS = 50;
-const CORES = availableParallelism();
 
 export interface PoolOptions {
   name: string;
@@ -43,7 +40,6 @@ export interface PoolOptions {
 interface Waiter {
   resolve: (w: SandboxWorker) => void;
   reject: (err: unknown) => void;
-  since: number;
 }
 
 export class WorkerPool {
@@ -65,6 +61,8 @@ export class WorkerPool {
   #growTimer: NodeJS.Timeout | undefined;
   /** When the last worker started by #growLater came up (or failed to). */
   #grownAt = 0;
+  /** Since when callers have been waiting without a break (set when the first joins an empty queue). */
+  #queuedSince = 0;
 
   constructor(opts: PoolOptions) {
     this.name = opts.name;
@@ -95,7 +93,8 @@ export class WorkerPool {
       return Promise.reject(new BulwarkError('BWK_E_SANDBOX_POOL_FULL', [this.name]));
     }
     return new Promise<SandboxWorker>((resolve, reject) => {
-      this.#waiters.push({ resolve, reject, since: performance.now() });
+      if (this.#waiters.length === 0) this.#queuedSince = performance.now();
+      this.#waiters.push({ resolve, reject });
       this.fill();
     });
   }
@@ -142,25 +141,24 @@ export class WorkerPool {
   }
 
   /**
-   * Spawns one more worker if callers keep waiting for the grow delay: counted from the oldest waiter's
-   * arrival or from when the last worker added came up, whichever is later, so a new worker gets a full
-   * delay to drain the queue before the next is considered (one at a time: spawning steals CPU from the
-   * workers that exist, which lengthens waits and would otherwise feed on itself).
+   * Spawns one more worker if callers keep waiting for GROW_AFTER_MS: counted from when the queue last
+   * went from empty to waiting, or from when the last worker added came up, whichever is later, so a
+   * new worker gets a full delay to drain the queue before the next is considered (one at a time:
+   * spawning steals CPU from the workers that exist, which lengthens waits and would otherwise feed on
+   * itself). Counted from the queue, not from the oldest caller in it: behind the gateway's concurrency
+   * guard the pool's own queue turns over in a millisecond or two, so no single caller waits 10 ms in
+   * it, yet a queue that never empties is a pool short of workers.
    */
   #growLater(): void {
-    if (this.#growTimer !== undefined || this.#starting > 0 || !this.#room()) return;
-    const oldest = this.#waiters[0];
-    if (!oldest) return;
-    const workers = this.#busy.size + this.#idle.length;
-    const after = workers < CORES ? GROW_AFTER_MS : GROW_BEYOND_CORES_AFTER_MS;
-    const waited = performance.now() - Math.max(oldest.since, this.#grownAt);
+    if (this.#growTimer !== undefined || this.#starting > 0 || !this.#room() || this.#waiters.length === 0) return;
+    const waited = performance.now() - Math.max(this.#queuedSince, this.#grownAt);
     this.#growTimer = setTimeout(() => {
       this.#growTimer = undefined;
       if (this.#closed || this.#starting > 0) return;
-      const head = this.#waiters[0];
-      if (head && performance.now() - Math.max(head.since, this.#grownAt) >= after && this.#room()) this.#spawnOne();
+      const waiting = this.#waiters.length > 0;
+      if (waiting && performance.now() - Math.max(this.#queuedSince, this.#grownAt) >= GROW_AFTER_MS && this.#room()) this.#spawnOne();
       else this.#growLater();
-    }, Math.max(1, after - waited));
+    }, Math.max(1, GROW_AFTER_MS - waited));
     this.#growTimer.unref();
   }
 

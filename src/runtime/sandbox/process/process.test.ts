@@ -169,6 +169,31 @@ describe('process sandbox', () => {
     assert.ok(logs.some((l) => l.message === 'structured' && l.level === 'warn' && l.requestId === req.requestId && (l.fields as { n: number }).n === 1));
   });
 
+  test('a log line leaves the worker at the end of its turn, not only with the result', async () => {
+    const t = await f.target(`export const handler = async (e, ctx) => {
+      ctx.log.info('before the long wait');
+      await new Promise((r) => setTimeout(r, 1500));
+      return 'ok'; };`);
+    const req = request();
+    const running = f.sandbox.invoke(t, req);
+    let seen = false;
+    for (let i = 0; i < 40 && !seen; i++) {
+      await new Promise((r) => setTimeout(r, 25));
+      const logs = await f.store.logs.query({ function: t.name, requestId: req.requestId, limit: 5 });
+      seen = logs.some((l) => l.message === 'before the long wait');
+    }
+    assert.ok(seen, 'the line was stored within 1 s, while the invocation still ran');
+    await running;
+  });
+
+  test('lines held for the next frame are still sent when the function exits the process', async () => {
+    const t = await f.target(`export const handler = async (e, ctx) => { ctx.log.warn('last words'); process.exit(3); };`);
+    const req = request();
+    await assert.rejects(f.sandbox.invoke(t, req), { code: 'BWK_E_SANDBOX_CRASHED' });
+    const logs = await f.store.logs.query({ function: t.name, requestId: req.requestId, limit: 10 });
+    assert.ok(logs.some((l) => l.message === 'last words'), JSON.stringify(logs));
+  });
+
   test('beyond concurrency + queue, callers get BWK_E_SANDBOX_POOL_FULL', async () => {
     const t = await f.target(`export const handler = async () => { await new Promise((r) => setTimeout(r, 300)); return 'done'; };`, { limits: { concurrency: 1, queue: 1 } });
     const results = await Promise.allSettled([0, 1, 2].map(() => f.sandbox.invoke(t, request())));
