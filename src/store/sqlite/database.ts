@@ -81,8 +81,8 @@ export function transaction<T>(db: DatabaseSync, fn: () => T): T {
  * connection (another process on the same home; the gateway's own writes all go through this one) is
  * seen by requests that arrive from 1 ms after it on, and this connection's own writes (changed()) are
  * seen at once. Keeping it for one event-loop turn instead, as before, read it on nearly every request
- * under load (a turn there handles one or two); the millisecond saved ~4 % of the gateway's time per
- * invocation (docs/benchmarks.md).
+ * under load (a turn there handles one or two); the millisecond saved a few per cent of the gateway's
+ * time per invocation (docs/benchmarks.md).
  */
 export interface ChangeTracker {
   /** True when no cached table was written, by any connection, since `stamp` was taken (see above). */
