@@ -16,7 +16,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { cpus, release, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { runWrk, type LoadResult } from './wrk.ts';
+import { jsonBody1k, runWrk, type LoadResult } from './wrk.ts';
 import { createClient } from '../src/cli/client.ts';
 import { deployDirectory } from '../src/cli/commands/deploy.ts';
 import { createProgress } from '../src/cli/progress.ts';
@@ -38,12 +38,6 @@ const coldRuns = Number(values.cold);
 const CONNECTIONS = 50;
 /** Per-client rate limits raised above what wrk sends from one address: see the file. */
 const loadConfigFile = join(repo, 'bench/internal/load.config.yaml');
-
-/** A 1 KB JSON body: {"name":"Ada","padding":"xxx…"} padded to exactly 1024 bytes. */
-function jsonBody1k(): string {
-  const base = JSON.stringify({ name: 'Ada', padding: '' });
-  return JSON.stringify({ name: 'Ada', padding: 'x'.repeat(1024 - base.length) });
-}
 
 function check(name: string, r: LoadResult): LoadResult {
   if (r.non2xx > 0 || r.errors > 0) throw new Error(`${name}: ${r.non2xx} non-2xx responses and ${r.errors} socket errors — not a valid run`);

@@ -24,6 +24,12 @@ export interface LoadOptions {
   headers?: Record<string, string>;
 }
 
+/** The issue 2 load's body, 1 KB of JSON: {"name":"Ada","padding":"xxx…"} padded to exactly 1024 bytes. */
+export function jsonBody1k(): string {
+  const base = JSON.stringify({ name: 'Ada', padding: '' });
+  return JSON.stringify({ name: 'Ada', padding: 'x'.repeat(1024 - base.length) });
+}
+
 export async function runWrk(opts: LoadOptions): Promise<LoadResult> {
   const dir = mkdtempSync(join(tmpdir(), 'bwk-wrk-'));
   try {

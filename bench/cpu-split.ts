@@ -1,0 +1,126 @@
+// Where the CPU goes under the issue 2 load (bench/run.ts scenario (b), or (c) with --no-guards): the
+// gateway's main thread, its other threads, the sandbox workers and wrk, in µs of CPU (user + system)
+// per invocation, read from /proc/<pid>/task/<tid>/stat around a window in the middle of the run. It
+// says which process is the bottleneck and what an invocation costs in all, which req/s alone does not.
+// "busy" workers are those above 0.5 % of a core in the window.
+//
+//   node bench/cpu-split.ts [--duration 10] [--warmup 3] [--no-guards] [--write]
+
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { jsonBody1k, runWrk } from './wrk.ts';
+import { repo, startChild, stopChild, writeBenchSection } from './internal/child.ts';
+
+const { values } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '10' },
+    warmup: { type: 'string', default: '3' },
+    'no-guards': { type: 'boolean', default: false },
+    write: { type: 'boolean', default: false },
+  },
+});
+const durationSec = Number(values.duration);
+const warmupSec = Number(values.warmup);
+if (!(durationSec >= 4)) throw new Error('--duration must be at least 4 s (the window leaves 1 s at each end)');
+/** USER_HZ: the unit of utime/stime in /proc, 100 on every Linux build Node supports. */
+const TICKS_PER_SEC = 100;
+
+interface Task { pid: number; tid: number; comm: string; ppid: number; ticks: number }
+
+/** Fields after the parenthesised name: state is field 3, ppid 4, utime 14 and stime 15. */
+function readStat(path: string): { comm: string; ppid: number; ticks: number } | undefined {
+  let text: string;
+  try { text = readFileSync(path, 'latin1'); } catch { return undefined; }
+  const close = text.lastIndexOf(')');
+  const f = text.slice(close + 2).split(' ');
+  return { comm: text.slice(text.indexOf('(') + 1, close), ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) };
+}
+
+function snapshot(): Map<string, Task> {
+  const tasks = new Map<string, Task>();
+  for (const name of readdirSync('/proc')) {
+    const pid = Number(name);
+    if (!Number.isInteger(pid)) continue;
+    let tids: string[];
+    try { tids = readdirSync(`/proc/${pid}/task`); } catch { continue; }
+    const proc = readStat(`/proc/${pid}/stat`);
+    if (!proc) continue;
+    for (const t of tids) {
+      const s = readStat(`/proc/${pid}/task/${t}/stat`);
+      if (s) tasks.set(`${pid}/${t}`, { pid, tid: Number(t), comm: s.comm, ppid: proc.ppid, ticks: s.ticks });
+    }
+  }
+  return tasks;
+}
+
+/** Pids under `root` (bubblewrap's own processes included: they use next to nothing). */
+function descendants(tasks: Map<string, Task>, root: number): Set<number> {
+  const found = new Set<number>();
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const t of tasks.values()) {
+      if (!found.has(t.pid) && (t.ppid === root || found.has(t.ppid))) { found.add(t.pid); grew = true; }
+    }
+  }
+  return found;
+}
+
+const config = join(repo, 'bench/internal/load.config.yaml');
+const gw = await startChild('bench/internal/gateway-server.ts', [...(values['no-guards'] ? ['--no-guards'] : []), '--config', config]);
+const gwPid = gw.child.pid!;
+const load = {
+  url: `${String(gw.info.url)}/fn/hello/`, connections: 50, threads: 2, method: 'POST' as const, body: jsonBody1k(),
+  headers: { 'content-type': 'application/json', authorization: `Bearer ${String(gw.info.key)}` },
+};
+let rows: string[];
+let rps: number;
+try {
+  await runWrk({ ...load, durationSec: warmupSec });
+  const run = runWrk({ ...load, durationSec });
+  await new Promise((r) => setTimeout(r, 1000));
+  const before = snapshot();
+  const t0 = performance.now();
+  await new Promise((r) => setTimeout(r, (durationSec - 2) * 1000));
+  const after = snapshot();
+  const seconds = (performance.now() - t0) / 1000;
+  const result = await run;
+  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${result.non2xx} non-2xx responses and ${result.errors} socket errors: not a valid run`);
+  rps = result.requestsPerSec;
+  const workers = descendants(after, gwPid);
+  const groups = new Map<string, { cores: number; tasks: number }>();
+  for (const [key, t] of after) {
+    const was = before.get(key);
+    if (!was) continue;
+    const cores = (t.ticks - was.ticks) / TICKS_PER_SEC / seconds;
+    const group = t.pid === gwPid
+      ? (t.tid === gwPid ? 'gateway main thread' : 'gateway other threads (GC, log writer, pool)')
+      : workers.has(t.pid) ? 'sandbox workers (all)'
+        : t.comm === 'wrk' && t.ppid === process.pid ? 'wrk' : undefined;
+    if (!group) continue;
+    const g = groups.get(group) ?? { cores: 0, tasks: 0 };
+    g.cores += cores;
+    if (cores > 0.005) g.tasks++;
+    groups.set(group, g);
+  }
+  let total = 0;
+  rows = ['| process | cores busy | µs of CPU per invocation |', '|---|---:|---:|'];
+  for (const [name, g] of groups) {
+    total += g.cores;
+    rows.push(`| ${name}${name.startsWith('sandbox') ? ` (${g.tasks} busy)` : ''} | ${g.cores.toFixed(2)} | ${(g.cores * 1e6 / rps).toFixed(0)} |`);
+  }
+  rows.push(`| all of the above | ${total.toFixed(2)} | ${(total * 1e6 / rps).toFixed(0)} |`);
+} finally {
+  await stopChild(gw);
+}
+const report = [
+  `${values['no-guards'] ? '(c) guard chain off' : '(b) guard chain on'}: ${rps.toFixed(0)} invocations/s, wrk 50 connections, POST 1 KB JSON, window of ${durationSec - 2} s inside a ${durationSec} s run after ${warmupSec} s of warm-up.`,
+  '',
+  ...rows,
+].join('\n');
+console.log(report);
+if (values.write) {
+  writeBenchSection(values['no-guards'] ? 'cpu-split-off' : 'cpu-split', `node bench/cpu-split.ts${values['no-guards'] ? ' --no-guards' : ''} --write`, report);
+  console.error('docs/benchmarks.md updated');
+}
