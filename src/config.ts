@@ -113,6 +113,13 @@ export interface Config {
   sandbox: {
     /** Warm workers kept per active function version. */
     warmWorkers: number;
+    /**
+     * Workers on this host, all functions together, beyond which pools stop growing (a pool's first
+     * worker is always started, so every function can run). Each worker is a process of ~50 MB plus
+     * its function's memory: without a ceiling, a few functions with high `limits.concurrency` under
+     * load would grow until the host runs out of memory.
+     */
+    maxWorkers: number;
     /** Largest response body a function may return. */
     maxResponseBytes: number;
     /**
@@ -319,6 +326,7 @@ const configSchema = {
       type: 'object', additionalProperties: false,
       properties: {
         warmWorkers: { type: 'integer', minimum: 0, maximum: 64 },
+        maxWorkers: { type: 'integer', minimum: 1, maximum: 4096 },
         maxResponseBytes: { type: 'integer', minimum: 1 },
         scratchDir: { type: 'string', minLength: 1 },
       },
@@ -491,7 +499,7 @@ export function defaultConfig(home: string): Config {
       // An address's score keeps its last 10 events as evidence, about 2.5 KB: at most ~50 MB in all.
       maxTracked: 20_000,
     },
-    sandbox: { warmWorkers: 1, maxResponseBytes: 6 * 1024 * 1024, scratchDir: defaultScratchDir(home) },
+    sandbox: { warmWorkers: 1, maxWorkers: 64, maxResponseBytes: 6 * 1024 * 1024, scratchDir: defaultScratchDir(home) },
     egress: { timeoutMs: 10_000, maxResponseBytes: 5 * 1024 * 1024 },
     triggers: { maxMessageBytes: 256 * 1024, maxAttempts: 3, retryDelayMs: 200 },
     invoke: { maxHops: 4, tokenTtlSeconds: 30 },

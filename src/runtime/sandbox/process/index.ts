@@ -96,6 +96,8 @@ class ProcessSandbox implements SandboxProvider {
   #draining = new Map<WorkerPool, string>();
   #reaper: NodeJS.Timeout;
   #closed = false;
+  /** Workers spawned and not yet exited, every pool together (sandbox.maxWorkers). */
+  #workers = 0;
 
   constructor(opts: ProcessSandboxOptions, nodePath: string, plan: IsolationPlan, scratchBase: string) {
     this.#opts = opts;
@@ -206,6 +208,7 @@ class ProcessSandbox implements SandboxProvider {
         queue: limits.queue,
         logger: this.#opts.logger,
         spawn: (p) => this.#spawn(target, p),
+        hostHasRoom: () => this.#workers < this.#opts.config.sandbox.maxWorkers,
         ...(this.#opts.onWorkerStarted ? { onStarted: (seconds: number, ok: boolean) => this.#opts.onWorkerStarted!(target.name, seconds, ok) } : {}),
       });
       this.#pools.set(key, pool);
@@ -214,7 +217,18 @@ class ProcessSandbox implements SandboxProvider {
     return pool;
   }
 
+  /** Counts the worker from the spawn request until its process is gone (or the spawn failed). */
   async #spawn(target: FunctionTarget, pool: WorkerPool): Promise<SandboxWorker> {
+    this.#workers++;
+    try {
+      return await this.#startWorker(target, pool);
+    } catch (err) {
+      this.#workers--;
+      throw err;
+    }
+  }
+
+  async #startWorker(target: FunctionTarget, pool: WorkerPool): Promise<SandboxWorker> {
     const m = target.manifest;
     const bundle = await this.#bundles.path(target.sha256, target.name);
     const id = `w-${randomBytes(6).toString('hex')}`;
@@ -239,7 +253,10 @@ class ProcessSandbox implements SandboxProvider {
       // A result body may grow ~6x when JSON-escaped; egress bodies travel as base64.
       maxFrameBytes: Math.max(sandbox.maxResponseBytes * 6, egress.maxResponseBytes * 2) + MiB,
       deps: this.#deps,
-      onExit: (w) => pool.workerExited(w),
+      onExit: (w) => {
+        this.#workers--;
+        pool.workerExited(w);
+      },
     });
   }
 

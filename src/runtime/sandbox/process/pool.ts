@@ -33,6 +33,8 @@ export interface PoolOptions {
   logger: Logger;
   /** Spawns a worker (not yet ready) whose onExit calls pool.workerExited. */
   spawn: (pool: WorkerPool) => Promise<SandboxWorker>;
+  /** Whether the host takes one more worker (sandbox.maxWorkers, all pools together); a pool's first worker does not ask. */
+  hostHasRoom: () => boolean;
   /** Told of every spawn once it is ready or has failed, with the seconds from spawn to that point (cold starts). */
   onStarted?: (seconds: number, ok: boolean) => void;
 }
@@ -63,6 +65,8 @@ export class WorkerPool {
   #grownAt = 0;
   /** Since when callers have been waiting without a break (set when the first joins an empty queue). */
   #queuedSince = 0;
+  /** Growth refused by sandbox.maxWorkers since the last time it was allowed (logged once per stretch). */
+  #heldBackByHost = false;
 
   constructor(opts: PoolOptions) {
     this.name = opts.name;
@@ -116,7 +120,17 @@ export class WorkerPool {
   }
 
   #room(): boolean {
-    return this.#busy.size + this.#idle.length + this.#starting < this.#opts.concurrency;
+    const workers = this.#busy.size + this.#idle.length + this.#starting;
+    if (workers >= this.#opts.concurrency) return false;
+    if (workers === 0 || this.#opts.hostHasRoom()) {
+      this.#heldBackByHost = false;
+      return true;
+    }
+    if (!this.#heldBackByHost) {
+      this.#heldBackByHost = true;
+      this.#opts.logger.warn({ function: this.name, workers }, 'host worker ceiling (sandbox.maxWorkers) reached: this pool does not grow');
+    }
+    return false;
   }
 
   /**

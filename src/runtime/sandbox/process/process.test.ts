@@ -242,3 +242,32 @@ describe('isolation: strict', () => {
     assert.equal(report.layers.find((l) => l.name === 'empty-env')?.active, true);
   });
 });
+
+describe('host worker ceiling (sandbox.maxWorkers)', () => {
+  let f: Fixture;
+  before(async () => { f = await startFixture('auto', (c) => { c.sandbox.maxWorkers = 2; }); });
+  after(async () => { await f.close(); });
+
+  const workersOf = (name: string): number => {
+    const s = f.sandbox.stats().find((p) => p.function === name);
+    return s ? s.busy + s.idle + s.starting : 0;
+  };
+
+  test('a pool stops growing at the ceiling; a function with no worker still gets its first', async () => {
+    const slow = await f.target(`export const handler = async () => { await new Promise((r) => setTimeout(r, 300)); return 'slow'; };`, { limits: { concurrency: 6, queue: 20 } });
+    let most = 0;
+    const watch = setInterval(() => { most = Math.max(most, workersOf(slow.name)); }, 5);
+    try {
+      const first = Array.from({ length: 6 }, () => f.sandbox.invoke(slow, request()));
+      // Callers keep queueing, so the pool grows to the ceiling of 2 and no further.
+      while (workersOf(slow.name) < 2) await new Promise((r) => setTimeout(r, 10));
+      const other = await f.target(`export const handler = async () => ({ statusCode: 200, body: 'other' });`);
+      assert.equal((await f.sandbox.invoke(other, request())).body, 'other');
+      const more = Array.from({ length: 6 }, () => f.sandbox.invoke(slow, request()));
+      for (const r of await Promise.all([...first, ...more])) assert.equal(r.body, 'slow');
+    } finally {
+      clearInterval(watch);
+    }
+    assert.equal(most, 2, 'the slow pool never had more than two workers');
+  });
+});
