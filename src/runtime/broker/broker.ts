@@ -10,7 +10,11 @@ import { protocolError, type GatewayMessage } from './protocol.ts';
 
 export type CapReply = Extract<GatewayMessage, { t: 'cap-result' }>;
 
-/** Calls one invocation may have open at a time. */
+/**
+ * Calls one invocation may have open at a time. Notifications (call 0: log lines) are not counted: no
+ * reply waits on them, the worker sends a turn's worth of them in one write, and the log capability
+ * has its own per-invocation budget.
+ */
 const MAX_OPEN_CALLS = 32;
 
 export class Broker {
@@ -30,18 +34,19 @@ export class Broker {
       // The worker was never told about this capability: only a tampered sandbox asks for it.
       throw protocolError(`capability ${capName.slice(0, 32)} not granted`, inv.target.name);
     }
-    if (this.#open >= MAX_OPEN_CALLS) {
+    const counted = call !== 0;
+    if (counted && this.#open >= MAX_OPEN_CALLS) {
       return Promise.resolve(refusal(call, new BulwarkError('BWK_E_BROKER_CAPABILITY_DENIED', [`${capName} (too many open calls)`])));
     }
     const args = cap.parse(rawArgs);
-    this.#open++;
+    if (counted) this.#open++;
     return cap.handle(args, inv, this.#deps).then(
       (value): CapReply => ({ t: 'cap-result', call, ok: true, value }),
       (err: unknown): CapReply => {
         if (!isBulwarkError(err)) this.#deps.logger.error({ err, capability: capName, requestId: inv.requestId }, 'capability failed');
         return refusal(call, isBulwarkError(err) ? err : new BulwarkError('BWK_E_GATEWAY_INTERNAL'));
       },
-    ).finally(() => { this.#open--; });
+    ).finally(() => { if (counted) this.#open--; });
   }
 }
 

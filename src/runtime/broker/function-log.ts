@@ -20,13 +20,15 @@ export function writeFunctionLog(
   level: LogLevel,
   message: string,
   fields?: Record<string, unknown>,
+  /** Epoch ms the line was written at, when not now (a log frame carries its own, see log.ts). */
+  time?: number,
 ): void {
   // Redacted before it is cut, so a cut never leaves the first half of a credential unrecognised.
   const tally = new LeakTally();
   const redacted = redactString(message, tally);
   const cut = redacted.length > MAX_LOG_MESSAGE ? `${redacted.slice(0, MAX_LOG_MESSAGE)}…[truncated]` : redacted;
   const entry: FunctionLogEntry = {
-    at: new Date().toISOString(),
+    at: new Date(time ?? Date.now()).toISOString(),
     function: at.name,
     version: at.version,
     requestId: at.requestId,

@@ -40,6 +40,8 @@ export interface InvocationContext {
   actor: string;
   /** How deep in a call chain this invocation is: 0 when no function called it (context.invoke signs hop + 1). */
   hop: number;
+  /** Epoch ms when the gateway sent the invocation: the earliest time a log line of it may carry. */
+  startedAt: number;
   /** Function log lines and message characters seen so far: the per-invocation budget. */
   logLines: number;
   logBytes: number;

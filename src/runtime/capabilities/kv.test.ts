@@ -33,7 +33,7 @@ async function setup(t: import('node:test').TestContext) {
   const base = sampleVersion('shop').manifest;
   const manifest = { ...base, permissions: { ...base.permissions, kv: { orders: 'read-write' as const, catalog: 'read' as const } } };
   const inv: InvocationContext = {
-    target: { name: 'shop', version: 2, sha256: 'ab'.repeat(32), manifest }, requestId: 'req-1', actor: 'key:caller', hop: 0, logLines: 0, logBytes: 0,
+    target: { name: 'shop', version: 2, sha256: 'ab'.repeat(32), manifest }, requestId: 'req-1', actor: 'key:caller', hop: 0, startedAt: Date.now(), logLines: 0, logBytes: 0,
   };
   const kv = async (args: Record<string, unknown>) => broker.call(inv, 1, 'kv', args);
   return { kv, events, store };

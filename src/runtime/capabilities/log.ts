@@ -15,6 +15,12 @@ interface LogArgs {
   level: LogLevel;
   message: string;
   fields?: Record<string, unknown>;
+  /**
+   * Epoch ms the function wrote the line at. The worker holds lines until the end of its turn
+   * (bootstrap.mjs), so the arrival time can be late; the worker's word is kept only within the
+   * invocation's own span (from its start to now), so a line can neither predate it nor come from the future.
+   */
+  at?: number;
 }
 
 
@@ -27,6 +33,10 @@ export const log: Capability<LogArgs> = {
     if (!LEVELS.has(a.level as LogLevel)) throw protocolError('log: bad level');
     if (typeof a.message !== 'string' || a.message.length > MAX_MESSAGE) throw protocolError('log: bad message');
     const out: LogArgs = { level: a.level as LogLevel, message: a.message };
+    if (a.at !== undefined) {
+      if (typeof a.at !== 'number' || !Number.isFinite(a.at)) throw protocolError('log: bad at');
+      out.at = a.at;
+    }
     if (a.fields !== undefined) {
       if (a.fields === null || typeof a.fields !== 'object' || Array.isArray(a.fields)) throw protocolError('log: fields must be an object');
       if (JSON.stringify(a.fields).length > MAX_FIELDS_JSON) throw protocolError('log: fields too large');
@@ -44,7 +54,8 @@ export const log: Capability<LogArgs> = {
       }
       return null;
     }
-    writeFunctionLog(deps, { ...inv.target, requestId: inv.requestId }, args.level, args.message, args.fields);
+    const time = args.at === undefined ? undefined : Math.min(Date.now(), Math.max(inv.startedAt, args.at));
+    writeFunctionLog(deps, { ...inv.target, requestId: inv.requestId }, args.level, args.message, args.fields, time);
     return null;
   },
 };

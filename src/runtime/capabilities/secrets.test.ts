@@ -36,7 +36,7 @@ async function setup(t: import('node:test').TestContext) {
   const base = sampleVersion('reader').manifest;
   const manifest = { ...base, permissions: { ...base.permissions, secrets: ['GRANTED', 'NEVER_SET'] } };
   const inv: InvocationContext = {
-    target: { name: 'reader', version: 3, sha256: 'ab'.repeat(32), manifest }, requestId: 'req-1', actor: 'key:caller', hop: 0, logLines: 0, logBytes: 0,
+    target: { name: 'reader', version: 3, sha256: 'ab'.repeat(32), manifest }, requestId: 'req-1', actor: 'key:caller', hop: 0, startedAt: Date.now(), logLines: 0, logBytes: 0,
   };
   return { broker, inv, events, lines };
 }

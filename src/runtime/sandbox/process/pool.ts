@@ -164,7 +164,7 @@ export class WorkerPool {
    * it, yet a queue that never empties is a pool short of workers.
    */
   #growLater(): void {
-    if (this.#growTimer !== undefined || this.#starting > 0 || !this.#room() || this.#waiters.length === 0) return;
+    if (this.#growTimer !== undefined || this.#starting > 0 || this.#waiters.length === 0 || !this.#room()) return;
     const waited = performance.now() - Math.max(this.#queuedSince, this.#grownAt);
     this.#growTimer = setTimeout(() => {
       this.#growTimer = undefined;

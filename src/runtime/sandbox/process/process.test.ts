@@ -186,6 +186,28 @@ describe('process sandbox', () => {
     await running;
   });
 
+  test('a hundred lines logged in one turn all reach the log (notifications hold no open-call slot)', async () => {
+    const t = await f.target(`export const handler = async (e, ctx) => { for (let i = 0; i < 100; i++) console.log('line ' + i); return 'ok'; };`);
+    const req = request();
+    await f.sandbox.invoke(t, req);
+    const logs = await f.store.logs.query({ function: t.name, requestId: req.requestId, limit: 200 });
+    assert.equal(logs.filter((l) => /^line \d+$/.test(l.message)).length, 100);
+  });
+
+  test('a held line keeps the time it was logged at, within the invocation', async () => {
+    const t = await f.target(`export const handler = async (e, ctx) => {
+      ctx.log.info('early');
+      const until = Date.now() + 300; while (Date.now() < until) { /* busy: the line stays held */ }
+      return 'ok'; };`);
+    const req = request();
+    const sent = Date.now();
+    await f.sandbox.invoke(t, req);
+    const done = Date.now();
+    const [line] = await f.store.logs.query({ function: t.name, requestId: req.requestId, limit: 5 });
+    const at = Date.parse(line!.at);
+    assert.ok(at >= sent - 5 && at <= done - 250, `logged at ${at}, invocation ${sent}..${done}`);
+  });
+
   test('lines held for the next frame are still sent when the function exits the process', async () => {
     const t = await f.target(`export const handler = async (e, ctx) => { ctx.log.warn('last words'); process.exit(3); };`);
     const req = request();

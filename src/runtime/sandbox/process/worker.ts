@@ -310,7 +310,7 @@ export class SandboxWorker {
     await this.#scratchEmptied;
     if (!this.alive) throw new BulwarkError('BWK_E_SANDBOX_UNAVAILABLE', [target.name], { why: 'worker died before the invocation' });
     const timeoutMs = target.manifest.limits.timeoutMs;
-    const inv: InvocationContext = { target, requestId: req.requestId, actor: req.actor, hop: req.caller?.hop ?? 0, logLines: 0, logBytes: 0 };
+    const inv: InvocationContext = { target, requestId: req.requestId, actor: req.actor, hop: req.caller?.hop ?? 0, startedAt: Date.now(), logLines: 0, logBytes: 0 };
     this.#deniedFrames = 0;
     this.#watchdog.runStarted();
     const owner: OutputOwner = { id, inv };
