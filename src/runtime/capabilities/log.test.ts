@@ -1,38 +1,46 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { defaultConfig } from '../../config.ts';
-import { createInProcessBus } from '../../bus/in-process/index.ts';
+import { createBus } from '../../bus/index.ts';
 import { createLogger } from '../../telemetry/logger.ts';
+import { openSqliteStore } from '../../store/sqlite/index.ts';
 import { sampleVersion } from '../../store/store.contract.ts';
-import type { FunctionLogEntry } from '../../store/store.ts';
 import { Broker } from '../broker/broker.ts';
 import type { InvocationContext } from './capability.ts';
 import { log } from './log.ts';
 
-function setup() {
-  const entries: FunctionLogEntry[] = [];
-  const broker = new Broker({
-    config: defaultConfig('/nonexistent'),
-    logger: createLogger({ level: 'silent' }),
-    bus: createInProcessBus(),
-    logs: { append: async (e) => { entries.push(...e); }, query: async () => entries },
+async function setup(t: import('node:test').TestContext) {
+  const home = await mkdtemp(join(tmpdir(), 'bwk-cap-log-'));
+  const config = defaultConfig(home);
+  const logger = createLogger({ level: 'silent' });
+  const store = await openSqliteStore(home);
+  const bus = await createBus(config, { logger });
+  t.after(async () => {
+    await bus.close();
+    await store.close();
+    await rm(home, { recursive: true, force: true });
   });
-  const v = sampleVersion('logger');
+  const broker = new Broker({ config, logger, bus, logs: store.logs });
   const inv: InvocationContext = {
-    target: { name: v.name, version: 1, sha256: v.sha256, manifest: v.manifest },
+    target: { name: 'logger', version: 1, sha256: 'ab'.repeat(32), manifest: sampleVersion('logger').manifest },
     requestId: 'req-1', actor: 'key:caller', hop: 0, startedAt: Date.now() - 1000, logLines: 0, logBytes: 0,
   };
-  return { broker, inv, entries };
+  const stored = () => store.logs.query({ function: 'logger', requestId: 'req-1', limit: 500 });
+  return { broker, inv, stored };
 }
 
-test('a log line may carry its time; it is kept only between the invocation start and now', async () => {
-  const { broker, inv, entries } = setup();
+test('a log line may carry its time; it is kept only between the invocation start and now', async (t) => {
+  const { broker, inv, stored } = await setup(t);
   const within = inv.startedAt + 500;
   await broker.call(inv, 0, 'log', { level: 'info', message: 'within', at: within });
   await broker.call(inv, 0, 'log', { level: 'info', message: 'before', at: 0 });
   await broker.call(inv, 0, 'log', { level: 'info', message: 'future', at: Date.now() + 86_400_000 });
   const after = Date.now();
-  const at = (m: string) => Date.parse(entries.find((e) => e.message === m)!.at);
+  const lines = await stored();
+  const at = (m: string) => Date.parse(lines.find((e) => e.message === m)!.at);
   assert.equal(at('within'), within);
   assert.equal(at('before'), inv.startedAt);
   assert.ok(at('future') <= after);
@@ -45,8 +53,8 @@ test('a log time that is not a finite number is a protocol violation', () => {
   }
 });
 
-test('log notifications hold no open-call slot: many at once are all written', async () => {
-  const { broker, inv, entries } = setup();
+test('log notifications hold no open-call slot: many at once are all written', async (t) => {
+  const { broker, inv, stored } = await setup(t);
   await Promise.all(Array.from({ length: 100 }, (_, i) => broker.call(inv, 0, 'log', { level: 'info', message: `n${i}` })));
-  assert.equal(entries.length, 100);
+  assert.equal((await stored()).length, 100);
 });

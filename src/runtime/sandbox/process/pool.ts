@@ -17,9 +17,9 @@ export const IDLE_REAP_MS = 30_000;
  * One at a time because a spawn costs ~50-100 ms of CPU: growing by one worker per waiting caller ate
  * ~0.5 s of CPU at the start of a burst while callers waited. No longer capped at one worker per core,
  * as it was: extra processes do cost the workers more CPU per invocation, but the gateway is the
- * bottleneck and it pays less with more workers. Measured on 2 cores, examples/hello under 50 connections: with 2 workers the gateway spent
- * ~253 µs of CPU per invocation and the workers ~70 µs together; with 10, ~181 µs and ~102 µs, for
- * ~35 % more throughput (docs/benchmarks.md). Likely cause: with two workers the other core idles
+ * bottleneck and it pays less with more workers. Measured on 2 cores, examples/hello under 50
+ * connections: with 2 workers the gateway spent ~253 µs of CPU per invocation and the workers ~70 µs
+ * together; with 10, ~181 µs and ~102 µs, for ~35 % more throughput (docs/benchmarks.md). Likely cause: with two workers the other core idles
  * between invocations, and waking a task on an idle core is dear for the waker on a virtual machine
  * (the gateway's profile showed ~10 % in that wake-up path).
  */
