@@ -155,6 +155,26 @@ describe('abuse between and around invocations (permission-only: the weakest mod
     assert.deepEqual(JSON.parse((await f.sandbox.invoke(t, request(event20({ mib: 1 })))).body), { wrote: 1 });
   });
 
+  test('a flood of empty scratch files is charged per entry: past the quota it is BWK_E_SANDBOX_MEMORY', async () => {
+    // Tens of thousands of entries: far more than a tick walks synchronously, so the thread-pool walk
+    // counts them until a tmpdir's size alone (on tmpfs, 20 bytes per entry) shows them over the quota.
+    const t = await f.target(`import fs from 'node:fs'; import path from 'node:path';
+      export const handler = async (e, ctx) => {
+        const { files } = JSON.parse(e.body);
+        for (let i = 0; i < files; i++) {
+          fs.writeFileSync(path.join(ctx.tmpdir, 'f' + i), '');
+          if (i % 16 === 0) await new Promise((r) => setTimeout(r, 1));
+        }
+        return { wrote: files };
+      };`, { limits: { memoryMb: 32, timeoutMs: 20_000 } });
+    assert.deepEqual(JSON.parse((await f.sandbox.invoke(t, request(event20({ files: 200 })))).body), { wrote: 200 });
+    const req = request(event20({ files: 60_000 }));
+    await assert.rejects(f.sandbox.invoke(t, req), { code: 'BWK_E_SANDBOX_MEMORY' });
+    const e = await until(2000, () => f.events.find((x) => x.type === 'sandbox.memory-exceeded' && x.requestId === req.requestId));
+    assert.ok(e);
+    assert.match(String(e.detail?.why), /scratch holds more than/);
+  });
+
   test('oversized console lines, log fields and error messages are cut in the worker, not a protocol error', async () => {
     const t = await f.target(`export const handler = async (e, ctx) => {
       const { mode } = JSON.parse(e.body);

@@ -3,8 +3,8 @@
 // running after it returned, so the gateway samples the process from outside and kills it when over.
 // Owns the tick scheduling, the /proc reads and the decisions; the worker owns the kill itself.
 
-import { readdir, readFile, lstat } from 'node:fs/promises';
-import { closeSync, openSync, readdirSync, readlinkSync, readSync, statSync } from 'node:fs';
+import { readdir, lstat } from 'node:fs/promises';
+import { closeSync, lstatSync, openSync, readdirSync, readSync, statfsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SecurityEvent } from '../../../bus/bus.ts';
 import { writeFunctionLog } from '../../broker/function-log.ts';
@@ -14,9 +14,12 @@ import type { KillReason } from './worker.ts';
 
 /**
  * The watchdog ticks every WATCH_MS. A tick reads resident size, walks the scratch root and scans the
- * open descriptors (~200 µs in all), except while the worker is idle and has used no CPU since the last
- * full tick: then it is one pread of /proc/<pid>/stat (~7 µs), and the full tick comes at least every
- * WATCH_IDLE_MS. Writing to tmpfs takes CPU (~3 GiB/s here), so a worker filling scratch while idle
+ * open descriptors, except while the worker is idle and has used no CPU since the last full tick: then
+ * it is one pread of /proc/<pid>/stat (~7 µs), and the full tick comes at least every WATCH_IDLE_MS.
+ * Under load every worker is busy, so every worker gets a full tick every WATCH_MS: its cost is paid
+ * 20 times a second per worker on the gateway's main thread, whatever the request rate. It is therefore
+ * kept to synchronous calls on descriptors held open or on a few tmpfs entries (one system call each,
+ * no thread-pool round trip), about 25 system calls for node's ~20 descriptors. Writing to tmpfs takes CPU (~3 GiB/s here), so a worker filling scratch while idle
  * moves the counter and gets a full tick at the next WATCH_MS: busy or idle, scratch can overshoot its
  * quota by what is written in about one tick (~150 MiB at that rate) before the worker is killed.
  */
@@ -38,6 +41,18 @@ const SCRATCH_ENTRY_MIN_BYTES = 1024;
 const MS_PER_TICK = 10;
 /** One /proc/<pid>/stat line (well under 1 KiB); reused, as samples never overlap. */
 const STAT_BUFFER = Buffer.alloc(1024);
+/** /proc/<pid>/status (about 1.5 KiB; VmRSS is in its first half); reused likewise. */
+const STATUS_BUFFER = Buffer.alloc(4096);
+/**
+ * statfs(2) f_type of tmpfs. On tmpfs a directory's size is TMPFS_DIRENT_SIZE bytes per entry, "." and
+ * ".." included, so an empty one is exactly TMPFS_EMPTY_DIR_SIZE and the number of entries is known
+ * before the directory is read.
+ */
+export const TMPFS_MAGIC = 0x01021994;
+const TMPFS_DIRENT_SIZE = 20;
+export const TMPFS_EMPTY_DIR_SIZE = 2 * TMPFS_DIRENT_SIZE;
+/** A scratch tree of at most this many entries is walked synchronously; a larger one through the thread pool. */
+const SYNC_WALK_ENTRIES = 64;
 
 /** What the watchdog reads from and does to its worker. */
 export interface WatchdogHost {
@@ -68,11 +83,14 @@ export class Watchdog {
   #host: WatchdogHost;
   #limits: WatchdogLimits;
   #scratchDev: number;
+  readonly #scratchOnTmpfs: boolean;
   #stopped = false;
   /** Invocations started, so the watchdog knows whether an open scratch file outlived one. */
   #runs = 0;
   /** /proc/<pid>/stat of the node process, kept open: one pread per sample (~7 µs). */
   #statFd: number | undefined;
+  /** /proc/<pid>/status of the watched process (bwrap's until `loading`, then node's), kept open likewise. */
+  #statusFile: { pid: number; fd: number } | undefined;
   /** Wall time spent in invocations, and when the one in flight started: the CPU check's busy side. */
   #busyMs = 0;
   #runStartedAt: number | undefined;
@@ -90,6 +108,7 @@ export class Watchdog {
     this.#host = host;
     this.#limits = limits;
     this.#scratchDev = statSync(limits.hostScratch).dev;
+    this.#scratchOnTmpfs = statfsSync(limits.hostScratch).type === TMPFS_MAGIC;
   }
 
   // Buffers and other external memory escape --max-old-space-size, so resident size is checked too.
@@ -129,6 +148,8 @@ export class Watchdog {
     clearTimeout(this.#watchTimer);
     if (this.#statFd !== undefined) closeSync(this.#statFd);
     this.#statFd = undefined;
+    if (this.#statusFile) closeSync(this.#statusFile.fd);
+    this.#statusFile = undefined;
   }
 
   /** See WATCH_MS: a full inspection unless the worker is idle, quiet and was inspected recently. */
@@ -143,10 +164,9 @@ export class Watchdog {
 
   /** One watchdog tick: resident size, scratch usage, and CPU burnt while idle. False once the worker is killed or gone. */
   async #inspect(): Promise<boolean> {
-    const status = await readFile(`/proc/${this.#host.pid()}/status`, 'utf8');
-    const m = /VmRSS:\s+(\d+) kB/.exec(status);
-    if (m && Number(m[1]) * 1024 > this.#limits.rssLimitBytes) {
-      this.#killForMemory(`rss ${m[1]} kB`);
+    const rssKb = this.#residentKb();
+    if (rssKb !== undefined && rssKb * 1024 > this.#limits.rssLimitBytes) {
+      this.#killForMemory(`rss ${rssKb} kB`);
       return false;
     }
     if (!(await this.scratchWithinQuota(true))) return false;
@@ -184,6 +204,19 @@ export class Watchdog {
     return this.#host.alive();
   }
 
+  /** VmRSS of the watched process in kB. Throws once the process is gone, which ends the watch. */
+  #residentKb(): number | undefined {
+    const pid = this.#host.pid()!;
+    if (this.#statusFile?.pid !== pid) {
+      if (this.#statusFile) closeSync(this.#statusFile.fd);
+      this.#statusFile = undefined;
+      this.#statusFile = { pid, fd: openSync(`/proc/${pid}/status`, 'r') };
+    }
+    const n = readSync(this.#statusFile.fd, STATUS_BUFFER, 0, STATUS_BUFFER.length, 0);
+    const m = /VmRSS:\s+(\d+) kB/.exec(STATUS_BUFFER.toString('latin1', 0, n));
+    return m ? Number(m[1]) : undefined;
+  }
+
   /** utime + stime of the node process in clock ticks; undefined before `ready` or once it is gone. */
   #cpuTicks(): number | undefined {
     if (this.#statFd === undefined) return undefined;
@@ -219,7 +252,9 @@ export class Watchdog {
    */
   async scratchWithinQuota(withHeld: boolean): Promise<boolean> {
     const { bytes: held, outlived } = withHeld ? this.#heldScratchFiles() : { bytes: 0, outlived: false };
-    const used = held + await scratchUsage(this.#limits.hostScratch, this.#limits.scratchQuotaBytes - held);
+    const root = this.#limits.hostScratch;
+    const limit = this.#limits.scratchQuotaBytes - held;
+    const used = held + ((this.#scratchOnTmpfs ? tmpfsTreeUsage(root, limit) : undefined) ?? await scratchUsage(root, limit));
     if (used > this.#limits.scratchQuotaBytes) {
       this.#killForMemory(`scratch holds more than ${this.#limits.scratchQuotaBytes} bytes${held > 0 ? ` (${held} in unlinked files held open)` : ''}`);
       return false;
@@ -234,9 +269,9 @@ export class Watchdog {
   /**
    * Bytes allocated to regular files on the scratch file system that the worker holds open and that no
    * directory lists any more: unlinked by the function (open, unlink, keep writing: invisible to the
-   * walk) or removed by the gateway after an invocation. Found through /proc/<pid>/fd: a readlink per
-   * descriptor and a stat (through the link, so the real file) for those that are paths, ~150 µs for
-   * node's ~20 descriptors, hence per tick and not per invocation.
+   * walk) or removed by the gateway after an invocation. Found through /proc/<pid>/fd: a stat per
+   * descriptor, through the link, so of the open file itself (sockets, pipes and anonymous inodes are
+   * not regular files on the scratch device and drop out), hence per tick and not per invocation.
    *
    * Such a file also outlives the invocation that opened it, and the next invocation on this worker
    * could read it: the worker is replaced as soon as one is seen while idle or in a later invocation
@@ -253,11 +288,7 @@ export class Watchdog {
     let outlived = false;
     for (const name of names) {
       let st;
-      try {
-        // Sockets, pipes and anon inodes read as `type:[n]`; only paths can be files.
-        if (!readlinkSync(`${dir}/${name}`).startsWith('/')) continue;
-        st = statSync(`${dir}/${name}`);
-      } catch { continue; }
+      try { st = statSync(`${dir}/${name}`); } catch { continue; }
       if (!st.isFile() || st.dev !== this.#scratchDev || st.nlink !== 0) continue;
       sizes.set(st.ino, st.blocks * 512);
       const key = `${name}:${st.ino}`;
@@ -278,6 +309,38 @@ export class Watchdog {
     writeFunctionLog(this.#host.deps, { ...t, requestId: '-' }, 'warn', `worker replaced: ${why}`);
     this.#host.kill({ kind: 'scratch', why });
   }
+}
+
+/**
+ * scratchUsage on tmpfs, where a directory's size says how many entries it holds before it is read. A
+ * tree of at most SYNC_WALK_ENTRIES entries (the usual root: empty, or one tmpdir with a few files) is
+ * walked synchronously. A directory whose entries alone, at SCRATCH_ENTRY_MIN_BYTES each, put the tree
+ * past `limit` ends the walk at once, however many it holds: a flood of empty files is caught by one
+ * stat instead of one per file. Otherwise a larger tree gives undefined, before it is read.
+ */
+function tmpfsTreeUsage(root: string, limit: number): number | undefined {
+  let total = 0;
+  let entries = 0;
+  const dirs: Array<{ path: string; size: number }> = [];
+  try { dirs.push({ path: root, size: statSync(root).size }); } catch { return 0; }
+  while (dirs.length > 0) {
+    const dir = dirs.pop()!;
+    const count = (dir.size - TMPFS_EMPTY_DIR_SIZE) / TMPFS_DIRENT_SIZE;
+    if (total + count * SCRATCH_ENTRY_MIN_BYTES > limit) return total + count * SCRATCH_ENTRY_MIN_BYTES;
+    entries += count;
+    if (entries > SYNC_WALK_ENTRIES) return undefined;
+    if (dir.size === TMPFS_EMPTY_DIR_SIZE) continue;
+    let names: string[] = [];
+    try { names = readdirSync(dir.path); } catch { /* removed meanwhile */ }
+    for (const name of names) {
+      const path = join(dir.path, name);
+      let st;
+      try { st = lstatSync(path); } catch { /* removed meanwhile */ }
+      total += Math.max(SCRATCH_ENTRY_MIN_BYTES, st ? st.blocks * 512 : 0);
+      if (st?.isDirectory()) dirs.push({ path, size: st.size });
+    }
+  }
+  return total;
 }
 
 /**

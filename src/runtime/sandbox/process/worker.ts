@@ -18,7 +18,7 @@ import type { CapabilityDeps, InvocationContext } from '../../capabilities/capab
 import type { FunctionTarget, InvokeRequest } from '../sandbox.ts';
 import type { WorkerCommand } from './command.ts';
 import { WorkerOutput, type OutputOwner } from './output.ts';
-import { Watchdog } from './watchdog.ts';
+import { TMPFS_EMPTY_DIR_SIZE, TMPFS_MAGIC, Watchdog } from './watchdog.ts';
 
 export { IDLE_OUTPUT_BYTES, IDLE_OUTPUT_LINES } from './output.ts';
 export { IDLE_CPU_MAX_MS } from './watchdog.ts';
@@ -52,8 +52,6 @@ interface InFlight {
   settle: (outcome: ({ value: unknown } | { error: BulwarkError }) & { quiet?: boolean }) => void;
 }
 
-const TMPFS_MAGIC = 0x01021994;
-const TMPFS_EMPTY_DIR_SIZE = 40;
 
 export type KillReason = { kind: 'timeout' | 'memory' | 'protocol' | 'retired' | 'scratch' | 'idle'; why?: string };
 
