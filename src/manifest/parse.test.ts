@@ -497,6 +497,12 @@ for (const c of invalid) {
 test('isExpired: the function runs through its expires day (UTC) and not after', () => {
   assert.equal(isExpired({ expires: '2027-06-30' }, new Date('2027-06-30T23:59:59Z')), false);
   assert.equal(isExpired({ expires: '2027-06-30' }, new Date('2027-07-01T00:00:00Z')), true);
+  // The day is remembered between calls: back across the bound, and within a day, it must still be right.
+  assert.equal(isExpired({ expires: '2027-06-30' }, new Date('2027-06-30T23:59:59.999Z')), false);
+  assert.equal(isExpired({ expires: '2027-06-30' }, new Date('2027-07-01T23:59:59.999Z')), true);
+  assert.equal(isExpired({ expires: '2027-07-01' }, new Date('2027-07-01T12:00:00Z')), false);
+  assert.equal(isExpired({ expires: '1969-12-30' }, new Date('1969-12-31T12:00:00Z')), true);
+  assert.equal(isExpired({ expires: '1969-12-31' }, new Date('1969-12-31T12:00:00Z')), false);
 });
 
 test('expires: never with expiresReason never expires and keeps its reason', () => {
