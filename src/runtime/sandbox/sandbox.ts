@@ -78,5 +78,9 @@ export interface SandboxProvider {
   isolation(): IsolationReport;
   /** Worker counts per function (for /metrics): read-only, in memory, no I/O. */
   stats(): PoolStats[];
+  /**
+   * Stops every worker: new invocations are refused at once, invocations in flight get a grace period
+   * (ProcessSandbox: SHUTDOWN_GRACE_MS) to finish, then fail with BWK_E_SANDBOX_UNAVAILABLE.
+   */
   close(): Promise<void>;
 }

@@ -257,12 +257,24 @@ export class WorkerPool {
     }
   }
 
-  async close(): Promise<void> {
+  /**
+   * Stops the pool: callers waiting for a worker are refused and idle workers stop now; busy ones get up
+   * to `graceMs` to finish their invocation (a finished one stops at once, see #offer) and are then
+   * killed, their callers failing with BWK_E_SANDBOX_UNAVAILABLE (a shutdown, not a crash).
+   */
+  async close(graceMs = 0): Promise<void> {
     this.#closed = true;
     clearTimeout(this.#growTimer);
     for (const w of this.#waiters.splice(0)) w.reject(new BulwarkError('BWK_E_SANDBOX_UNAVAILABLE', [this.name], { why: 'pool closed' }));
+    for (const { worker } of this.#idle.splice(0)) worker.kill({ kind: 'closed' });
+    const busy = [...this.#busy];
+    if (busy.length > 0 && graceMs > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([Promise.all(busy.map((w) => w.exited)), new Promise((r) => { timer = setTimeout(r, graceMs); })]);
+      clearTimeout(timer);
+    }
     const workers = [...this.#all];
-    for (const w of workers) w.kill({ kind: 'retired' });
+    for (const w of workers) w.kill({ kind: 'closed' });
     await Promise.all(workers.map((w) => w.exited));
     // Workers still starting when close began are killed as they come up (#offer).
     while (this.#starting > 0) await new Promise((r) => setTimeout(r, 10));

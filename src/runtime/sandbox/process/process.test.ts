@@ -293,3 +293,37 @@ describe('host worker ceiling (sandbox.maxWorkers)', () => {
     assert.equal(most, 2, 'the slow pool never had more than two workers');
   });
 });
+
+describe('shutdown (close)', () => {
+  test('an invocation in flight finishes within the grace period; one past it fails as UNAVAILABLE, not as a crash', async () => {
+    const f = await startFixture('permission-only', () => {}, { shutdownGraceMs: 1500 });
+    let closed = false;
+    try {
+      const t = await f.target(`export const handler = async (e) => {
+        const { ms } = JSON.parse(e.body);
+        await new Promise((r) => setTimeout(r, ms));
+        return { waited: ms };
+      };`, { limits: { concurrency: 2, timeoutMs: 20_000 } });
+      await f.sandbox.prepare(t);
+      const short = f.sandbox.invoke(t, request(event20({ ms: 300 })));
+      const long = f.sandbox.invoke(t, request(event20({ ms: 15_000 })));
+      const long$ = long.then(() => undefined, (err: unknown) => err);
+      await new Promise((r) => setTimeout(r, 100));
+      const started = performance.now();
+      const closing = f.close().then(() => { closed = true; });
+      // The short one is answered although close() began before it ended.
+      assert.deepEqual(JSON.parse((await short).body), { waited: 300 });
+      assert.equal(closed, false, 'close() waits for the invocation past the grace period');
+      const err = await long$;
+      await closing;
+      const waited = performance.now() - started;
+      assert.ok(waited >= 1400 && waited < 14_000, `close took ${Math.round(waited)} ms for a 1500 ms grace`);
+      assert.ok(err instanceof Error && (err as { code?: string }).code === 'BWK_E_SANDBOX_UNAVAILABLE', `got ${String(err)}`);
+      assert.deepEqual(f.events.filter((e) => e.type === 'sandbox.crashed'), [], 'a shutdown is not a crash');
+      // New work is refused at once.
+      await assert.rejects(f.sandbox.invoke(t, request()), { code: 'BWK_E_SANDBOX_UNAVAILABLE' });
+    } finally {
+      if (!closed) await f.close();
+    }
+  });
+});

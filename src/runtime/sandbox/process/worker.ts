@@ -53,7 +53,8 @@ interface InFlight {
 }
 
 
-export type KillReason = { kind: 'timeout' | 'memory' | 'protocol' | 'retired' | 'scratch' | 'idle'; why?: string };
+/** `closed`: the sandbox is shutting down (WorkerPool.close); `retired`: the pool no longer needs the worker. */
+export type KillReason = { kind: 'timeout' | 'memory' | 'protocol' | 'retired' | 'closed' | 'scratch' | 'idle'; why?: string };
 
 export class SandboxWorker {
   readonly id: string;
@@ -400,6 +401,9 @@ export class SandboxWorker {
         this.#publish({ type: 'sandbox.memory-exceeded', ...base, detail: { memoryMb: t.manifest.limits.memoryMb, why: reason?.why ?? 'heap' } });
       } else if (reason?.kind === 'protocol') {
         error = new BulwarkError('BWK_E_BROKER_PROTOCOL', [t.name], { why: reason.why });
+      } else if (reason?.kind === 'closed') {
+        // Stopped by the shutdown after its grace period: nothing the function did, so no security event.
+        error = new BulwarkError('BWK_E_SANDBOX_UNAVAILABLE', [t.name], { why: 'the sandbox closed (gateway shutdown) before the invocation ended' });
       } else {
         error = new BulwarkError('BWK_E_SANDBOX_CRASHED', [t.name], { code, signal });
         this.#publish({ type: 'sandbox.crashed', ...base, detail: { code, signal } });
