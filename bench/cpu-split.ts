@@ -3,10 +3,14 @@
 // per invocation, read from /proc/<pid>/task/<tid>/stat around a window in the middle of the run. It
 // says which process is the bottleneck and what an invocation costs in all, which req/s alone does not.
 // "busy" workers are those above 0.5 % of a core in the window.
+// --sandbox-only measures the same way a process that drives the sandbox layer alone
+// (internal/sandbox-driver.ts: no HTTP, no guards, no response filter), so the gateway's main-thread
+// cost splits into the sandbox's share and the rest.
 //
-//   node bench/cpu-split.ts [--duration 10] [--warmup 3] [--no-guards] [--write]
+//   node bench/cpu-split.ts [--duration 10] [--warmup 3] [--no-guards | --sandbox-only] [--write]
 
 import { readdirSync, readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { jsonBody1k, runWrk } from './wrk.ts';
@@ -17,12 +21,14 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '10' },
     warmup: { type: 'string', default: '3' },
     'no-guards': { type: 'boolean', default: false },
+    'sandbox-only': { type: 'boolean', default: false },
     write: { type: 'boolean', default: false },
   },
 });
 const durationSec = Number(values.duration);
 const warmupSec = Number(values.warmup);
 if (!(durationSec >= 4)) throw new Error('--duration must be at least 4 s (the window leaves 1 s at each end)');
+if (values['no-guards'] && values['sandbox-only']) throw new Error('--no-guards and --sandbox-only are two different runs: give one');
 /** USER_HZ: the unit of utime/stime in /proc, 100 on every Linux build Node supports. */
 const TICKS_PER_SEC = 100;
 
@@ -67,27 +73,45 @@ function descendants(tasks: Map<string, Task>, root: number): Set<number> {
   return found;
 }
 
-const config = join(repo, 'bench/internal/load.config.yaml');
-const gw = await startChild('bench/internal/gateway-server.ts', [...(values['no-guards'] ? ['--no-guards'] : []), '--config', config]);
+const sandboxOnly = values['sandbox-only'];
+const gw = sandboxOnly
+  ? await startChild('bench/internal/sandbox-driver.ts', ['--warmup', String(warmupSec), '--duration', String(durationSec)])
+  : await startChild('bench/internal/gateway-server.ts', [...(values['no-guards'] ? ['--no-guards'] : []), '--config', join(repo, 'bench/internal/load.config.yaml')]);
 const gwPid = gw.child.pid!;
-const load = {
-  url: `${String(gw.info.url)}/fn/hello/`, connections: 50, threads: 2, method: 'POST' as const, body: jsonBody1k(),
+const wrk = (durationSec: number) => runWrk({
+  url: `${String(gw.info.url)}/fn/hello/`, connections: 50, threads: 2, method: 'POST', body: jsonBody1k(), durationSec,
   headers: { 'content-type': 'application/json', authorization: `Bearer ${String(gw.info.key)}` },
-};
+});
+
+/** Invocations per second of the whole run: wrk's, or what the sandbox driver counted. */
+async function loadRun(): Promise<number> {
+  if (sandboxOnly) {
+    const line = await new Promise<string>((resolve, reject) => {
+      createInterface({ input: gw.child.stdout! }).once('line', resolve);
+      gw.child.once('exit', (code) => reject(new Error(`the sandbox driver exited ${code}`)));
+    });
+    const { invocations, seconds } = JSON.parse(line) as { invocations: number; seconds: number };
+    return invocations / seconds;
+  }
+  const result = await wrk(durationSec);
+  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${result.non2xx} non-2xx responses and ${result.errors} socket errors: not a valid run`);
+  return result.requestsPerSec;
+}
+
 let rows: string[];
 let rps: number;
 try {
-  await runWrk({ ...load, durationSec: warmupSec });
-  const run = runWrk({ ...load, durationSec });
+  // The driver warms up by itself; wrk's warm-up is a run of its own.
+  if (sandboxOnly) await new Promise((r) => setTimeout(r, warmupSec * 1000));
+  else await wrk(warmupSec);
+  const run = loadRun();
   await new Promise((r) => setTimeout(r, 1000));
   const before = snapshot();
   const t0 = performance.now();
   await new Promise((r) => setTimeout(r, (durationSec - 2) * 1000));
   const after = snapshot();
   const seconds = (performance.now() - t0) / 1000;
-  const result = await run;
-  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${result.non2xx} non-2xx responses and ${result.errors} socket errors: not a valid run`);
-  rps = result.requestsPerSec;
+  rps = await run;
   const workers = descendants(after, gwPid);
   const groups = new Map<string, { cores: number; tasks: number }>();
   for (const [key, t] of after) {
@@ -95,7 +119,7 @@ try {
     if (!was) continue;
     const cores = (t.ticks - was.ticks) / TICKS_PER_SEC / seconds;
     const group = t.pid === gwPid
-      ? (t.tid === gwPid ? 'gateway main thread' : 'gateway other threads (GC, log writer, pool)')
+      ? (t.tid === gwPid ? (sandboxOnly ? 'driver main thread (the sandbox layer)' : 'gateway main thread') : `${sandboxOnly ? 'driver' : 'gateway'} other threads (GC, log writer, pool)`)
       : workers.has(t.pid) ? 'sandbox workers (all)'
         : t.comm === 'wrk' && t.ppid === process.pid ? 'wrk' : undefined;
     if (!group) continue;
@@ -114,13 +138,18 @@ try {
 } finally {
   await stopChild(gw);
 }
+const scenario = sandboxOnly
+  ? `sandbox layer alone: ${rps.toFixed(0)} invocations/s, examples/hello, as many concurrent callers as its limits.concurrency, the (b) event with its 1 KB JSON body`
+  : `${values['no-guards'] ? '(c) guard chain off' : '(b) guard chain on'}: ${rps.toFixed(0)} invocations/s, wrk 50 connections, POST 1 KB JSON`;
+const section = sandboxOnly ? 'cpu-split-sandbox' : values['no-guards'] ? 'cpu-split-off' : 'cpu-split';
+const flag = sandboxOnly ? ' --sandbox-only' : values['no-guards'] ? ' --no-guards' : '';
 const report = [
-  `${values['no-guards'] ? '(c) guard chain off' : '(b) guard chain on'}: ${rps.toFixed(0)} invocations/s, wrk 50 connections, POST 1 KB JSON, window of ${durationSec - 2} s inside a ${durationSec} s run after ${warmupSec} s of warm-up.`,
+  `${scenario}, window of ${durationSec - 2} s inside a ${durationSec} s run after ${warmupSec} s of warm-up.`,
   '',
   ...rows,
 ].join('\n');
 console.log(report);
 if (values.write) {
-  writeBenchSection(values['no-guards'] ? 'cpu-split-off' : 'cpu-split', `node bench/cpu-split.ts${values['no-guards'] ? ' --no-guards' : ''} --write`, report);
+  writeBenchSection(section, `node bench/cpu-split.ts${flag} --write`, report);
   console.error('docs/benchmarks.md updated');
 }

@@ -3,6 +3,8 @@
 //   (b) the gateway invoking examples/hello, API-key auth, 1 KB JSON POST
 //   (c) the same gateway with the guard chain switched off  (bench-only switch, not reachable from config)
 //   (d) cold start: deploy finished -> first response served; sandbox prepare (spawn -> ready)
+//   (e) the process-pool floor: node:http handing each request to a pool of plain child processes over
+//       pipes, nothing else (internal/process-pool-server.ts); a peer showing what the process hop costs
 // Load comes from wrk (a separate process) with 50 connections on loopback. Ratios b/a and b/c are
 // what to compare between runs: this machine is shared and noisy, absolute numbers drift.
 // Each of (a)-(c) is measured after --warmup seconds of the same load against the same server, so the
@@ -21,6 +23,7 @@ import { createClient } from '../src/cli/client.ts';
 import { deployDirectory } from '../src/cli/commands/deploy.ts';
 import { createProgress } from '../src/cli/progress.ts';
 import type { CliIo } from '../src/cli/io.ts';
+import { loadManifest } from '../src/manifest/load.ts';
 import { measureSandboxReady, type ReadyResult } from './internal/sandbox-ready.ts';
 import { quantile, repo, startChild, stopChild, writeBenchSection } from './internal/child.ts';
 
@@ -36,6 +39,8 @@ const durationSec = Number(values.duration);
 const warmupSec = Number(values.warmup);
 const coldRuns = Number(values.cold);
 const CONNECTIONS = 50;
+/** The gateway's pool for examples/hello grows to its limits.concurrency workers, so (e) gets as many. */
+const HELLO_CONCURRENCY = (await loadManifest(join(repo, 'examples/hello'))).manifest.limits.concurrency;
 /** Per-client rate limits raised above what wrk sends from one address: see the file. */
 const loadConfigFile = join(repo, 'bench/internal/load.config.yaml');
 
@@ -93,6 +98,11 @@ const raw = await startChild('bench/internal/raw-http-server.ts');
 const a = await measure('a', { ...wrkBase, url: String(raw.info.url), headers: { 'content-type': 'application/json' } });
 await stopChild(raw);
 
+console.error('(e) process-pool floor …');
+const floor = await startChild('bench/internal/process-pool-server.ts', ['--workers', String(HELLO_CONCURRENCY)]);
+const e = await measure('e', { ...wrkBase, url: `${String(floor.info.url)}fn/hello/`, headers: { 'content-type': 'application/json' } });
+await stopChild(floor);
+
 console.error('(b) gateway, API key, guard chain on …');
 const gw = await startChild('bench/internal/gateway-server.ts', ['--config', loadConfigFile]);
 const b = await measure('b', {
@@ -116,6 +126,7 @@ const rows = [
   ['(a) raw node:http', a],
   ['(b) gateway + API key + guards', b],
   ['(c) gateway, guards off', c],
+  ['(e) process-pool floor (no sandbox, no gateway)', e],
 ] as const;
 const lines: string[] = [];
 lines.push(`Machine: ${machine}. wrk, ${CONNECTIONS} connections, 2 threads, ${durationSec} s each after ${warmupSec} s of warm-up, POST 1 KB JSON.`, '');
@@ -123,6 +134,8 @@ lines.push('| scenario | req/s | p50 ms | p99 ms |', '|---|---:|---:|---:|');
 for (const [name, r] of rows) lines.push(`| ${name} | ${fmt(r.requestsPerSec, 0)} | ${fmt(r.p50Ms)} | ${fmt(r.p99Ms)} |`);
 lines.push('');
 lines.push(`- b/a throughput ratio: **${fmt(b.requestsPerSec / a.requestsPerSec)}** (target ≥ 0.20)`);
+lines.push(`- e/a throughput ratio: **${fmt(e.requestsPerSec / a.requestsPerSec)}** (the most a process per invocation reaches here, with nothing else in the way)`);
+lines.push(`- b/e throughput ratio: **${fmt(b.requestsPerSec / e.requestsPerSec)}** (what the gateway and sandbox cost on top of that hop)`);
 lines.push(`- b/c throughput ratio: **${fmt(b.requestsPerSec / c.requestsPerSec)}** (cost of the guard chain)`);
 lines.push(`- (b) p99: **${fmt(b.p99Ms)} ms** (target ≤ 5 ms)`);
 lines.push(`- cold start, deploy finished → first response (${coldRuns} new versions): p50 **${fmt(cold.p50)} ms**, p99 ${fmt(cold.p99)} ms (target p50 ≤ 50 ms); deploy itself p50 ${fmt(cold.deployP50, 0)} ms`);

@@ -1,0 +1,77 @@
+// The sandbox layer alone, for bench/cpu-split.ts --sandbox-only: the real process sandbox (default
+// isolation, the real SQLite store for function logs, in-process bus) running examples/hello, bundled by
+// the deploy bundler, with as many concurrent callers as its limits.concurrency and the same 1 KB JSON
+// POST event a gateway would build. No HTTP, no guards, no response filter: what is left of the
+// gateway's per-invocation cost once those are taken away. Prints {"pid"} when the pool is warm, then
+// invokes for --warmup + --duration seconds and prints {"invocations", "seconds"} of the measured part.
+//
+//   node bench/internal/sandbox-driver.ts [--warmup 3] [--duration 10]
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../../src/config.ts';
+import { openSqliteStore } from '../../src/store/sqlite/index.ts';
+import { createInProcessBus } from '../../src/bus/in-process/index.ts';
+import { createProcessSandbox } from '../../src/runtime/sandbox/process/index.ts';
+import { createLogger } from '../../src/telemetry/logger.ts';
+import { loadManifest } from '../../src/manifest/load.ts';
+import { bundleFunction } from '../../src/deploy/bundle.ts';
+import { jsonBody1k } from '../wrk.ts';
+import { repo } from './child.ts';
+
+const { values } = parseArgs({ options: { warmup: { type: 'string', default: '3' }, duration: { type: 'string', default: '10' } } });
+const dir = join(repo, 'examples/hello');
+const { manifest } = await loadManifest(dir);
+const { code, sha256 } = await bundleFunction(dir, manifest);
+const home = mkdtempSync(join(tmpdir(), 'bwk-sbx-bench-'));
+const config = loadConfig(home, { logLevel: 'silent' }, {});
+const store = await openSqliteStore(home);
+const bus = createInProcessBus();
+const sandbox = await createProcessSandbox({
+  config, logger: createLogger({ level: 'silent' }), bus, logs: store.logs, bundleSource: async () => code,
+});
+const target = { name: manifest.name, version: 1, sha256, manifest };
+const body = jsonBody1k();
+/** An API Gateway 2.0 event of the size and shape the gateway builds for the (b) request. */
+const event = (requestId: string) => ({
+  version: '2.0', routeKey: 'POST /', rawPath: '/', rawQueryString: '',
+  headers: { host: '127.0.0.1', 'content-type': 'application/json', 'content-length': String(body.length) },
+  requestContext: {
+    accountId: 'bulwark', apiId: 'hello', domainName: '127.0.0.1', domainPrefix: 'hello', requestId, routeKey: 'POST /', stage: '$default',
+    time: new Date().toISOString(), timeEpoch: Date.now(),
+    http: { method: 'POST', path: '/', protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'wrk' },
+    authorizer: { bulwark: { actor: 'key:bench', role: 'invoker' } },
+  },
+  body, isBase64Encoded: false,
+});
+
+async function invokeFor(ms: number): Promise<number> {
+  let n = 0;
+  const end = performance.now() + ms;
+  await Promise.all(Array.from({ length: manifest.limits.concurrency }, async () => {
+    while (performance.now() < end) {
+      const requestId = randomUUID();
+      const result = await sandbox.invoke(target, { requestId, event: event(requestId), actor: 'key:bench', source: 'http' });
+      if (result.statusCode !== 200) throw new Error(`HTTP ${result.statusCode}: ${result.body}`);
+      n++;
+    }
+  }));
+  return n;
+}
+
+try {
+  await sandbox.prepare(target);
+  process.stdout.write(JSON.stringify({ pid: process.pid }) + '\n');
+  await invokeFor(Number(values.warmup) * 1000);
+  const t0 = performance.now();
+  const invocations = await invokeFor(Number(values.duration) * 1000);
+  process.stdout.write(JSON.stringify({ invocations, seconds: (performance.now() - t0) / 1000 }) + '\n');
+} finally {
+  await sandbox.close();
+  await store.close();
+  await bus.close();
+  rmSync(home, { recursive: true, force: true });
+}
