@@ -52,7 +52,7 @@ export const errors = {
   BWK_E_SANDBOX_LOAD_FAILED: { status: 502, message: 'Function %s could not be loaded' },
   // The bundle file on disk no longer hashes to the digest deployed (src/runtime/sandbox/process/bundles.ts).
   BWK_E_SANDBOX_BUNDLE_TAMPERED: { status: 502, message: 'Function %s was not started: its code failed the integrity check' },
-  BWK_E_SANDBOX_UNAVAILABLE: { status: 503, message: 'No sandbox could be started for %s' },
+  BWK_E_SANDBOX_UNAVAILABLE: { status: 503, message: 'No sandbox is available for %s' },
   BWK_E_SANDBOX_POOL_FULL: { status: 429, message: 'Function %s has no free sandbox' },
 
   // leak prevention (src/dlp/): the response is withheld whole; the caller learns nothing of what it held

@@ -112,6 +112,12 @@ const CALL_REPLAY_CACHE = 100_000;
 
 /** How often observed capability use is written (src/policy/usage.ts); a crash forgets at most this much. */
 const USAGE_FLUSH_MS = 5000;
+/**
+ * How long a stopping gateway lets invocations still running finish before their workers are stopped
+ * (they then fail with BWK_E_SANDBOX_UNAVAILABLE, not as crashes). Each is also bounded by its own
+ * timeout; 10 s keeps the whole stop well inside the 30 s orchestrators usually wait before SIGKILL.
+ */
+const SHUTDOWN_GRACE_MS = 10_000;
 
 /** Writes credentials.json atomically, readable by the owner only. */
 function writeCredentials(home: string, value: { url: string; apiKey: string }): void {
@@ -236,6 +242,12 @@ export async function startPlatform(config: Config, opts: PlatformOptions = {}):
     // Same order, same reason: the last invocations before the stop are written.
     const lastSeen = startLastSeen({ store: store.lifecycle, logger, flushIntervalMs: config.lifecycle.lastSeenFlushMs });
     closers.push(() => lastSeen.close());
+    // After the server and the triggers, which wait for the callers still connected and for the
+    // deliveries in flight, what still runs is invocations whose HTTP caller went away. They get
+    // SHUTDOWN_GRACE_MS to finish while the ledger, usage and last-seen recorders they settle into are
+    // still open (pushed after them). The close pushed with the sandbox above only matters when the start
+    // failed before this line.
+    closers.push(() => sandbox!.close({ graceMs: SHUTDOWN_GRACE_MS }));
     const now = opts.now ?? (() => new Date());
 
     const jwt = config.auth.jwt ? createJwtVerifier(config.auth.jwt, config.home) : undefined;

@@ -503,6 +503,7 @@ test('isExpired: the function runs through its expires day (UTC) and not after',
   assert.equal(isExpired({ expires: '2027-07-01' }, new Date('2027-07-01T12:00:00Z')), false);
   assert.equal(isExpired({ expires: '1969-12-30' }, new Date('1969-12-31T12:00:00Z')), true);
   assert.equal(isExpired({ expires: '1969-12-31' }, new Date('1969-12-31T12:00:00Z')), false);
+  assert.throws(() => isExpired({ expires: '2000-01-01' }, new Date(Number.NaN)), RangeError);
 });
 
 test('expires: never with expiresReason never expires and keeps its reason', () => {

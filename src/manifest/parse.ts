@@ -90,6 +90,8 @@ const DAY_MS = 86_400_000;
 let lastDay = { text: '', from: 0, until: 0 };
 
 function utcDay(ms: number): string {
+  // An invalid date matches no cached span and must not fall through to the last day asked for.
+  if (!Number.isFinite(ms)) throw new RangeError('Invalid time value');
   if (ms < lastDay.from || ms >= lastDay.until) {
     const from = Math.floor(ms / DAY_MS) * DAY_MS;
     lastDay = { text: new Date(from).toISOString().slice(0, 10), from, until: from + DAY_MS };

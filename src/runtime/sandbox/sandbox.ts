@@ -79,8 +79,8 @@ export interface SandboxProvider {
   /** Worker counts per function (for /metrics): read-only, in memory, no I/O. */
   stats(): PoolStats[];
   /**
-   * Stops every worker: new invocations are refused at once, invocations in flight get a grace period
-   * (ProcessSandbox: SHUTDOWN_GRACE_MS) to finish, then fail with BWK_E_SANDBOX_UNAVAILABLE.
+   * Stops every worker: new invocations are refused at once; invocations in flight get up to `graceMs`
+   * (default 0) to finish, then fail with BWK_E_SANDBOX_UNAVAILABLE (a shutdown, not a crash).
    */
-  close(): Promise<void>;
+  close(opts?: { graceMs?: number }): Promise<void>;
 }

@@ -43,21 +43,12 @@ export interface ProcessSandboxOptions {
   nodePath?: string;
   /** Told of every worker spawn once it is ready or failed, with the seconds it took (src/telemetry/metrics.ts). */
   onWorkerStarted?: (fn: string, seconds: number, ok: boolean) => void;
-  /** How long close() lets invocations in flight finish; SHUTDOWN_GRACE_MS unless a test needs less. */
-  shutdownGraceMs?: number;
 }
 
 const REAP_EVERY_MS = 5_000;
 /** A pool only ever prepared (a deploy candidate never invoked) is dropped after this long unused. */
 const CANDIDATE_TTL_MS = 2 * IDLE_REAP_MS;
 const MiB = 1024 * 1024;
-/**
- * How long close() lets invocations in flight finish before their workers are killed. By then the HTTP
- * server has answered every caller still connected (platform.ts closes it first); what is left are
- * invocations whose caller went away and the last queue and schedule deliveries, each bounded by its
- * own timeout too. Well inside the usual 30 s an orchestrator waits between SIGTERM and SIGKILL.
- */
-export const SHUTDOWN_GRACE_MS = 10_000;
 
 /**
  * Hash of the runtime-relevant manifest fields, per manifest object. The store hands out the same
@@ -194,13 +185,12 @@ class ProcessSandbox implements SandboxProvider {
     });
   }
 
-  async close(): Promise<void> {
+  async close(opts: { graceMs?: number } = {}): Promise<void> {
     this.#closed = true;
     clearInterval(this.#reaper);
     const pools = [...this.#pools.values(), ...this.#draining.keys()];
     this.#pools.clear();
-    const grace = this.#opts.shutdownGraceMs ?? SHUTDOWN_GRACE_MS;
-    await Promise.all(pools.map((p) => p.close(grace)));
+    await Promise.all(pools.map((p) => p.close(opts.graceMs ?? 0)));
     // Workers are gone; their scratch roots held nothing worth keeping (and on /dev/shm they hold RAM).
     await rm(this.#scratchBase, { recursive: true, force: true });
   }

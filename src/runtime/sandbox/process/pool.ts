@@ -209,7 +209,7 @@ export class WorkerPool {
 
   #offer(worker: SandboxWorker): void {
     if (this.#closed || !worker.alive) {
-      worker.kill({ kind: 'retired' });
+      worker.kill({ kind: this.#closed ? 'closed' : 'retired' });
       return;
     }
     const waiter = this.#waiters.shift();

@@ -296,8 +296,8 @@ describe('host worker ceiling (sandbox.maxWorkers)', () => {
 
 describe('shutdown (close)', () => {
   test('an invocation in flight finishes within the grace period; one past it fails as UNAVAILABLE, not as a crash', async () => {
-    const f = await startFixture('permission-only', () => {}, { shutdownGraceMs: 1500 });
-    let closed = false;
+    // Two warm workers: both invocations are running (not waiting for a spawn) when close() begins.
+    const f = await startFixture('permission-only', (c) => { c.sandbox.warmWorkers = 2; });
     try {
       const t = await f.target(`export const handler = async (e) => {
         const { ms } = JSON.parse(e.body);
@@ -306,24 +306,27 @@ describe('shutdown (close)', () => {
       };`, { limits: { concurrency: 2, timeoutMs: 20_000 } });
       await f.sandbox.prepare(t);
       const short = f.sandbox.invoke(t, request(event20({ ms: 300 })));
-      const long = f.sandbox.invoke(t, request(event20({ ms: 15_000 })));
-      const long$ = long.then(() => undefined, (err: unknown) => err);
-      await new Promise((r) => setTimeout(r, 100));
+      const long = f.sandbox.invoke(t, request(event20({ ms: 15_000 }))).then(() => undefined, (err: unknown) => err);
+      for (let i = 0; i < 200 && f.sandbox.stats().find((s) => s.function === t.name)?.busy !== 2; i++) await new Promise((r) => setTimeout(r, 10));
+      assert.equal(f.sandbox.stats().find((s) => s.function === t.name)?.busy, 2, 'both invocations run before close()');
+      let closed = false;
       const started = performance.now();
-      const closing = f.close().then(() => { closed = true; });
+      const closing = f.sandbox.close({ graceMs: 1500 }).then(() => { closed = true; });
       // The short one is answered although close() began before it ended.
       assert.deepEqual(JSON.parse((await short).body), { waited: 300 });
-      assert.equal(closed, false, 'close() waits for the invocation past the grace period');
-      const err = await long$;
+      assert.equal(closed, false, 'close() waits for the invocation still running');
+      const err = await long;
       await closing;
+      // Stopped at the end of the grace period, not when the 15 s invocation would have ended.
       const waited = performance.now() - started;
       assert.ok(waited >= 1400 && waited < 14_000, `close took ${Math.round(waited)} ms for a 1500 ms grace`);
       assert.ok(err instanceof Error && (err as { code?: string }).code === 'BWK_E_SANDBOX_UNAVAILABLE', `got ${String(err)}`);
+      assert.match(String((err as { detail?: { why?: string } }).detail?.why), /sandbox closed/);
       assert.deepEqual(f.events.filter((e) => e.type === 'sandbox.crashed'), [], 'a shutdown is not a crash');
       // New work is refused at once.
       await assert.rejects(f.sandbox.invoke(t, request()), { code: 'BWK_E_SANDBOX_UNAVAILABLE' });
     } finally {
-      if (!closed) await f.close();
+      await f.close();
     }
   });
 });

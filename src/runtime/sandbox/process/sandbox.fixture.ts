@@ -14,7 +14,7 @@ import type { Store } from '../../../store/store.ts';
 import { createLogger } from '../../../telemetry/logger.ts';
 import type { Manifest } from '../../../manifest/types.ts';
 import type { FunctionTarget, InvokeRequest, SandboxProvider } from '../sandbox.ts';
-import { createProcessSandbox, type ProcessSandboxOptions } from './index.ts';
+import { createProcessSandbox } from './index.ts';
 
 export const BANNER = "import { createRequire as __bwkCreateRequire } from 'node:module'; const require = __bwkCreateRequire(import.meta.url);";
 
@@ -69,7 +69,7 @@ export function request(event: unknown = event20({ hi: 1 })): InvokeRequest {
   return { requestId: `req-${process.pid}-${++seq}`, event, actor: 'test' };
 }
 
-export async function startFixture(isolation: IsolationMode, configure: (c: Config) => void = () => {}, options: Pick<ProcessSandboxOptions, 'shutdownGraceMs'> = {}): Promise<Fixture> {
+export async function startFixture(isolation: IsolationMode, configure: (c: Config) => void = () => {}): Promise<Fixture> {
   const home = await mkdtemp(join(tmpdir(), 'bwk-sbx-'));
   const config = defaultConfig(home);
   config.isolation = isolation;
@@ -83,7 +83,6 @@ export async function startFixture(isolation: IsolationMode, configure: (c: Conf
   const sandbox = await createProcessSandbox({
     config, logger: createLogger({ level: 'silent' }), bus, logs: store.logs,
     bundleSource: async (sha) => bundles.get(sha),
-    ...options,
   });
   let n = 0;
   return {

@@ -4,7 +4,7 @@
 // Owns the tick scheduling, the /proc reads and the decisions; the worker owns the kill itself.
 
 import { readdir, lstat } from 'node:fs/promises';
-import { closeSync, lstatSync, openSync, readdirSync, readSync, statfsSync, statSync } from 'node:fs';
+import { closeSync, lstatSync, opendirSync, openSync, readdirSync, readSync, statfsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SecurityEvent } from '../../../bus/bus.ts';
 import { writeFunctionLog } from '../../broker/function-log.ts';
@@ -19,9 +19,10 @@ import type { KillReason } from './worker.ts';
  * Under load every worker is busy, so every worker gets a full tick every WATCH_MS: its cost is paid
  * 20 times a second per worker on the gateway's main thread, whatever the request rate. It is therefore
  * kept to synchronous calls on descriptors held open or on a few tmpfs entries (one system call each,
- * no thread-pool round trip), about 25 system calls for node's ~20 descriptors. Writing to tmpfs takes CPU (~3 GiB/s here), so a worker filling scratch while idle
- * moves the counter and gets a full tick at the next WATCH_MS: busy or idle, scratch can overshoot its
- * quota by what is written in about one tick (~150 MiB at that rate) before the worker is killed.
+ * no thread-pool round trip), about 25 system calls for node's ~20 descriptors. Writing to tmpfs takes
+ * CPU (~3 GiB/s here), so a worker filling scratch while idle moves the counter and gets a full tick at
+ * the next WATCH_MS: busy or idle, scratch can overshoot its quota by what is written in about one tick
+ * (~150 MiB at that rate) before the worker is killed.
  */
 const WATCH_MS = 50;
 const WATCH_IDLE_MS = 1000;
@@ -48,7 +49,7 @@ const STATUS_BUFFER = Buffer.alloc(4096);
  * ".." included, so an empty one is exactly TMPFS_EMPTY_DIR_SIZE and the number of entries is known
  * before the directory is read.
  */
-export const TMPFS_MAGIC = 0x01021994;
+const TMPFS_MAGIC = 0x01021994;
 const TMPFS_DIRENT_SIZE = 20;
 export const TMPFS_EMPTY_DIR_SIZE = 2 * TMPFS_DIRENT_SIZE;
 /** A scratch tree of at most this many entries is walked synchronously; a larger one through the thread pool. */
@@ -83,7 +84,8 @@ export class Watchdog {
   #host: WatchdogHost;
   #limits: WatchdogLimits;
   #scratchDev: number;
-  readonly #scratchOnTmpfs: boolean;
+  /** The scratch root is on tmpfs (see TMPFS_MAGIC); the worker's own scratch check reads it too. */
+  readonly scratchOnTmpfs: boolean;
   #stopped = false;
   /** Invocations started, so the watchdog knows whether an open scratch file outlived one. */
   #runs = 0;
@@ -108,7 +110,7 @@ export class Watchdog {
     this.#host = host;
     this.#limits = limits;
     this.#scratchDev = statSync(limits.hostScratch).dev;
-    this.#scratchOnTmpfs = statfsSync(limits.hostScratch).type === TMPFS_MAGIC;
+    this.scratchOnTmpfs = statfsSync(limits.hostScratch).type === TMPFS_MAGIC;
   }
 
   // Buffers and other external memory escape --max-old-space-size, so resident size is checked too.
@@ -247,14 +249,15 @@ export class Watchdog {
   /**
    * Scratch is on tmpfs (RAM) by default and has no file-system quota, so its size counts against the
    * function's memory: over scratchQuotaBytes the worker is killed. Usually the root is empty or holds
-   * one empty tmpdir, so the walk is one or two readdirs. `withHeld` (watchdog ticks) adds the unlinked
-   * scratch files the worker still holds open, which no directory lists (~150 µs: see #heldScratchFiles).
+   * one tmpdir with a few files: on tmpfs a few synchronous calls (tmpfsTreeUsage). `withHeld` (watchdog
+   * ticks) adds the unlinked scratch files the worker still holds open, which no directory lists (a stat
+   * per descriptor: see #heldScratchFiles).
    */
   async scratchWithinQuota(withHeld: boolean): Promise<boolean> {
     const { bytes: held, outlived } = withHeld ? this.#heldScratchFiles() : { bytes: 0, outlived: false };
     const root = this.#limits.hostScratch;
     const limit = this.#limits.scratchQuotaBytes - held;
-    const used = held + ((this.#scratchOnTmpfs ? tmpfsTreeUsage(root, limit) : undefined) ?? await scratchUsage(root, limit));
+    const used = held + ((this.scratchOnTmpfs ? tmpfsTreeUsage(root, limit) : undefined) ?? await scratchUsage(root, limit));
     if (used > this.#limits.scratchQuotaBytes) {
       this.#killForMemory(`scratch holds more than ${this.#limits.scratchQuotaBytes} bytes${held > 0 ? ` (${held} in unlinked files held open)` : ''}`);
       return false;
@@ -316,9 +319,11 @@ export class Watchdog {
  * tree of at most SYNC_WALK_ENTRIES entries (the usual root: empty, or one tmpdir with a few files) is
  * walked synchronously. A directory whose entries alone, at SCRATCH_ENTRY_MIN_BYTES each, put the tree
  * past `limit` ends the walk at once, however many it holds: a flood of empty files is caught by one
- * stat instead of one per file. Otherwise a larger tree gives undefined, before it is read.
+ * stat instead of one per file. Otherwise a larger tree gives undefined, and so does a directory that
+ * lists more names than its size said (renamed over, or replaced by a symlink, after its stat): this
+ * runs on the gateway's main thread, so it never reads more than the sizes promised.
  */
-function tmpfsTreeUsage(root: string, limit: number): number | undefined {
+export function tmpfsTreeUsage(root: string, limit: number): number | undefined {
   let total = 0;
   let entries = 0;
   const dirs: Array<{ path: string; size: number }> = [];
@@ -329,15 +334,23 @@ function tmpfsTreeUsage(root: string, limit: number): number | undefined {
     if (total + count * SCRATCH_ENTRY_MIN_BYTES > limit) return total + count * SCRATCH_ENTRY_MIN_BYTES;
     entries += count;
     if (entries > SYNC_WALK_ENTRIES) return undefined;
-    if (dir.size === TMPFS_EMPTY_DIR_SIZE) continue;
-    let names: string[] = [];
-    try { names = readdirSync(dir.path); } catch { /* removed meanwhile */ }
-    for (const name of names) {
-      const path = join(dir.path, name);
-      let st;
-      try { st = lstatSync(path); } catch { /* removed meanwhile */ }
-      total += Math.max(SCRATCH_ENTRY_MIN_BYTES, st ? st.blocks * 512 : 0);
-      if (st?.isDirectory()) dirs.push({ path, size: st.size });
+    if (count <= 0) continue;
+    let listing;
+    try { listing = opendirSync(dir.path, { bufferSize: SYNC_WALK_ENTRIES }); } catch { continue; /* removed meanwhile */ }
+    try {
+      for (let read = 0; ; read++) {
+        const entry = listing.readSync();
+        if (entry === null) break;
+        if (read >= count) return undefined;
+        const path = join(dir.path, entry.name);
+        let st;
+        try { st = lstatSync(path); } catch { /* removed meanwhile */ }
+        total += Math.max(SCRATCH_ENTRY_MIN_BYTES, st ? st.blocks * 512 : 0);
+        if (total > limit) return total;
+        if (st?.isDirectory()) dirs.push({ path, size: st.size });
+      }
+    } finally {
+      listing.closeSync();
     }
   }
   return total;
@@ -347,7 +360,7 @@ function tmpfsTreeUsage(root: string, limit: number): number | undefined {
  * Bytes allocated under `root` (st_blocks, so sparse files count what they really use; every entry at
  * least SCRATCH_ENTRY_MIN_BYTES). Stops counting once past `limit`.
  */
-async function scratchUsage(root: string, limit: number): Promise<number> {
+export async function scratchUsage(root: string, limit: number): Promise<number> {
   let total = 0;
   const dirs = [root];
   while (dirs.length > 0 && total <= limit) {

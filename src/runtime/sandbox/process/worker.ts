@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
-import { readdirSync, readFileSync, statfsSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Socket } from 'node:net';
 import { BulwarkError, isBulwarkError } from '../../../errors.ts';
@@ -18,7 +18,7 @@ import type { CapabilityDeps, InvocationContext } from '../../capabilities/capab
 import type { FunctionTarget, InvokeRequest } from '../sandbox.ts';
 import type { WorkerCommand } from './command.ts';
 import { WorkerOutput, type OutputOwner } from './output.ts';
-import { TMPFS_EMPTY_DIR_SIZE, TMPFS_MAGIC, Watchdog } from './watchdog.ts';
+import { TMPFS_EMPTY_DIR_SIZE, Watchdog } from './watchdog.ts';
 
 export { IDLE_OUTPUT_BYTES, IDLE_OUTPUT_LINES } from './output.ts';
 export { IDLE_CPU_MAX_MS } from './watchdog.ts';
@@ -52,7 +52,6 @@ interface InFlight {
   settle: (outcome: ({ value: unknown } | { error: BulwarkError }) & { quiet?: boolean }) => void;
 }
 
-
 /** `closed`: the sandbox is shutting down (WorkerPool.close); `retired`: the pool no longer needs the worker. */
 export type KillReason = { kind: 'timeout' | 'memory' | 'protocol' | 'retired' | 'closed' | 'scratch' | 'idle'; why?: string };
 
@@ -77,7 +76,6 @@ export class SandboxWorker {
   #scratchEmptied: Promise<void> = Promise.resolve();
   /** Security events published and not yet recorded (audit ledger commit, bus delivery). */
   readonly #publishing = new Set<Promise<void>>();
-  readonly #scratchOnTmpfs: boolean;
   #broker: Broker;
   #started: Promise<void>;
   /** Last target that ran here, for attributing output written between invocations. */
@@ -96,7 +94,6 @@ export class SandboxWorker {
     this.id = opts.id;
     this.#opts = opts;
     this.#target = opts.target;
-    this.#scratchOnTmpfs = statfsSync(opts.hostScratch).type === TMPFS_MAGIC;
     this.#broker = new Broker(opts.deps);
     this.#watchdog = new Watchdog({
       id: opts.id,
@@ -351,7 +348,7 @@ export class SandboxWorker {
       // thread-pool round trip of the async call ~60 µs, and this runs once per invocation. On tmpfs
       // (the default scratch) one stat says it: the kernel keeps a directory's size at 20 bytes per
       // entry, "." and ".." included, so an empty one is exactly 40, whatever the worker did.
-      if (this.#scratchOnTmpfs && statSync(this.#opts.hostScratch).size === TMPFS_EMPTY_DIR_SIZE) return;
+      if (this.#watchdog.scratchOnTmpfs && statSync(this.#opts.hostScratch).size === TMPFS_EMPTY_DIR_SIZE) return;
       const entries = readdirSync(this.#opts.hostScratch);
       if (entries.length === 0) return;
       // What a short invocation wrote between two watchdog ticks is measured here, before it goes.
