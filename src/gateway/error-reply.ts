@@ -2,7 +2,6 @@
 // a body fastify could not parse, an unknown route, a bug — the caller gets toErrorBody's shape and
 // nothing else; the detail (stack, cause, internal paths) goes to the log under the same request id.
 
-import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Socket } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
@@ -10,6 +9,7 @@ import { BulwarkError, isBulwarkError, toErrorBody } from '../errors.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { applySecurityHeaders, securityHeaders } from './security-headers.ts';
 import { redactString } from '../telemetry/redact.ts';
+import type { GatewayReply, GatewayRequest } from './exchange.ts';
 
 /**
  * Strips caller-supplied text down to something safe to echo in a message or an event. Credentials are
@@ -26,12 +26,12 @@ function fastifyCode(err: unknown): string | undefined {
 }
 
 /** Maps anything thrown while handling a request to a BulwarkError a caller may see. */
-export function toBulwarkError(err: unknown, request: FastifyRequest): BulwarkError {
+export function toBulwarkError(err: unknown, request: GatewayRequest): BulwarkError {
   if (isBulwarkError(err)) return err;
   const e = err as { statusCode?: number; validation?: Array<{ instancePath?: string; message?: string }>; validationContext?: string };
   switch (fastifyCode(err)) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new BulwarkError('BWK_E_GUARD_BODY_TOO_LARGE', [request.routeOptions.bodyLimit ?? '']);
+      return new BulwarkError('BWK_E_GUARD_BODY_TOO_LARGE', [request.routeOptions?.bodyLimit ?? '']);
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return new BulwarkError('BWK_E_GATEWAY_UNSUPPORTED_MEDIA_TYPE', [echo(String(request.headers['content-type'] ?? 'none'))]);
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
@@ -57,7 +57,7 @@ export function toBulwarkError(err: unknown, request: FastifyRequest): BulwarkEr
   return new BulwarkError('BWK_E_GATEWAY_INTERNAL');
 }
 
-export function sendError(reply: FastifyReply, err: unknown, logger: Logger, extraHeaders?: Record<string, string>): FastifyReply {
+export function sendError<R extends GatewayReply>(reply: R, err: unknown, logger: Logger, extraHeaders?: Record<string, string>): R {
   const request = reply.request;
   const known = toBulwarkError(err, request);
   const { status, body } = toErrorBody(known, request.id);
@@ -76,7 +76,10 @@ export function sendError(reply: FastifyReply, err: unknown, logger: Logger, ext
   if (reply.sent || reply.raw.headersSent) return reply;
   applySecurityHeaders(reply, request.id);
   if (extraHeaders) reply.headers(extraHeaders);
-  return reply.code(status).type('application/json; charset=utf-8').send(body);
+  reply.code(status);
+  reply.type('application/json; charset=utf-8');
+  reply.send(JSON.stringify(body));
+  return reply;
 }
 
 /**

@@ -3,7 +3,7 @@
 // connection (request smuggling through a keep-alive, a lying content-length), so they are dropped and
 // the gateway frames the body itself. Header values Node would reject (CR/LF injection) are dropped too.
 
-import type { FastifyReply } from 'fastify';
+import type { GatewayReply } from './exchange.ts';
 import { validateHeaderName, validateHeaderValue } from 'node:http';
 import { BulwarkError } from '../errors.ts';
 import type { HttpResult } from '../runtime/sandbox/sandbox.ts';
@@ -26,7 +26,7 @@ function valid(name: string, value: string): boolean {
 }
 
 /** Returns the names it refused, for the log. */
-export function writeResult(reply: FastifyReply, result: HttpResult, functionName: string): { dropped: string[] } {
+export function writeResult(reply: GatewayReply, result: HttpResult, functionName: string): { dropped: string[] } {
   const status = result.statusCode;
   if (!Number.isInteger(status) || status < 200 || status > 599) {
     throw new BulwarkError('BWK_E_SANDBOX_BAD_RESPONSE', [functionName], { statusCode: status });
@@ -47,6 +47,7 @@ export function writeResult(reply: FastifyReply, result: HttpResult, functionNam
   // Without a declared type the browser must not guess: nosniff is set and this keeps it inert.
   if (!reply.hasHeader('content-type')) reply.type(result.isBase64Encoded ? 'application/octet-stream' : 'text/plain; charset=utf-8');
   const body = Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8');
-  reply.code(status).send(body);
+  reply.code(status);
+  reply.send(body);
   return { dropped };
 }

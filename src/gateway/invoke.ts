@@ -1,4 +1,5 @@
-// The request path for function routes, top to bottom:
+// The request path for function routes, top to bottom, once function-route.ts has checked the request
+// and read its body:
 //   1. resolve   /fn/<name><path> → active version + trigger       404 BWK_E_GATEWAY_NOT_FOUND, 410 _FUNCTION_EXPIRED,
 //                (src/lifecycle/admission.ts)                        403 _FUNCTION_DISABLED
 //   2-4.         dispatch.ts, the path every event source shares:
@@ -12,7 +13,7 @@
 // caller's traceparent, with the response filter as a child; dispatch.ts adds the chain and sandbox spans.
 // docs/lifecycle.md draws this same path and changes with this file.
 
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { IncomingMessage } from 'node:http';
 import { BulwarkError } from '../errors.ts';
 import { assertInvocable, type DisabledLookup } from '../lifecycle/admission.ts';
 import { publishSecurityEvent, type EventBus } from '../bus/bus.ts';
@@ -27,6 +28,7 @@ import { buildV2Event } from './events/apigw-v2.ts';
 import { echo, sendError } from './error-reply.ts';
 import { arrivalHost } from './request-target.ts';
 import { writeResult } from './function-reply.ts';
+import type { FunctionRequest, GatewayReply } from './exchange.ts';
 import { inspectResponse, type ResponseMode } from '../dlp/response.ts';
 import type { Scanner } from '../dlp/scanner.ts';
 import type { TraceSpan, Tracing } from '../telemetry/tracing.ts';
@@ -46,8 +48,8 @@ export interface InvokeDeps {
   lifecycle: DisabledLookup;
 }
 
-/** "/fn/<name>/rest?query" → its parts; the fastify routes only send /fn/... here. */
-function splitFunctionUrl(url: string): { path: string; name: string; subPath: string; query: string } {
+/** "/fn/<name>/rest?query" → its parts; function-route.ts only sends /fn/... here. */
+export function splitFunctionUrl(url: string): { path: string; name: string; subPath: string; query: string } {
   const q = url.indexOf('?');
   const path = q < 0 ? url : url.slice(0, q);
   const query = q < 0 ? '' : url.slice(q + 1);
@@ -67,7 +69,7 @@ function splitFunctionUrl(url: string): { path: string; name: string; subPath: s
  * several User-Agent, Referer, Authorization, … headers, so judging it would let a second one reach the
  * handler unseen (Shellshock in the second User-Agent). Repeated credentials are then ambiguous to authn.
  */
-function headersAsForwarded(raw: FastifyRequest['raw']): GuardRequest['headers'] {
+function headersAsForwarded(raw: IncomingMessage): GuardRequest['headers'] {
   const out: GuardRequest['headers'] = {};
   for (const [name, values] of Object.entries(raw.headersDistinct)) out[name] = values!.length === 1 ? values![0] : values;
   return out;
@@ -77,7 +79,7 @@ function headersAsForwarded(raw: FastifyRequest['raw']): GuardRequest['headers']
  * Aborted when the connection closes before the response was sent: the caller is gone. The response's
  * 'close' is the one to watch; the request's fires as soon as its body has been read.
  */
-function callerGone(reply: FastifyReply): AbortSignal {
+function callerGone(reply: GatewayReply): AbortSignal {
   const controller = new AbortController();
   const res = reply.raw;
   res.once('close', () => {
@@ -87,7 +89,7 @@ function callerGone(reply: FastifyReply): AbortSignal {
 }
 
 export function createInvokeHandler(deps: InvokeDeps) {
-  async function invoke(request: FastifyRequest, reply: FastifyReply, span?: TraceSpan): Promise<FastifyReply> {
+  async function invoke(request: FunctionRequest, reply: GatewayReply, span?: TraceSpan): Promise<void> {
     const requestId = request.id;
 
     // 1. resolve
@@ -103,7 +105,7 @@ export function createInvokeHandler(deps: InvokeDeps) {
     await assertInvocable(deps.lifecycle, fn);
 
     // 2-4. guards, event, invoke
-    const body = Buffer.isBuffer(request.body) ? request.body : undefined;
+    const body = request.body;
     const guardRequest: GuardRequest = {
       requestId,
       fn,
@@ -111,7 +113,7 @@ export function createInvokeHandler(deps: InvokeDeps) {
       trigger: match.trigger,
       method: request.method,
       headers: headersAsForwarded(request.raw),
-      query: request.query as Record<string, string | string[]>,
+      query: request.query,
       params: match.params,
       body,
       json: lazyJson(body),
@@ -141,7 +143,10 @@ export function createInvokeHandler(deps: InvokeDeps) {
       };
       return fn.manifest.runtime.payloadFormat === '1.0' ? buildV1Event(facts) : buildV2Event(facts);
     }, span);
-    if (!outcome.admitted) return sendError(reply, outcome.rejection.error, deps.logger, outcome.rejection.headers);
+    if (!outcome.admitted) {
+      sendError(reply, outcome.rejection.error, deps.logger, outcome.rejection.headers);
+      return;
+    }
 
     // 5. scan
     const filterSpan = span?.child('response filter');
@@ -159,18 +164,16 @@ export function createInvokeHandler(deps: InvokeDeps) {
     // 6. respond
     const { dropped } = writeResult(reply, inspection.result, fn.name);
     if (dropped.length > 0) deps.logger.warn({ requestId, function: fn.name, dropped }, 'function response headers dropped');
-    return reply;
   }
 
   const tracing = deps.tracing;
   if (!tracing) return invoke;
-  return async function invokeTraced(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  return async function invokeTraced(request: FunctionRequest, reply: GatewayReply): Promise<void> {
     const span = tracing.start('request', 'server', { 'http.request.method': request.method }, request.headers.traceparent);
     try {
-      const sent = await invoke(request, reply, span);
+      await invoke(request, reply, span);
       span.set({ 'http.response.status_code': reply.statusCode });
       span.end();
-      return sent;
     } catch (err) {
       span.end(err);
       throw err;

@@ -4,7 +4,7 @@
 // Function routes: see NOT_FOR_FUNCTION_RESPONSES.
 // HSTS is left to the TLS-terminating proxy: the gateway itself speaks plain HTTP.
 
-import type { FastifyReply } from 'fastify';
+import type { GatewayReply } from './exchange.ts';
 
 const OURS: Record<string, string> = {
   'x-content-type-options': 'nosniff',
@@ -29,6 +29,6 @@ export function securityHeaders(requestId: string): Record<string, string> {
   return { ...OURS, 'x-request-id': requestId };
 }
 
-export function applySecurityHeaders(reply: FastifyReply, requestId: string): void {
+export function applySecurityHeaders(reply: Pick<GatewayReply, 'headers'>, requestId: string): void {
   reply.headers(securityHeaders(requestId));
 }

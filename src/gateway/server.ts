@@ -1,9 +1,12 @@
-// Fastify setup: limits, request ids, the security headers, and the error/404 handlers that only ever
-// answer in the one error shape. Routes come from invoke.ts (function routes) and admin/ (admin API);
-// this file wires them, it does not implement them.
+// The HTTP server: limits, request ids, the security headers, the request checks every route shares,
+// the access log, and the error/404 handlers that only ever answer in the one error shape. Function
+// routes (/fn/…) go to function-route.ts and invoke.ts without passing through fastify; everything else
+// (admin/ API, health, metrics, unknown paths) is fastify's. This file wires them, it does not
+// implement them.
 
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage } from 'node:http';
 import type { Config } from '../config.ts';
 import { BulwarkError } from '../errors.ts';
 import type { Logger } from '../telemetry/logger.ts';
@@ -13,6 +16,8 @@ import { createClientErrorHandler, echo, sendError } from './error-reply.ts';
 import { createClientAddress } from './client-address.ts';
 import { createAddressSet } from '../net/address-set.ts';
 import type { Admission } from './admission.ts';
+import type { FunctionRequest, GatewayReply, GatewayRequest } from './exchange.ts';
+import { createFunctionRoute, FUNCTION_ROUTE_METHODS, FUNCTION_ROUTE_PREFIX, type RequestChecks } from './function-route.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -26,7 +31,8 @@ declare module 'fastify' {
 export interface ServerParts {
   config: Config;
   logger: Logger;
-  invoke: (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply>;
+  /** Function routes (invoke.ts), called by function-route.ts. */
+  invoke: (request: FunctionRequest, reply: GatewayReply) => Promise<void>;
   /** Registers the admin API inside its own encapsulated context. */
   admin: (app: FastifyInstance) => Promise<void>;
   /**
@@ -38,10 +44,91 @@ export interface ServerParts {
   metrics?: (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply>;
 }
 
+/** The one access-log line of a request, whichever route served it. */
+function logAccess(logger: Logger, request: GatewayRequest, status: number, ms: number): void {
+  // The line is built only when it will be written (the object, the path split and the spreads cost
+  // a few µs on every request, for nothing at level warn).
+  if (!logger.isLevelEnabled('info')) return;
+  const callerId = request.headers['x-request-id'];
+  logger.info({
+    requestId: request.id,
+    method: request.method,
+    // The path only: query strings carry tokens more often than they should.
+    path: request.url.split('?', 1)[0],
+    status,
+    ms: Math.round(ms * 10) / 10,
+    ip: request.clientIp,
+    ...(request.bulwark ?? {}),
+    ...(typeof callerId === 'string' ? { callerRequestId: echo(callerId, 128) } : {}),
+  }, 'request');
+}
+
 export function buildServer(parts: ServerParts) {
   const { config, logger } = parts;
   const clientAddress = createClientAddress(createAddressSet(config.gateway.trustedProxies));
+  const trustsProxies = config.gateway.trustedProxies.length > 0;
+  const checks: RequestChecks = {
+    client: (raw) => clientAddress.of(raw),
+    // As fastify reads it with trustProxy: a trusted peer's last X-Forwarded-Host, else Host.
+    host(raw) {
+      const header = raw.headers['x-forwarded-host'];
+      const forwarded = Array.isArray(header) ? header.join(',') : header;
+      const peer = raw.socket.remoteAddress;
+      if (forwarded && trustsProxies && peer !== undefined && clientAddress.trusts(peer)) {
+        const last = forwarded.lastIndexOf(',');
+        return last < 0 ? forwarded.trim() : forwarded.slice(last + 1).trim();
+      }
+      return raw.headers.host ?? '';
+    },
+    // Before any route table and before any body is read: see request-target.ts for the attacks.
+    problem(raw: IncomingMessage, host: string) {
+      const pathProblem = requestTargetProblem(raw.url!);
+      if (pathProblem) return pathProblem;
+      const hosts = raw.headersDistinct.host;
+      // HTTP/1.0 has no Host requirement (RFC 1945) and load-balancer health checks (HAProxy's httpchk)
+      // send none; the domain is then the address the request arrived on (invoke.ts). A Host that is
+      // sent is checked whatever the version, and a trusted proxy's X-Forwarded-Host with it.
+      const hostless = hosts === undefined && raw.httpVersion === '1.0';
+      const hostOk = hostless
+        ? host === '' || isValidHost(host)
+        : hosts !== undefined && hosts.length === 1 && isValidHost(hosts[0]!) && isValidHost(host);
+      return hostOk ? undefined : 'the Host header must be one hostname[:port]';
+    },
+  };
+  let closing = false;
+  const functionRoute = createFunctionRoute({
+    maxBodyBytes: config.gateway.maxBodyBytes,
+    logger,
+    checks,
+    closing: () => closing,
+    handle: parts.invoke,
+    logged: (request, status, ms) => logAccess(logger, request, status, ms),
+  });
   const app = Fastify({
+    // Our own server, so that function routes reach function-route.ts without the framework; the
+    // options fastify would have applied to its own are applied here.
+    serverFactory: (fastifyHandler) => {
+      const server = createServer({
+        headersTimeout: Math.min(config.gateway.headersTimeoutMs, config.gateway.requestTimeoutMs),
+        // Request line plus headers beyond this: 431 from the parser, before any of it is buffered further.
+        maxHeaderSize: config.gateway.maxHeaderBytes,
+        // Node only checks request deadlines every connectionsCheckingInterval (30 s by default), which
+        // would let a slow client hold a connection well past its deadline.
+        connectionsCheckingInterval: Math.min(1000, config.gateway.headersTimeoutMs, config.gateway.requestTimeoutMs),
+      }, (req, res) => {
+        if (req.url!.startsWith(FUNCTION_ROUTE_PREFIX) && FUNCTION_ROUTE_METHODS.has(req.method!)) functionRoute(req, res);
+        else fastifyHandler(req, res);
+      });
+      // Slow clients (slowloris, slow POST): the request line and headers must arrive within
+      // headersTimeoutMs (dripping one header at a time does not reset the clock), the whole request with
+      // its body within requestTimeoutMs, else 408 and the connection is closed. A connection that sends
+      // nothing at all is closed after headersTimeoutMs too. The response side is bounded by function
+      // timeouts, so no idle connection timeout cuts a long-running invocation short.
+      server.requestTimeout = config.gateway.requestTimeoutMs;
+      server.keepAliveTimeout = config.gateway.keepAliveTimeoutMs;
+      server.setTimeout(0);
+      return server;
+    },
     loggerInstance: logger,
     // One access line per request from our onResponse hook instead of fastify's two.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
@@ -49,22 +136,6 @@ export function buildServer(parts: ServerParts) {
     requestIdHeader: false,
     genReqId: () => randomUUID(),
     bodyLimit: config.gateway.maxBodyBytes,
-    // Slow clients (slowloris, slow POST): the request line and headers must arrive within
-    // headersTimeoutMs (dripping one header at a time does not reset the clock), the whole request with
-    // its body within requestTimeoutMs, else 408 and the connection is closed. A connection that sends
-    // nothing at all is closed after headersTimeoutMs too. The response side is
-    // bounded by function timeouts, so no idle connection timeout cuts a long-running invocation short.
-    requestTimeout: config.gateway.requestTimeoutMs,
-    http: {
-      headersTimeout: Math.min(config.gateway.headersTimeoutMs, config.gateway.requestTimeoutMs),
-      // Request line plus headers beyond this: 431 from the parser, before any of it is buffered further.
-      maxHeaderSize: config.gateway.maxHeaderBytes,
-      // Node only checks request deadlines every connectionsCheckingInterval (30 s by default), which
-      // would let a slow client hold a connection well past its deadline.
-      connectionsCheckingInterval: Math.min(1000, config.gateway.headersTimeoutMs, config.gateway.requestTimeoutMs),
-    },
-    connectionTimeout: 0,
-    keepAliveTimeout: config.gateway.keepAliveTimeoutMs,
     // X-Forwarded-Host/-Proto from trusted proxies only; the client address itself is client-address.ts's.
     trustProxy: config.gateway.trustedProxies.length > 0 ? clientAddress.trusts : false,
     routerOptions: { maxParamLength: 1024 },
@@ -72,8 +143,9 @@ export function buildServer(parts: ServerParts) {
     return503OnClosing: true,
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
+    // The reply's type here is generic over the route (unknown before routing): it is the default one.
     frameworkErrors: (err, _request, reply) => {
-      sendError(reply, err, logger);
+      sendError(reply as FastifyReply, err, logger);
     },
     clientErrorHandler: createClientErrorHandler(logger),
   });
@@ -84,48 +156,24 @@ export function buildServer(parts: ServerParts) {
   // extra fields, which could hide a header a proxy in front saw).
   app.server.maxHeadersCount = config.gateway.maxHeaderCount;
 
+  // Function routes do the same in function-route.ts, in the same order.
   app.addHook('onRequest', async (request, reply) => {
-    const client = clientAddress.of(request.raw);
+    const client = checks.client(request.raw);
     request.clientIp = client.ok ? client.address : client.proxy;
     applySecurityHeaders(reply, request.id);
     // Before anything is decided about a client we cannot name (client-address.ts says why not the proxy).
     if (!client.ok) throw new BulwarkError('BWK_E_GATEWAY_BAD_REQUEST', [client.problem]);
     // Blocked addresses are refused everywhere, first. On function routes the chain's first guard
     // (ip-block) does it, so the refusal is recorded with the function it was aimed at.
-    if (!request.routeOptions.url?.startsWith('/fn/')) {
-      const refused = await parts.admission.admitOtherRoute(request, reply);
-      if (refused) return refused;
-    }
-    // Before the function route table and before any body is read: see request-target.ts for the attacks.
-    const pathProblem = requestTargetProblem(request.url);
-    if (pathProblem) throw new BulwarkError('BWK_E_GATEWAY_BAD_REQUEST', [pathProblem]);
-    const hosts = request.raw.headersDistinct.host;
-    // HTTP/1.0 has no Host requirement (RFC 1945) and load-balancer health checks (HAProxy's httpchk)
-    // send none; the domain is then the address the request arrived on (invoke.ts). A Host that is
-    // sent is checked whatever the version, and a trusted proxy's X-Forwarded-Host with it.
-    const hostless = hosts === undefined && request.raw.httpVersion === '1.0';
-    const hostOk = hostless
-      ? request.host === '' || isValidHost(request.host)
-      : hosts !== undefined && hosts.length === 1 && isValidHost(hosts[0]!) && isValidHost(request.host);
-    if (!hostOk) throw new BulwarkError('BWK_E_GATEWAY_BAD_REQUEST', ['the Host header must be one hostname[:port]']);
+    const refused = await parts.admission.admitOtherRoute(request, reply);
+    if (refused) return refused;
+    const problem = checks.problem(request.raw, checks.host(request.raw));
+    if (problem) throw new BulwarkError('BWK_E_GATEWAY_BAD_REQUEST', [problem]);
   });
 
-  app.addHook('onResponse', async (request, reply) => {
-    // The line is built only when it will be written (the object, the path split and the spreads cost
-    // a few µs on every request, for nothing at level warn).
-    if (!logger.isLevelEnabled('info')) return;
-    const callerId = request.headers['x-request-id'];
-    logger.info({
-      requestId: request.id,
-      method: request.method,
-      // The path only: query strings carry tokens more often than they should.
-      path: request.url.split('?', 1)[0],
-      status: reply.statusCode,
-      ms: Math.round(reply.elapsedTime * 10) / 10,
-      ip: request.clientIp,
-      ...(request.bulwark ?? {}),
-      ...(typeof callerId === 'string' ? { callerRequestId: echo(callerId, 128) } : {}),
-    }, 'request');
+  app.addHook('onResponse', async (request, reply) => logAccess(logger, request, reply.statusCode, reply.elapsedTime));
+  app.addHook('preClose', async () => {
+    closing = true;
   });
 
   app.setErrorHandler((err, _request, reply) => sendError(reply, err, logger));
@@ -136,16 +184,6 @@ export function buildServer(parts: ServerParts) {
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   if (parts.metrics) app.get('/metrics', parts.metrics);
-
-  // Function routes see the body as raw bytes, whatever its type: the function decides how to read it
-  // and the schema guard parses JSON itself.
-  app.register(async (fnRoutes) => {
-    fnRoutes.removeAllContentTypeParsers();
-    fnRoutes.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: config.gateway.maxBodyBytes }, (_req, body, done) => done(null, body));
-    const opts = { bodyLimit: config.gateway.maxBodyBytes };
-    fnRoutes.all('/fn/:name', opts, parts.invoke);
-    fnRoutes.all('/fn/:name/*', opts, parts.invoke);
-  });
 
   app.register(async (adminRoutes) => parts.admin(adminRoutes), { prefix: '/admin/v1' });
 

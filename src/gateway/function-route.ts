@@ -1,0 +1,236 @@
+// Function routes (/fn/<name>…) are served straight from node:http, not through fastify: they are one
+// handler taking the body as raw bytes, and the framework's routing, hooks and reply path cost ≈ 15 %
+// of invocations/s under the issue 2 load (docs/benchmarks.md). What fastify did for these routes is
+// done here, in the same order and with the same answers:
+//   1. the request id, client address, security headers, path and Host checks (server.ts's, shared
+//      with every other route), then 503 once the server is closing;
+//   2. the URL as the router read it: a path that is not validly percent-encoded, or a function name
+//      segment longer than the router's 1024 characters, is a 400;
+//   3. the body, read only when fastify would read one (by method, Content-Type, Content-Length and
+//      Transfer-Encoding; a Content-Type that is not type/subtype is 415), as bytes, at most
+//      gateway.maxBodyBytes (413, from the Content-Length alone when it says more), its length checked
+//      against Content-Length; a body refused closes the connection after the answer, as the client
+//      may still be sending;
+//   4. the handler (invoke.ts), its errors in the one shape (error-reply.ts), one access-log line.
+
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { BulwarkError } from '../errors.ts';
+import { echo } from './error-reply.ts';
+import type { Logger } from '../telemetry/logger.ts';
+import type { FunctionRequest, GatewayReply } from './exchange.ts';
+import { queryValues } from './events/request.ts';
+import { sendError } from './error-reply.ts';
+import { applySecurityHeaders } from './security-headers.ts';
+import { splitFunctionUrl } from './invoke.ts';
+
+export const FUNCTION_ROUTE_PREFIX = '/fn/';
+/** find-my-way's maxParamLength as server.ts configured it for the function name. */
+const MAX_NAME_LENGTH = 1024;
+/**
+ * The methods fastify's `all` routed here. A request with another one went to its not-found handler
+ * and still does (server.ts), so a trigger on ANY keeps meaning these.
+ */
+export const FUNCTION_ROUTE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'TRACE', 'DELETE', 'OPTIONS', 'PATCH', 'PUT', 'POST', 'QUERY']);
+/** The methods whose body fastify never read (its handleRequest); the others' it read when one was announced. */
+const BODYLESS_METHODS = new Set(['GET', 'HEAD', 'TRACE']);
+/** A media type's type and subtype, as fastify's ContentType accepts them (parameters are not judged). */
+const TYPE_NAME = /^[\w!#$%&'*+.^`|~-]+$/;
+const SUBTYPE_NAME = /^[\w!#$%&'*+.^`|~-]+\s*$/;
+
+export interface RequestChecks {
+  /** The client address for the request, or the refusal when it cannot be named (client-address.ts). */
+  client(raw: IncomingMessage): { ok: true; address: string } | { ok: false; proxy: string; problem: string };
+  /** The Host the request names (a trusted proxy's X-Forwarded-Host), port included; '' for none. */
+  host(raw: IncomingMessage): string;
+  /** Why the request target or the Host is refused, or undefined (server.ts). */
+  problem(raw: IncomingMessage, host: string): string | undefined;
+}
+
+export interface FunctionRouteDeps {
+  maxBodyBytes: number;
+  logger: Logger;
+  checks: RequestChecks;
+  /** True once the server has begun to close. */
+  closing(): boolean;
+  handle(request: FunctionRequest, reply: GatewayReply): Promise<void>;
+  /** Writes the access-log line of a finished request (server.ts). */
+  logged(request: FunctionRequest, status: number, ms: number): void;
+}
+
+/** The reply of a function route: headers kept until send, then one writeHead and one end. */
+class FunctionReply implements GatewayReply {
+  readonly request: FunctionRequest;
+  readonly raw: ServerResponse;
+  // No prototype: a function may name a response header `__proto__` (it is a valid token).
+  readonly #headers: Record<string, string | string[]> = Object.create(null) as Record<string, string | string[]>;
+  #status = 200;
+  #sent = false;
+
+  constructor(request: FunctionRequest, raw: ServerResponse) {
+    this.request = request;
+    this.raw = raw;
+  }
+
+  get sent(): boolean {
+    return this.#sent;
+  }
+
+  get statusCode(): number {
+    return this.#status;
+  }
+
+  header(name: string, value: string | string[]): void {
+    this.#headers[name.toLowerCase()] = value;
+  }
+
+  headers(values: Record<string, string>): void {
+    for (const [name, value] of Object.entries(values)) this.header(name, value);
+  }
+
+  removeHeader(name: string): void {
+    delete this.#headers[name.toLowerCase()];
+  }
+
+  hasHeader(name: string): boolean {
+    return name.toLowerCase() in this.#headers;
+  }
+
+  type(contentType: string): void {
+    this.header('content-type', contentType);
+  }
+
+  code(statusCode: number): void {
+    this.#status = statusCode;
+  }
+
+  send(payload: Buffer | string): void {
+    if (this.#sent) return;
+    this.#sent = true;
+    const body = typeof payload === 'string' ? Buffer.from(payload) : payload;
+    this.#headers['content-length'] = String(body.length);
+    // A HEAD request's body is dropped by Node; the length stays, as for the GET.
+    this.raw.writeHead(this.#status, this.#headers);
+    this.raw.end(body);
+  }
+}
+
+function validMediaType(value: string): boolean {
+  const semicolon = value.indexOf(';');
+  const media = semicolon < 0 ? value : value.slice(0, semicolon);
+  const slash = media.indexOf('/');
+  return slash >= 0 && TYPE_NAME.test(media.slice(0, slash).trimStart()) && SUBTYPE_NAME.test(media.slice(slash + 1).trimEnd());
+}
+
+/** Whether the body is read, as fastify decided it; throws its refusals of the request's framing. */
+function announcesBody(method: string, headers: IncomingMessage['headers']): boolean {
+  if (BODYLESS_METHODS.has(method)) return false;
+  const type = headers['content-type'];
+  if (type === undefined) {
+    // RFC 10008: a QUERY request's content is meaningless without its type.
+    if (method === 'QUERY') throw new BulwarkError('BWK_E_GATEWAY_BAD_REQUEST', ['a QUERY request needs a Content-Type']);
+    const length = headers['content-length'];
+    return headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+  }
+  if (!validMediaType(type)) throw new BulwarkError('BWK_E_GATEWAY_UNSUPPORTED_MEDIA_TYPE', [echo(type)]);
+  return true;
+}
+
+/** Reads the body as bytes, at most `limit`; throws the BulwarkError fastify's errors mapped to. */
+function readBody(raw: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(raw.headers['content-length']);
+  if (declared > limit) return Promise.reject(new BulwarkError('BWK_E_GUARD_BODY_TOO_LARGE', [limit]));
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let received = 0;
+    const onData = (chunk: Buffer): void => {
+      received += chunk.length;
+      if (received > limit) {
+        stop();
+        reject(new BulwarkError('BWK_E_GUARD_BODY_TOO_LARGE', [limit]));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = (): void => {
+      stop();
+      if (!Number.isNaN(declared) && received !== declared) reject(new BulwarkError('BWK_E_GATEWAY_BAD_REQUEST', ['content-length does not match the body']));
+      // Always a copy: a chunk can be a view of a read buffer the socket reuses, and the body is judged
+      // by the guards before the function gets it.
+      else resolve(Buffer.concat(chunks, received));
+    };
+    const onError = (): void => {
+      stop();
+      reject(new BulwarkError('BWK_E_GATEWAY_BAD_REQUEST', ['the request could not be processed']));
+    };
+    const stop = (): void => {
+      raw.off('data', onData);
+      raw.off('end', onEnd);
+      raw.off('error', onError);
+    };
+    raw.on('data', onData);
+    raw.on('end', onEnd);
+    raw.on('error', onError);
+  });
+}
+
+/** A FunctionRequest whose body is filled in once it has been read. */
+type UnreadRequest = { -readonly [K in keyof FunctionRequest]: FunctionRequest[K] };
+
+/** The request as the router read it: the query decoded as the function's event has it; no body yet. */
+function functionRequest(raw: IncomingMessage, id: string, clientIp: string, host: string): UnreadRequest {
+  const url = raw.url!;
+  const q = url.indexOf('?');
+  const query: Record<string, string | string[]> = Object.create(null) as Record<string, string | string[]>;
+  if (q >= 0) for (const [name, values] of queryValues(url.slice(q + 1))) query[name] = values.length === 1 ? values[0]! : values;
+  return {
+    id, url, method: raw.method!, raw, headers: raw.headers, clientIp, body: undefined, query, bulwark: null,
+    hostname: host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.split(':', 1)[0]!,
+  };
+}
+
+/** The router's reading of the path: valid percent-encoding, a function name within its length. */
+function routerProblem(url: string): string | undefined {
+  const { path, name } = splitFunctionUrl(url);
+  try {
+    decodeURI(path);
+  } catch {
+    return 'the URL is not validly encoded';
+  }
+  return name.length > MAX_NAME_LENGTH ? 'a path segment is too long' : undefined;
+}
+
+export function createFunctionRoute(deps: FunctionRouteDeps): (raw: IncomingMessage, res: ServerResponse) => void {
+  async function serve(raw: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = performance.now();
+    const id = randomUUID();
+    const client = deps.checks.client(raw);
+    const host = deps.checks.host(raw);
+    const request = functionRequest(raw, id, client.ok ? client.address : client.proxy, host);
+    const reply = new FunctionReply(request, res);
+    res.once('close', () => deps.logged(request, reply.statusCode, performance.now() - started));
+    applySecurityHeaders(reply, id);
+    try {
+      if (!client.ok) throw new BulwarkError('BWK_E_GATEWAY_BAD_REQUEST', [client.problem]);
+      const problem = deps.checks.problem(raw, host) ?? routerProblem(request.url);
+      if (problem) throw new BulwarkError('BWK_E_GATEWAY_BAD_REQUEST', [problem]);
+      if (deps.closing()) {
+        reply.header('connection', 'close');
+        throw new BulwarkError('BWK_E_SANDBOX_UNAVAILABLE', [splitFunctionUrl(request.url).name.slice(0, 64)], { why: 'the gateway is stopping' });
+      }
+      if (announcesBody(request.method, raw.headers)) {
+        try {
+          request.body = await readBody(raw, deps.maxBodyBytes);
+        } catch (err) {
+          // The client may still be sending: the connection closes after the answer (as fastify does).
+          reply.header('connection', 'close');
+          throw err;
+        }
+      }
+      await deps.handle(request, reply);
+    } catch (err) {
+      sendError(reply, err, deps.logger);
+    }
+  }
+  return (raw, res) => void serve(raw, res);
+}
