@@ -8,9 +8,18 @@ import { echoHandler, manifest, startTestPlatform, type TestPlatform } from '../
 
 let tp: TestPlatform;
 
+/** Answers ?status=204 (with a body and a type it must not send) or ?status=200, else the event. */
+const statusHandler = `
+export const handler = async (event) => {
+  const status = Number(event.queryStringParameters?.status ?? 200);
+  return { statusCode: status, headers: { 'content-type': 'text/plain' }, body: 'abcde' };
+};
+`;
+
 before(async () => {
   tp = await startTestPlatform({ overrides: { gateway: { maxBodyBytes: 4096 } } as never });
   assert.equal((await tp.deployFiles({ 'bulwark.yaml': manifest('route', ['{ method: ANY, path: "/{p+}" }']), 'index.mjs': echoHandler })).status, 201);
+  assert.equal((await tp.deployFiles({ 'bulwark.yaml': manifest('status', ['{ method: GET, path: / }']), 'index.mjs': statusHandler })).status, 201);
 });
 after(() => tp.close());
 
@@ -83,6 +92,32 @@ test('a path the router could not read is 400 in the one shape: bad percent-enco
   assert.equal(statusOf(long), 400);
   assert.match(long, /a path segment is too long/);
   assert.equal(statusOf(await request('GET', `/fn/${'a'.repeat(1024)}/x`, [])), 404, 'at the limit it reaches the route table');
+  assert.equal(statusOf(await request('GET', `/fn/${'%61'.repeat(1024)}/x`, [])), 404, 'the length is the decoded name\'s');
+});
+
+test('a 204 goes out without a body, a Content-Type or a Content-Length; a 200 with its length', async () => {
+  const empty = await request('GET', '/fn/status/?status=204', []);
+  assert.equal(statusOf(empty), 204);
+  const head = empty.slice(0, empty.indexOf('\r\n\r\n'));
+  assert.doesNotMatch(head, /\r\ncontent-length:/i);
+  assert.doesNotMatch(head, /\r\ncontent-type:/i);
+  assert.equal(empty.slice(empty.indexOf('\r\n\r\n') + 4), '');
+  const full = await request('GET', '/fn/status/?status=200', []);
+  assert.match(full, /\r\ncontent-length: 5\r\n/i);
+  assert.ok(full.endsWith('\r\n\r\nabcde'));
+});
+
+test('one access-log line per answered request, with the function and the caller', async () => {
+  const answer = await request('GET', '/fn/route/logged?token=secret-in-query', []);
+  const id = /\r\nx-request-id: ([0-9a-f-]{36})\r\n/i.exec(answer)![1]!;
+  const lines = (await tp.expectLog([id, '"msg":"request"'])).split('\n').filter((l) => l.includes(id) && l.includes('"msg":"request"'));
+  assert.equal(lines.length, 1);
+  const line = JSON.parse(lines[0]!) as Record<string, unknown>;
+  assert.equal(line.status, 200);
+  assert.equal(line.path, '/fn/route/logged');
+  assert.equal(line.function, 'route');
+  assert.match(String(line.actor), /^key:/);
+  assert.equal(typeof line.ms, 'number');
 });
 
 test('a request arriving on a busy connection once the gateway is stopping is 503 in the one shape', async () => {

@@ -1,38 +1,40 @@
 // Function routes (/fn/<name>…) are served straight from node:http, not through fastify: they are one
-// handler taking the body as raw bytes, and the framework's routing, hooks and reply path cost ≈ 15 %
+// handler taking the body as raw bytes, and the framework's routing, hooks and reply path took 20–30 %
 // of invocations/s under the issue 2 load (docs/benchmarks.md). What fastify did for these routes is
 // done here, in the same order and with the same answers:
-//   1. the request id, client address, security headers, path and Host checks (server.ts's, shared
-//      with every other route), then 503 once the server is closing;
-//   2. the URL as the router read it: a path that is not validly percent-encoded, or a function name
-//      segment longer than the router's 1024 characters, is a 400;
+//   1. the URL as its router read it: a path that is not validly percent-encoded, or a function name
+//      longer than the router's 1024 characters (decoded), is a 400; then 503 once the server closes;
+//   2. the request id, client address, security headers, path and Host checks (server.ts's, shared
+//      with every other route);
 //   3. the body, read only when fastify would read one (by method, Content-Type, Content-Length and
 //      Transfer-Encoding; a Content-Type that is not type/subtype is 415), as bytes, at most
 //      gateway.maxBodyBytes (413, from the Content-Length alone when it says more), its length checked
 //      against Content-Length; a body refused closes the connection after the answer, as the client
 //      may still be sending;
-//   4. the handler (invoke.ts), its errors in the one shape (error-reply.ts), one access-log line.
+//   4. the handler (invoke.ts), its errors in the one shape (error-reply.ts), and the access-log line
+//      once the response has been sent (none for a caller that went away first, as before);
+//   5. the response framed as fastify framed it: a Content-Length, and for 204 neither a body nor
+//      Content-Type or Content-Length (RFC 9110 §8.6: a proxy could read a next response as the body).
+// Any failure past that (an error thrown while answering one) is logged and the connection destroyed,
+// rather than left to the process's unhandled-rejection path.
 
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BulwarkError } from '../errors.ts';
-import { echo } from './error-reply.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import type { FunctionRequest, GatewayReply } from './exchange.ts';
 import { queryValues } from './events/request.ts';
-import { sendError } from './error-reply.ts';
+import { echo, sendError } from './error-reply.ts';
 import { applySecurityHeaders } from './security-headers.ts';
 import { splitFunctionUrl } from './invoke.ts';
 
 export const FUNCTION_ROUTE_PREFIX = '/fn/';
-/** find-my-way's maxParamLength as server.ts configured it for the function name. */
+/** find-my-way's maxParamLength as server.ts configured it, which it applied to the decoded function name. */
 const MAX_NAME_LENGTH = 1024;
 /**
- * The methods fastify's `all` routed here. A request with another one went to its not-found handler
- * and still does (server.ts), so a trigger on ANY keeps meaning these.
+ * The methods whose body fastify never read (its handleRequest); the others (of its supportedMethods,
+ * the only ones server.ts sends here) it read when one was announced.
  */
-export const FUNCTION_ROUTE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'TRACE', 'DELETE', 'OPTIONS', 'PATCH', 'PUT', 'POST', 'QUERY']);
-/** The methods whose body fastify never read (its handleRequest); the others' it read when one was announced. */
 const BODYLESS_METHODS = new Set(['GET', 'HEAD', 'TRACE']);
 /** A media type's type and subtype, as fastify's ContentType accepts them (parameters are not judged). */
 const TYPE_NAME = /^[\w!#$%&'*+.^`|~-]+$/;
@@ -54,8 +56,8 @@ export interface FunctionRouteDeps {
   /** True once the server has begun to close. */
   closing(): boolean;
   handle(request: FunctionRequest, reply: GatewayReply): Promise<void>;
-  /** Writes the access-log line of a finished request (server.ts). */
-  logged(request: FunctionRequest, status: number, ms: number): void;
+  /** Writes the access-log line of a request whose response was sent (server.ts). */
+  logAccess(request: FunctionRequest, status: number, ms: number): void;
 }
 
 /** The reply of a function route: headers kept until send, then one writeHead and one end. */
@@ -106,12 +108,19 @@ class FunctionReply implements GatewayReply {
 
   send(payload: Buffer | string): void {
     if (this.#sent) return;
-    this.#sent = true;
-    const body = typeof payload === 'string' ? Buffer.from(payload) : payload;
-    this.#headers['content-length'] = String(body.length);
-    // A HEAD request's body is dropped by Node; the length stays, as for the GET.
+    const bodiless = this.#status < 200 || this.#status === 204;
+    if (bodiless) {
+      delete this.#headers['content-type'];
+      delete this.#headers['content-length'];
+    } else {
+      // A HEAD request's body is dropped by Node; the length stays, as for the GET.
+      this.#headers['content-length'] = String(typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length);
+    }
+    // Sent only once Node took the head: a head it refused can still be answered with an error.
     this.raw.writeHead(this.#status, this.#headers);
-    this.raw.end(body);
+    this.#sent = true;
+    if (bodiless) this.raw.end();
+    else this.raw.end(payload);
   }
 }
 
@@ -192,12 +201,14 @@ function functionRequest(raw: IncomingMessage, id: string, clientIp: string, hos
 /** The router's reading of the path: valid percent-encoding, a function name within its length. */
 function routerProblem(url: string): string | undefined {
   const { path, name } = splitFunctionUrl(url);
+  let decodedName: string;
   try {
     decodeURI(path);
+    decodedName = decodeURIComponent(name);
   } catch {
     return 'the URL is not validly encoded';
   }
-  return name.length > MAX_NAME_LENGTH ? 'a path segment is too long' : undefined;
+  return decodedName.length > MAX_NAME_LENGTH ? 'a path segment is too long' : undefined;
 }
 
 export function createFunctionRoute(deps: FunctionRouteDeps): (raw: IncomingMessage, res: ServerResponse) => void {
@@ -208,16 +219,18 @@ export function createFunctionRoute(deps: FunctionRouteDeps): (raw: IncomingMess
     const host = deps.checks.host(raw);
     const request = functionRequest(raw, id, client.ok ? client.address : client.proxy, host);
     const reply = new FunctionReply(request, res);
-    res.once('close', () => deps.logged(request, reply.statusCode, performance.now() - started));
+    res.once('finish', () => deps.logAccess(request, reply.statusCode, performance.now() - started));
     applySecurityHeaders(reply, id);
     try {
-      if (!client.ok) throw new BulwarkError('BWK_E_GATEWAY_BAD_REQUEST', [client.problem]);
-      const problem = deps.checks.problem(raw, host) ?? routerProblem(request.url);
-      if (problem) throw new BulwarkError('BWK_E_GATEWAY_BAD_REQUEST', [problem]);
+      const urlProblem = routerProblem(request.url);
+      if (urlProblem) throw new BulwarkError('BWK_E_GATEWAY_BAD_REQUEST', [urlProblem]);
       if (deps.closing()) {
         reply.header('connection', 'close');
-        throw new BulwarkError('BWK_E_SANDBOX_UNAVAILABLE', [splitFunctionUrl(request.url).name.slice(0, 64)], { why: 'the gateway is stopping' });
+        throw new BulwarkError('BWK_E_SANDBOX_UNAVAILABLE', [echo(splitFunctionUrl(request.url).name, 64)], { why: 'the gateway is stopping' });
       }
+      if (!client.ok) throw new BulwarkError('BWK_E_GATEWAY_BAD_REQUEST', [client.problem]);
+      const problem = deps.checks.problem(raw, host);
+      if (problem) throw new BulwarkError('BWK_E_GATEWAY_BAD_REQUEST', [problem]);
       if (announcesBody(request.method, raw.headers)) {
         try {
           request.body = await readBody(raw, deps.maxBodyBytes);
@@ -232,5 +245,10 @@ export function createFunctionRoute(deps: FunctionRouteDeps): (raw: IncomingMess
       sendError(reply, err, deps.logger);
     }
   }
-  return (raw, res) => void serve(raw, res);
+  return (raw, res) => {
+    serve(raw, res).catch((err: unknown) => {
+      deps.logger.error({ err, path: echo(raw.url!.split('?', 1)[0]!, 200) }, 'function route failed while answering');
+      res.destroy();
+    });
+  };
 }

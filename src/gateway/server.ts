@@ -17,7 +17,7 @@ import { createClientAddress } from './client-address.ts';
 import { createAddressSet } from '../net/address-set.ts';
 import type { Admission } from './admission.ts';
 import type { FunctionRequest, GatewayReply, GatewayRequest } from './exchange.ts';
-import { createFunctionRoute, FUNCTION_ROUTE_METHODS, FUNCTION_ROUTE_PREFIX, type RequestChecks } from './function-route.ts';
+import { createFunctionRoute, FUNCTION_ROUTE_PREFIX, type RequestChecks } from './function-route.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -102,11 +102,12 @@ export function buildServer(parts: ServerParts) {
     checks,
     closing: () => closing,
     handle: parts.invoke,
-    logged: (request, status, ms) => logAccess(logger, request, status, ms),
+    logAccess: (request, status, ms) => logAccess(logger, request, status, ms),
   });
   const app = Fastify({
     // Our own server, so that function routes reach function-route.ts without the framework; the
-    // options fastify would have applied to its own are applied here.
+    // options fastify would have applied to its own are applied here. (app.inject() does not go through
+    // this handler: function routes are not reachable through it.)
     serverFactory: (fastifyHandler) => {
       const server = createServer({
         headersTimeout: Math.min(config.gateway.headersTimeoutMs, config.gateway.requestTimeoutMs),
@@ -116,7 +117,8 @@ export function buildServer(parts: ServerParts) {
         // would let a slow client hold a connection well past its deadline.
         connectionsCheckingInterval: Math.min(1000, config.gateway.headersTimeoutMs, config.gateway.requestTimeoutMs),
       }, (req, res) => {
-        if (req.url!.startsWith(FUNCTION_ROUTE_PREFIX) && FUNCTION_ROUTE_METHODS.has(req.method!)) functionRoute(req, res);
+        // The methods fastify's `all` routed to function routes; another one still gets its 404.
+        if (req.url!.startsWith(FUNCTION_ROUTE_PREFIX) && functionMethods.has(req.method!)) functionRoute(req, res);
         else fastifyHandler(req, res);
       });
       // Slow clients (slowloris, slow POST): the request line and headers must arrive within
@@ -150,6 +152,7 @@ export function buildServer(parts: ServerParts) {
     clientErrorHandler: createClientErrorHandler(logger),
   });
 
+  const functionMethods: ReadonlySet<string> = new Set(app.supportedMethods);
   app.decorateRequest('bulwark', null);
   app.decorateRequest('clientIp', '');
   // More header fields than this: 431 from the parser (it refuses the request rather than dropping the
