@@ -24,6 +24,7 @@ export const errors = {
   BWK_E_GATEWAY_FUNCTION_DISABLED: { status: 403, message: 'Function %s is disabled' },
   BWK_E_GATEWAY_INTERNAL: { status: 500, message: 'Internal error' },
   BWK_E_GATEWAY_CLIENT_CLOSED: { status: 499, message: 'The caller closed the request before it was served' },
+  BWK_E_GATEWAY_STOPPING: { status: 503, message: 'The gateway is stopping; send the request again to a running gateway' },
 
   // guards: the chain in src/guards/chain.ts
   BWK_E_GUARD_BODY_TOO_LARGE: { status: 413, message: 'Request body exceeds %s bytes' },

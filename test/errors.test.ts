@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { errors, BulwarkError, toErrorBody } from '../src/errors.ts';
 
-const pinnedCount = 117;
+const pinnedCount = 118;
 const areas = ['GATEWAY', 'GUARD', 'SANDBOX', 'BROKER', 'MANIFEST', 'DEPLOY', 'REGISTRY', 'STORE', 'BUS', 'CONFIG', 'CLI', 'SCANNER', 'SIGNING', 'DLP', 'VAULT', 'POLICY', 'KV', 'AUDIT', 'METRICS', 'INCIDENT', 'LIFECYCLE'];
 
 interface DocEntry { status: number; message: string; when: string; todo: string }

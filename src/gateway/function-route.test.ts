@@ -120,28 +120,32 @@ test('one access-log line per answered request, with the function and the caller
   assert.equal(typeof line.ms, 'number');
 });
 
-test('a request arriving on a busy connection once the gateway is stopping is 503 in the one shape', async () => {
+test('a request arriving on a busy connection once the gateway is stopping is 503 in the one shape, on every route', async () => {
   const own = await startTestPlatform();
   try {
     assert.equal((await own.deployFiles({ 'bulwark.yaml': manifest('slow', ['{ method: GET, path: / }']), 'index.mjs': echoHandler })).status, 201);
-    const get = (query: string) => `GET /fn/slow/${query} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${own.adminKey}\r\n\r\n`;
-    const answers = await new Promise<string>((resolve, reject) => {
+    const get = (path: string) => `GET ${path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${own.adminKey}\r\n\r\n`;
+    /** A connection busy with a slow invocation; `then` is written on it once the stop has begun. */
+    const busy = (then: string) => new Promise<string>((resolve, reject) => {
       let answer = '';
-      const sock = connect(own.port, '127.0.0.1', () => sock.write(get('?sleep=600')));
+      const sock = connect(own.port, '127.0.0.1', () => sock.write(get('/fn/slow/?sleep=600')));
       sock.on('data', (d) => (answer += d));
       sock.on('error', reject);
       sock.on('close', () => resolve(answer));
-      // The first request is running: the connection is busy, so the stop does not close it.
-      setTimeout(() => {
-        void own.close();
-        setTimeout(() => sock.write(get('')), 100);
-      }, 200);
+      stopping.then(() => setTimeout(() => sock.write(then), 100), reject);
     });
-    const [first, second] = answers.split(/(?=HTTP\/1\.1 )/);
-    assert.equal(statusOf(first!), 200, 'the request in flight is answered');
-    assert.equal(statusOf(second!), 503);
-    assert.match(second!, /"code":"BWK_E_SANDBOX_UNAVAILABLE"/);
-    assert.match(second!, /\r\nconnection: close\r\n/i);
+    let stop!: () => void;
+    const stopping = new Promise<void>((r) => { stop = r; });
+    const answers = Promise.all([busy(get('/fn/slow/')), busy(get('/healthz'))]);
+    // Both first requests are running: their connections are busy, so the stop does not close them.
+    setTimeout(() => { void own.close(); stop(); }, 250);
+    for (const both of await answers) {
+      const [first, second] = both.split(/(?=HTTP\/1\.1 )/);
+      assert.equal(statusOf(first!), 200, 'the request in flight is answered');
+      assert.equal(statusOf(second!), 503);
+      assert.match(second!, /\{"error":\{"code":"BWK_E_GATEWAY_STOPPING","message":"[^"]+","requestId":"[0-9a-f-]{36}"\}\}$/);
+      assert.match(second!, /\r\nconnection: close\r\n/i);
+    }
   } finally {
     await own.close();
   }

@@ -226,7 +226,7 @@ export function createFunctionRoute(deps: FunctionRouteDeps): (raw: IncomingMess
       if (urlProblem) throw new BulwarkError('BWK_E_GATEWAY_BAD_REQUEST', [urlProblem]);
       if (deps.closing()) {
         reply.header('connection', 'close');
-        throw new BulwarkError('BWK_E_SANDBOX_UNAVAILABLE', [echo(splitFunctionUrl(request.url).name, 64)], { why: 'the gateway is stopping' });
+        throw new BulwarkError('BWK_E_GATEWAY_STOPPING');
       }
       if (!client.ok) throw new BulwarkError('BWK_E_GATEWAY_BAD_REQUEST', [client.problem]);
       const problem = deps.checks.problem(raw, host);

@@ -142,7 +142,8 @@ export function buildServer(parts: ServerParts) {
     trustProxy: config.gateway.trustedProxies.length > 0 ? clientAddress.trusts : false,
     routerOptions: { maxParamLength: 1024 },
     forceCloseConnections: 'idle',
-    return503OnClosing: true,
+    // Its own 503 has its own body; ours (onRequest below) is in the one error shape.
+    return503OnClosing: false,
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     // The reply's type here is generic over the route (unknown before routing): it is the default one.
@@ -164,6 +165,11 @@ export function buildServer(parts: ServerParts) {
     const client = checks.client(request.raw);
     request.clientIp = client.ok ? client.address : client.proxy;
     applySecurityHeaders(reply, request.id);
+    // A request on a connection still open while the server closes (busy keep-alive, pipelining).
+    if (closing) {
+      reply.header('connection', 'close');
+      throw new BulwarkError('BWK_E_GATEWAY_STOPPING');
+    }
     // Before anything is decided about a client we cannot name (client-address.ts says why not the proxy).
     if (!client.ok) throw new BulwarkError('BWK_E_GATEWAY_BAD_REQUEST', [client.problem]);
     // Blocked addresses are refused everywhere, first. On function routes the chain's first guard
