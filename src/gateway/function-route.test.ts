@@ -120,25 +120,46 @@ test('one access-log line per answered request, with the function and the caller
   assert.equal(typeof line.ms, 'number');
 });
 
+/** Resolves once a new connection to `port` is refused: the server has stopped listening. */
+async function listenerClosed(port: number): Promise<void> {
+  for (;;) {
+    const refused = await new Promise<boolean>((resolve) => {
+      const sock = connect(port, '127.0.0.1', () => { sock.destroy(); resolve(false); });
+      sock.on('error', () => resolve(true));
+    });
+    if (refused) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
 test('a request arriving on a busy connection once the gateway is stopping is 503 in the one shape, on every route', async () => {
   const own = await startTestPlatform();
   try {
     assert.equal((await own.deployFiles({ 'bulwark.yaml': manifest('slow', ['{ method: GET, path: / }']), 'index.mjs': echoHandler })).status, 201);
     const get = (path: string) => `GET ${path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${own.adminKey}\r\n\r\n`;
-    /** A connection busy with a slow invocation; `then` is written on it once the stop has begun. */
+    let stop!: () => void;
+    const stopping = new Promise<void>((resolve) => { stop = resolve; });
+    let started = 0;
+    /** A connection busy with a slow invocation; `then` is written on it once the server stopped listening. */
     const busy = (then: string) => new Promise<string>((resolve, reject) => {
       let answer = '';
-      const sock = connect(own.port, '127.0.0.1', () => sock.write(get('/fn/slow/?sleep=600')));
+      const sock = connect(own.port, '127.0.0.1', () => {
+        sock.write(get('/fn/slow/?sleep=1500'));
+        started++;
+      });
       sock.on('data', (d) => (answer += d));
       sock.on('error', reject);
       sock.on('close', () => resolve(answer));
-      stopping.then(() => setTimeout(() => sock.write(then), 100), reject);
+      void stopping.then(() => sock.write(then));
     });
-    let stop!: () => void;
-    const stopping = new Promise<void>((r) => { stop = r; });
     const answers = Promise.all([busy(get('/fn/slow/')), busy(get('/healthz'))]);
-    // Both first requests are running: their connections are busy, so the stop does not close them.
-    setTimeout(() => { void own.close(); stop(); }, 250);
+    // Both first requests are running (their connections busy, so the stop does not close them)
+    // before the stop begins; the second requests go once the server has stopped listening.
+    while (started < 2) await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 300));
+    const closing = own.close();
+    await listenerClosed(own.port);
+    stop();
     for (const both of await answers) {
       const [first, second] = both.split(/(?=HTTP\/1\.1 )/);
       assert.equal(statusOf(first!), 200, 'the request in flight is answered');
@@ -146,6 +167,7 @@ test('a request arriving on a busy connection once the gateway is stopping is 50
       assert.match(second!, /\{"error":\{"code":"BWK_E_GATEWAY_STOPPING","message":"[^"]+","requestId":"[0-9a-f-]{36}"\}\}$/);
       assert.match(second!, /\r\nconnection: close\r\n/i);
     }
+    await closing;
   } finally {
     await own.close();
   }

@@ -2,18 +2,19 @@
 // handler taking the body as raw bytes, and the framework's routing, hooks and reply path took 20–30 %
 // of invocations/s under the issue 2 load (docs/benchmarks.md). What fastify did for these routes is
 // done here, in the same order and with the same answers:
-//   1. the URL as its router read it: a path that is not validly percent-encoded, or a function name
-//      longer than the router's 1024 characters (decoded), is a 400; then 503 once the server closes;
-//   2. the request id, client address, security headers, path and Host checks (server.ts's, shared
-//      with every other route);
-//   3. the body, read only when fastify would read one (by method, Content-Type, Content-Length and
+//   1. the request id, client address and security headers are set up; then the refusals, in order:
+//      the URL as its router read it (a path that is not validly percent-encoded, or a function name
+//      longer than the router's 1024 characters, decoded: 400), 503 once the server has begun to
+//      close, then the client address and the path and Host checks (server.ts's, shared with every
+//      other route);
+//   2. the body, read only when fastify would read one (by method, Content-Type, Content-Length and
 //      Transfer-Encoding; a Content-Type that is not type/subtype is 415), as bytes, at most
 //      gateway.maxBodyBytes (413, from the Content-Length alone when it says more), its length checked
 //      against Content-Length; a body refused closes the connection after the answer, as the client
 //      may still be sending;
-//   4. the handler (invoke.ts), its errors in the one shape (error-reply.ts), and the access-log line
+//   3. the handler (invoke.ts), its errors in the one shape (error-reply.ts), and the access-log line
 //      once the response has been sent (none for a caller that went away first, as before);
-//   5. the response framed as fastify framed it: a Content-Length, and for 204 neither a body nor
+//   4. the response framed as fastify framed it: a Content-Length, and for 204 neither a body nor
 //      Content-Type or Content-Length (RFC 9110 §8.6: a proxy could read a next response as the body).
 // Any failure past that (an error thrown while answering one) is logged and the connection destroyed,
 // rather than left to the process's unhandled-rejection path.

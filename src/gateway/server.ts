@@ -117,7 +117,8 @@ export function buildServer(parts: ServerParts) {
         // would let a slow client hold a connection well past its deadline.
         connectionsCheckingInterval: Math.min(1000, config.gateway.headersTimeoutMs, config.gateway.requestTimeoutMs),
       }, (req, res) => {
-        // The methods fastify's `all` routed to function routes; another one still gets its 404.
+        // The methods fastify's app.all() would route (function routes were such routes); another
+        // method still gets fastify's 404.
         if (req.url!.startsWith(FUNCTION_ROUTE_PREFIX) && functionMethods.has(req.method!)) functionRoute(req, res);
         else fastifyHandler(req, res);
       });
@@ -165,11 +166,9 @@ export function buildServer(parts: ServerParts) {
     const client = checks.client(request.raw);
     request.clientIp = client.ok ? client.address : client.proxy;
     applySecurityHeaders(reply, request.id);
-    // A request on a connection still open while the server closes (busy keep-alive, pipelining).
-    if (closing) {
-      reply.header('connection', 'close');
-      throw new BulwarkError('BWK_E_GATEWAY_STOPPING');
-    }
+    // A request on a connection still open while the server closes (busy keep-alive, pipelining);
+    // fastify has already set Connection: close on it.
+    if (closing) throw new BulwarkError('BWK_E_GATEWAY_STOPPING');
     // Before anything is decided about a client we cannot name (client-address.ts says why not the proxy).
     if (!client.ok) throw new BulwarkError('BWK_E_GATEWAY_BAD_REQUEST', [client.problem]);
     // Blocked addresses are refused everywhere, first. On function routes the chain's first guard
