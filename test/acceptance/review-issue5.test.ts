@@ -179,7 +179,8 @@ test('credentials in query strings, headers, body field names and scrape tokens 
   t.after(() => p.close());
   assert.equal((await p.deployFiles({ 'bulwark.yaml': manifest('inj', ['{ method: POST, path: / }']), 'index.mjs': echoHandler })).status, 201);
   const victim = await p.createKey({ role: 'invoker', functions: ['inj'] });
-  const secretPart = victim.key.slice(victim.key.lastIndexOf('_') + 1);
+  // bwk_<12-char id>_<secret>: the secret is base64url and may itself hold a `_`.
+  const secretPart = /^bwk_[A-Za-z0-9]{12}_(.+)$/.exec(victim.key)![1]!;
   const attempts = [
     p.request('POST', `/fn/inj/?token=${victim.key}&api_key=${victim.key}`, { body: { q: "' OR 1=1 --" }, key: victim.key }),
     p.request('POST', '/fn/inj/', { body: { [victim.key]: "' OR 1=1 --", note: `${victim.key} ' OR 1=1 --` }, key: victim.key }),
@@ -241,7 +242,8 @@ test('a credential cut by the 200-character path limit of route.unknown is redac
   const p = await startTestPlatform();
   t.after(() => p.close());
   const victim = await p.createKey({ role: 'invoker', functions: ['*'] });
-  const secretPart = victim.key.slice(victim.key.lastIndexOf('_') + 1);
+  // bwk_<12-char id>_<secret>: the secret is base64url and may itself hold a `_`.
+  const secretPart = /^bwk_[A-Za-z0-9]{12}_(.+)$/.exec(victim.key)![1]!;
   // The key starts so that the cut at 200 keeps its id and 15 characters of its secret: too few for
   // the credential shape (16+), so redaction after the cut cannot recognise it.
   const keep = victim.key.length - secretPart.length + 15;
