@@ -1,8 +1,8 @@
 // The sandbox layer alone, for bench/cpu-split.ts --sandbox-only: the real process sandbox (default
 // isolation, the real SQLite store for function logs, in-process bus) running examples/hello, bundled by
-// the deploy bundler, with as many concurrent callers as its limits.concurrency and the same 1 KB JSON
-// POST event a gateway would build. No HTTP, no guards, no response filter: what is left of the
-// gateway's per-invocation cost once those are taken away. Prints {"pid"} when the pool is warm, then
+// the deploy bundler, with as many concurrent callers as its limits.concurrency and the event the
+// gateway builds for the (b) request (its own builder). No HTTP, no guards, no response filter: what
+// is left of the gateway's per-invocation cost once those are taken away. Prints {"pid"} when the pool is warm, then
 // invokes for --warmup + --duration seconds and prints {"invocations", "seconds"} of the measured part.
 //
 //   node bench/internal/sandbox-driver.ts [--warmup 3] [--duration 10]
@@ -19,6 +19,8 @@ import { createProcessSandbox } from '../../src/runtime/sandbox/process/index.ts
 import { createLogger } from '../../src/telemetry/logger.ts';
 import { loadManifest } from '../../src/manifest/load.ts';
 import { bundleFunction } from '../../src/deploy/bundle.ts';
+import { buildV2Event } from '../../src/gateway/events/apigw-v2.ts';
+import type { Principal } from '../../src/auth/principal.ts';
 import { jsonBody1k } from '../wrk.ts';
 import { repo } from './child.ts';
 
@@ -35,17 +37,14 @@ const sandbox = await createProcessSandbox({
 });
 const target = { name: manifest.name, version: 1, sha256, manifest };
 const body = jsonBody1k();
-/** An API Gateway 2.0 event of the size and shape the gateway builds for the (b) request. */
-const event = (requestId: string) => ({
-  version: '2.0', routeKey: 'POST /', rawPath: '/', rawQueryString: '',
-  headers: { host: '127.0.0.1', 'content-type': 'application/json', 'content-length': String(body.length) },
-  requestContext: {
-    accountId: 'bulwark', apiId: 'hello', domainName: '127.0.0.1', domainPrefix: 'hello', requestId, routeKey: 'POST /', stage: '$default',
-    time: new Date().toISOString(), timeEpoch: Date.now(),
-    http: { method: 'POST', path: '/', protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'wrk' },
-    authorizer: { bulwark: { actor: 'key:bench', role: 'invoker' } },
-  },
-  body, isBase64Encoded: false,
+const trigger = { kind: 'http' as const, ...manifest.triggers.http.find((h) => h.method === 'POST')! };
+const principal: Principal = { kind: 'api-key', actor: 'key:bench', roles: ['invoker'], functions: [manifest.name], keyId: 'bench', expiresAt: null };
+/** The event the gateway builds (events/apigw-v2.ts) for the (b) request: the same builder, the same facts. */
+const event = (requestId: string) => buildV2Event({
+  requestId, method: 'POST', rawPath: '/', rawQueryString: '',
+  headers: { host: ['127.0.0.1'], 'content-type': ['application/json'], 'content-length': [String(body.length)], 'user-agent': ['wrk'] },
+  body: Buffer.from(body), sourceIp: '127.0.0.1', protocol: 'HTTP/1.1', domainName: '127.0.0.1', timeEpoch: Date.now(),
+  trigger, pathParameters: {}, principal, functionName: manifest.name, jwtIssuer: undefined,
 });
 
 async function invokeFor(ms: number): Promise<number> {

@@ -1,32 +1,20 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { Writable } from 'node:stream';
-import { defaultConfig } from '../../config.ts';
-import { createBus } from '../../bus/index.ts';
 import type { SecurityEvent } from '../../bus/bus.ts';
 import { createLogger } from '../../telemetry/logger.ts';
-import { openSqliteStore } from '../../store/sqlite/index.ts';
 import { sampleVersion } from '../../store/store.contract.ts';
 import { KV_LIMITS } from '../../store/store.ts';
 import { Broker } from '../broker/broker.ts';
+import { capabilityHome } from './testing.ts';
 import { BulwarkError } from '../../errors.ts';
 import type { InvocationContext } from './capability.ts';
 import { KV_WIRE } from './kv.ts';
 
 async function setup(t: import('node:test').TestContext) {
-  const home = await mkdtemp(join(tmpdir(), 'bwk-cap-kv-'));
-  const config = defaultConfig(home);
   const logger = createLogger({ level: 'debug', destination: new Writable({ write(_c, _e, cb) { cb(); } }) });
-  const store = await openSqliteStore(home);
-  const bus = await createBus(config, { logger });
-  t.after(async () => {
-    await bus.close();
-    await store.close();
-    await rm(home, { recursive: true, force: true });
-  });
+  const { config, store, bus } = await capabilityHome(t, 'kv', logger);
   const events: SecurityEvent[] = [];
   bus.subscribe('security', (e) => { events.push(e); });
   const broker = new Broker({ config, logger, bus, logs: store.logs, kv: store.kv });

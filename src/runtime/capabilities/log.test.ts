@@ -1,28 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { defaultConfig } from '../../config.ts';
-import { createBus } from '../../bus/index.ts';
 import { createLogger } from '../../telemetry/logger.ts';
-import { openSqliteStore } from '../../store/sqlite/index.ts';
 import { sampleVersion } from '../../store/store.contract.ts';
 import { Broker } from '../broker/broker.ts';
+import { capabilityHome } from './testing.ts';
 import type { InvocationContext } from './capability.ts';
 import { log } from './log.ts';
 
 async function setup(t: import('node:test').TestContext) {
-  const home = await mkdtemp(join(tmpdir(), 'bwk-cap-log-'));
-  const config = defaultConfig(home);
   const logger = createLogger({ level: 'silent' });
-  const store = await openSqliteStore(home);
-  const bus = await createBus(config, { logger });
-  t.after(async () => {
-    await bus.close();
-    await store.close();
-    await rm(home, { recursive: true, force: true });
-  });
+  const { config, store, bus } = await capabilityHome(t, 'log', logger);
   const broker = new Broker({ config, logger, bus, logs: store.logs });
   const inv: InvocationContext = {
     target: { name: 'logger', version: 1, sha256: 'ab'.repeat(32), manifest: sampleVersion('logger').manifest },

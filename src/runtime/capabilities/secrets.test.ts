@@ -1,32 +1,19 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { defaultConfig } from '../../config.ts';
-import { createBus } from '../../bus/index.ts';
 import type { SecurityEvent } from '../../bus/bus.ts';
 import { createLogger } from '../../telemetry/logger.ts';
-import { openSqliteStore } from '../../store/sqlite/index.ts';
 import { sampleVersion } from '../../store/store.contract.ts';
 import { openVault } from '../../vault/vault.ts';
 import { Broker } from '../broker/broker.ts';
+import { capabilityHome } from './testing.ts';
 import { BulwarkError } from '../../errors.ts';
 import type { InvocationContext } from './capability.ts';
 
 async function setup(t: import('node:test').TestContext) {
-  const home = await mkdtemp(join(tmpdir(), 'bwk-cap-secrets-'));
-  const config = defaultConfig(home);
   const lines: string[] = [];
   const logger = createLogger({ level: 'debug', destination: new Writable({ write(c, _e, cb) { lines.push(String(c)); cb(); } }) });
-  const store = await openSqliteStore(home);
-  const bus = await createBus(config, { logger });
-  t.after(async () => {
-    await bus.close();
-    await store.close();
-    await rm(home, { recursive: true, force: true });
-  });
+  const { home, config, store, bus } = await capabilityHome(t, 'secrets', logger);
   const vault = await openVault({ store: store.secrets, home, env: {} });
   await vault.set('GRANTED', Buffer.from('granted-value-123'), 'key:test');
   await vault.set('OTHER', Buffer.from('other-value-456'), 'key:test');
