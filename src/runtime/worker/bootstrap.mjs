@@ -48,16 +48,26 @@ function flushHeld() {
   held = '';
   channel.write(lines);
 }
-function send(msg) {
-  const line = stringify(msg) + '\n';
+function sendText(json) {
+  const line = json + '\n';
   if (held === '') { channel.write(line); return; }
   held += line;
   flushHeld();
 }
-function notify(msg) {
+function send(msg) {
+  sendText(stringify(msg));
+}
+function notifyText(json) {
   if (held === '') defer(flushHeld);
-  held += stringify(msg) + '\n';
+  held += json + '\n';
   if (held.length > MAX_HELD) flushHeld();
+}
+/**
+ * `json`, the text of an object, with `key` added as its last property and `valueJson` as its value:
+ * a result or log fields already encoded once (to check them) go into the frame as they are.
+ */
+function withJson(json, key, valueJson) {
+  return `${json.slice(0, -1)},${stringify(key)}:${valueJson}}`;
 }
 process.on('exit', flushHeld);
 
@@ -193,18 +203,20 @@ function logLine(level, message, fields) {
   // Outside an invocation this is output while idle, which the gateway budgets (worker.ts).
   if (!current) { process.stdout.write(`[${level}] ${text}\n`); return; }
   // Sent as a notification (call 0): a log line needs no answer, so the gateway sends none.
-  const extra = fields === undefined ? undefined : logFields(fields);
-  const at = Date.now();
-  notify({ t: 'cap', id: current.id, call: 0, cap: 'log', args: extra === undefined ? { level, message: text, at } : { level, message: text, fields: extra, at } });
+  const args = stringify({ level, message: text, at: Date.now() });
+  const frame = stringify({ t: 'cap', id: current.id, call: 0, cap: 'log' });
+  notifyText(withJson(frame, 'args', fields === undefined ? args : withJson(args, 'fields', logFieldsJson(fields))));
 }
 
-/** Fields as the gateway accepts them: a JSON object of at most MAX_FIELDS_JSON chars, or a note why not. */
-function logFields(fields) {
-  if (fields === null || typeof fields !== 'object' || Array.isArray(fields)) return { value: clip(format(fields), 1024) };
+/** Fields as the JSON text of an object the gateway accepts: at most MAX_FIELDS_JSON chars, or a note why not. */
+function logFieldsJson(fields) {
+  if (fields === null || typeof fields !== 'object' || Array.isArray(fields)) return stringify({ value: clip(format(fields), 1024) });
   let json;
-  try { json = stringify(fields); } catch { return { truncated: 'fields are not JSON-serialisable' }; }
-  if (json.length > MAX_FIELDS_JSON) return { truncated: `${json.length} chars of fields exceed ${MAX_FIELDS_JSON}` };
-  return parse(json);
+  try { json = stringify(fields); } catch { json = undefined; }
+  // A toJSON() can turn an object into anything, or into nothing.
+  if (json === undefined || json[0] !== '{') return stringify({ truncated: 'fields are not JSON-serialisable as an object' });
+  if (json.length > MAX_FIELDS_JSON) return stringify({ truncated: `${json.length} chars of fields exceed ${MAX_FIELDS_JSON}` });
+  return json;
 }
 
 async function brokerFetch(input, initArg) {
@@ -412,11 +424,12 @@ async function invoke(handler, msg) {
     } else {
       value = await handler.fn(msg.event, makeContext(inv));
     }
-    let encoded;
-    try { encoded = value === undefined ? undefined : parse(stringify(value)); } catch {
+    let json;
+    try { json = value === undefined ? undefined : stringify(value); } catch { json = undefined; }
+    if (value !== undefined && json === undefined) {
       throw Object.assign(new Error('the handler result is not JSON-serialisable'), { badResponse: true });
     }
-    finish(inv, { t: 'result', id: inv.id, value: encoded });
+    finish(inv, { t: 'result', id: inv.id }, json);
   } catch (err) {
     const e = err instanceof Error ? err : new Error(typeof err === 'string' ? err : 'non-Error value thrown');
     finish(inv, {
@@ -426,7 +439,8 @@ async function invoke(handler, msg) {
   }
 }
 
-function finish(inv, msg) {
+/** `valueJson`: a result's value, already encoded. */
+function finish(inv, msg, valueJson) {
   if (current !== inv) return;
   current = undefined;
   delete process.env.TMPDIR;
@@ -441,7 +455,8 @@ function finish(inv, msg) {
     try { writeStdout.call(stdout, mark); } catch { /* the gateway stops waiting after a grace period */ }
     try { writeStderr.call(stderr, mark); } catch { /* likewise */ }
   }
-  send({ ...msg, quiet: !inv.wroteOutput });
+  const json = stringify({ ...msg, quiet: !inv.wroteOutput });
+  sendText(valueJson === undefined ? json : withJson(json, 'value', valueJson));
 }
 
 // ---- 7. the message loop ----------------------------------------------------------------------------

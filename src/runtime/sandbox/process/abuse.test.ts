@@ -183,6 +183,9 @@ describe('abuse between and around invocations (permission-only: the weakest mod
       ctx.log.info('M'.repeat(100000), { big: 'F'.repeat(20000) });
       ctx.log.warn('circular', (() => { const o = {}; o.self = o; return o; })());
       ctx.log.info('not an object', 'just a string');
+      // Objects whose toJSON() gives something else: a Date is a string in JSON, this one nothing at all.
+      ctx.log.info('a date', new Date(0));
+      ctx.log.info('to nothing', { toJSON() { return undefined; } });
       return 'fine';
     };`);
     const req = request(event20({ mode: 'log' }));
@@ -195,6 +198,8 @@ describe('abuse between and around invocations (permission-only: the weakest mod
     assert.match(String((m.fields as { truncated?: string }).truncated), /exceed/);
     assert.match(String((byStart('circular')!.fields as { truncated?: string }).truncated), /not JSON-serialisable/);
     assert.deepEqual(byStart('not an object')!.fields, { value: 'just a string' });
+    assert.match(String((byStart('a date')!.fields as { truncated?: string }).truncated), /not JSON-serialisable as an object/);
+    assert.match(String((byStart('to nothing')!.fields as { truncated?: string }).truncated), /not JSON-serialisable as an object/);
     const thrown = request(event20({ mode: 'throw' }));
     await assert.rejects(f.sandbox.invoke(t, thrown), { code: 'BWK_E_SANDBOX_FUNCTION_ERROR' });
     const errLog = (await f.store.logs.query({ function: t.name, requestId: thrown.requestId, limit: 5 })).find((l) => l.level === 'error');
