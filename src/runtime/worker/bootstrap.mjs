@@ -63,7 +63,7 @@ function notifyText(json) {
   if (held.length > MAX_HELD) flushHeld();
 }
 /**
- * `json`, the text of an object, with `key` added as its last property and `valueJson` as its value:
+ * `json`, the text of a non-empty object, with `key` added as its last property and `valueJson` as its value:
  * a result or log fields already encoded once (to check them) go into the frame as they are.
  */
 function withJson(json, key, valueJson) {
@@ -210,11 +210,12 @@ function logLine(level, message, fields) {
 
 /** Fields as the JSON text of an object the gateway accepts: at most MAX_FIELDS_JSON chars, or a note why not. */
 function logFieldsJson(fields) {
-  if (fields === null || typeof fields !== 'object' || Array.isArray(fields)) return stringify({ value: clip(format(fields), 1024) });
+  const asText = () => stringify({ value: clip(format(fields), 1024) });
+  if (fields === null || typeof fields !== 'object' || Array.isArray(fields)) return asText();
   let json;
-  try { json = stringify(fields); } catch { json = undefined; }
-  // A toJSON() can turn an object into anything, or into nothing.
-  if (json === undefined || json[0] !== '{') return stringify({ truncated: 'fields are not JSON-serialisable as an object' });
+  try { json = stringify(fields); } catch { return stringify({ truncated: 'fields are not JSON-serialisable' }); }
+  // A toJSON() can make an object anything in JSON (a Date is a string) or nothing: logged as text then.
+  if (json === undefined || json[0] !== '{') return asText();
   if (json.length > MAX_FIELDS_JSON) return stringify({ truncated: `${json.length} chars of fields exceed ${MAX_FIELDS_JSON}` });
   return json;
 }
