@@ -58,6 +58,21 @@ test('sqlite: migrations are recorded once each, and reopening applies nothing a
   }
 });
 
+test('sqlite: function logs carry no request-id index; a query by request id walks one function\'s rows by the function index', async (t) => {
+  const home = await tempHome(t);
+  await (await openSqliteStore(home)).close();
+  const db = new DatabaseSync(join(home, DATABASE_FILE));
+  try {
+    const indexes = db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'function_logs'").all().map((r) => r.name);
+    assert.deepEqual(indexes, ['function_logs_by_function']);
+    const plan = db.prepare('EXPLAIN QUERY PLAN SELECT * FROM function_logs WHERE function = ? AND request_id = ? ORDER BY id DESC LIMIT ?')
+      .all('hello', 'r', 10).map((r) => String(r.detail)).join('; ');
+    assert.match(plan, /USING INDEX function_logs_by_function \(function=\?\)/);
+  } finally {
+    db.close();
+  }
+});
+
 test('sqlite: a later migration is applied on open; a failing one rolls back entirely', async (t) => {
   const home = await tempHome(t);
   const db = openDatabase(home);
