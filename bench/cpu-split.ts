@@ -6,8 +6,10 @@
 // --sandbox-only measures the same way a process that drives the sandbox layer alone
 // (internal/sandbox-driver.ts: no HTTP, no guards, no response filter), so the gateway's main-thread
 // cost splits into the sandbox's share and the rest.
+// --floor measures scenario (e) of bench/run.ts, the process-pool floor (internal/process-pool-server.ts),
+// under the same load: what the process hop costs each side when nothing else is in the way.
 //
-//   node bench/cpu-split.ts [--duration 10] [--warmup 3] [--no-guards | --sandbox-only] [--write]
+//   node bench/cpu-split.ts [--duration 10] [--warmup 3] [--no-guards | --sandbox-only | --floor] [--write]
 
 import { readdirSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
@@ -22,13 +24,16 @@ const { values } = parseArgs({
     warmup: { type: 'string', default: '3' },
     'no-guards': { type: 'boolean', default: false },
     'sandbox-only': { type: 'boolean', default: false },
+    floor: { type: 'boolean', default: false },
     write: { type: 'boolean', default: false },
   },
 });
 const durationSec = Number(values.duration);
 const warmupSec = Number(values.warmup);
 if (!(durationSec >= 4)) throw new Error('--duration must be at least 4 s (the window leaves 1 s at each end)');
-if (values['no-guards'] && values['sandbox-only']) throw new Error('--no-guards and --sandbox-only are two different runs: give one');
+if ([values['no-guards'], values['sandbox-only'], values.floor].filter(Boolean).length > 1) {
+  throw new Error('--no-guards, --sandbox-only and --floor are different runs: give one');
+}
 /** USER_HZ: the unit of utime/stime in /proc, 100 on every Linux build Node supports. */
 const TICKS_PER_SEC = 100;
 
@@ -74,13 +79,18 @@ function descendants(tasks: Map<string, Task>, root: number): Set<number> {
 }
 
 const sandboxOnly = values['sandbox-only'];
+const floor = values.floor;
 const gw = sandboxOnly
   ? await startChild('bench/internal/sandbox-driver.ts', ['--warmup', String(warmupSec), '--duration', String(durationSec)])
-  : await startChild('bench/internal/gateway-server.ts', [...(values['no-guards'] ? ['--no-guards'] : []), '--config', join(repo, 'bench/internal/load.config.yaml')]);
+  : floor
+    ? await startChild('bench/internal/process-pool-server.ts')
+    : await startChild('bench/internal/gateway-server.ts', [...(values['no-guards'] ? ['--no-guards'] : []), '--config', join(repo, 'bench/internal/load.config.yaml')]);
 const gwPid = gw.child.pid!;
+const server = sandboxOnly ? 'driver' : floor ? 'floor server' : 'gateway';
 const wrk = (durationSec: number) => runWrk({
-  url: `${String(gw.info.url)}/fn/hello/`, connections: 50, threads: 2, method: 'POST', body: jsonBody1k(), durationSec,
-  headers: { 'content-type': 'application/json', authorization: `Bearer ${String(gw.info.key)}` },
+  url: floor ? `${String(gw.info.url)}fn/hello/` : `${String(gw.info.url)}/fn/hello/`,
+  connections: 50, threads: 2, method: 'POST', body: jsonBody1k(), durationSec,
+  headers: { 'content-type': 'application/json', ...(floor ? {} : { authorization: `Bearer ${String(gw.info.key)}` }) },
 });
 
 /** Invocations per second of the whole run: wrk's, or what the sandbox driver counted. */
@@ -119,8 +129,8 @@ try {
     if (!was) continue;
     const cores = (t.ticks - was.ticks) / TICKS_PER_SEC / seconds;
     const group = t.pid === gwPid
-      ? (t.tid === gwPid ? (sandboxOnly ? 'driver main thread (the sandbox layer)' : 'gateway main thread') : `${sandboxOnly ? 'driver' : 'gateway'} other threads (GC, log writer, pool)`)
-      : workers.has(t.pid) ? 'sandbox workers (all)'
+      ? (t.tid === gwPid ? (sandboxOnly ? 'driver main thread (the sandbox layer)' : `${server} main thread`) : `${server} other threads (${floor ? 'GC' : 'GC, log writer, pool'})`)
+      : workers.has(t.pid) ? (floor ? 'floor child processes (all)' : 'sandbox workers (all)')
         : t.comm === 'wrk' && t.ppid === process.pid ? 'wrk' : undefined;
     if (!group) continue;
     const g = groups.get(group) ?? { cores: 0, tasks: 0 };
@@ -132,7 +142,7 @@ try {
   rows = ['| process | cores busy | µs of CPU per invocation |', '|---|---:|---:|'];
   for (const [name, g] of groups) {
     total += g.cores;
-    rows.push(`| ${name}${name.startsWith('sandbox') ? ` (${g.tasks} busy)` : ''} | ${g.cores.toFixed(2)} | ${(g.cores * 1e6 / rps).toFixed(0)} |`);
+    rows.push(`| ${name}${name.endsWith('(all)') ? ` (${g.tasks} busy)` : ''} | ${g.cores.toFixed(2)} | ${(g.cores * 1e6 / rps).toFixed(0)} |`);
   }
   rows.push(`| all of the above | ${total.toFixed(2)} | ${(total * 1e6 / rps).toFixed(0)} |`);
 } finally {
@@ -140,9 +150,9 @@ try {
 }
 const scenario = sandboxOnly
   ? `sandbox layer alone: ${rps.toFixed(0)} invocations/s, examples/hello, as many concurrent callers as its limits.concurrency, the (b) event with its 1 KB JSON body`
-  : `${values['no-guards'] ? '(c) guard chain off' : '(b) guard chain on'}: ${rps.toFixed(0)} invocations/s, wrk 50 connections, POST 1 KB JSON`;
-const section = sandboxOnly ? 'cpu-split-sandbox' : values['no-guards'] ? 'cpu-split-off' : 'cpu-split';
-const flag = sandboxOnly ? ' --sandbox-only' : values['no-guards'] ? ' --no-guards' : '';
+  : `${floor ? '(e) the process-pool floor' : values['no-guards'] ? '(c) guard chain off' : '(b) guard chain on'}: ${rps.toFixed(0)} invocations/s, wrk 50 connections, POST 1 KB JSON`;
+const section = sandboxOnly ? 'cpu-split-sandbox' : floor ? 'cpu-split-floor' : values['no-guards'] ? 'cpu-split-off' : 'cpu-split';
+const flag = sandboxOnly ? ' --sandbox-only' : floor ? ' --floor' : values['no-guards'] ? ' --no-guards' : '';
 const report = [
   `${scenario}, window of ${durationSec - 2} s inside a ${durationSec} s run after ${warmupSec} s of warm-up.`,
   '',
