@@ -16,7 +16,7 @@ import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { jsonBody1k, runWrk } from './wrk.ts';
-import { repo, startChild, stopChild, writeBenchSection } from './internal/child.ts';
+import { repo, startChild, startFloor, stopChild, writeBenchSection } from './internal/child.ts';
 
 const { values } = parseArgs({
   options: {
@@ -83,7 +83,7 @@ const floor = values.floor;
 const gw = sandboxOnly
   ? await startChild('bench/internal/sandbox-driver.ts', ['--warmup', String(warmupSec), '--duration', String(durationSec)])
   : floor
-    ? await startChild('bench/internal/process-pool-server.ts')
+    ? await startFloor()
     : await startChild('bench/internal/gateway-server.ts', [...(values['no-guards'] ? ['--no-guards'] : []), '--config', join(repo, 'bench/internal/load.config.yaml')]);
 const gwPid = gw.child.pid!;
 const server = sandboxOnly ? 'driver' : floor ? 'floor server' : 'gateway';

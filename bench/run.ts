@@ -23,9 +23,8 @@ import { createClient } from '../src/cli/client.ts';
 import { deployDirectory } from '../src/cli/commands/deploy.ts';
 import { createProgress } from '../src/cli/progress.ts';
 import type { CliIo } from '../src/cli/io.ts';
-import { loadManifest } from '../src/manifest/load.ts';
 import { measureSandboxReady, type ReadyResult } from './internal/sandbox-ready.ts';
-import { quantile, repo, startChild, stopChild, writeBenchSection } from './internal/child.ts';
+import { quantile, repo, startChild, startFloor, stopChild, writeBenchSection } from './internal/child.ts';
 
 const { values } = parseArgs({
   options: {
@@ -39,8 +38,6 @@ const durationSec = Number(values.duration);
 const warmupSec = Number(values.warmup);
 const coldRuns = Number(values.cold);
 const CONNECTIONS = 50;
-/** The gateway's pool for examples/hello grows to its limits.concurrency workers, so (e) gets as many. */
-const HELLO_CONCURRENCY = (await loadManifest(join(repo, 'examples/hello'))).manifest.limits.concurrency;
 /** Per-client rate limits raised above what wrk sends from one address: see the file. */
 const loadConfigFile = join(repo, 'bench/internal/load.config.yaml');
 
@@ -99,7 +96,7 @@ const a = await measure('a', { ...wrkBase, url: String(raw.info.url), headers: {
 await stopChild(raw);
 
 console.error('(e) process-pool floor …');
-const floor = await startChild('bench/internal/process-pool-server.ts', ['--workers', String(HELLO_CONCURRENCY)]);
+const floor = await startFloor();
 const e = await measure('e', { ...wrkBase, url: `${String(floor.info.url)}fn/hello/`, headers: { 'content-type': 'application/json' } });
 await stopChild(floor);
 

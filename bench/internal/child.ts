@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import { loadManifest } from '../../src/manifest/load.ts';
 
 export const repo = resolve(import.meta.dirname, '../..');
 
@@ -21,6 +22,15 @@ export async function startChild(script: string, args: string[] = []): Promise<S
   });
   lines.close();
   return { child, info: JSON.parse(first) as Record<string, unknown> };
+}
+
+/**
+ * Scenario (e)'s server, the process-pool floor: as many child processes as examples/hello's
+ * limits.concurrency, since the gateway's pool for it grows to that many workers.
+ */
+export async function startFloor(): Promise<Started> {
+  const { manifest } = await loadManifest(join(repo, 'examples/hello'));
+  return startChild('bench/internal/process-pool-server.ts', ['--workers', String(manifest.limits.concurrency)]);
 }
 
 export async function stopChild(s: Started): Promise<void> {
