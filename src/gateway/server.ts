@@ -19,9 +19,6 @@ import type { Admission } from './admission.ts';
 import type { FunctionRequest, GatewayReply, GatewayRequest } from './exchange.ts';
 import { createFunctionRoute, FUNCTION_ROUTE_PREFIX, type RequestChecks } from './function-route.ts';
 
-/** While stopping: how often connections that have fallen idle are closed (see the preClose hook). */
-const STOPPING_IDLE_SWEEP_MS = 50;
-
 declare module 'fastify' {
   interface FastifyRequest {
     /** Set once a function route has admitted the request: what the access log records. */
@@ -185,12 +182,6 @@ export function buildServer(parts: ServerParts) {
   app.addHook('onResponse', async (request, reply) => logAccess(logger, request, reply.statusCode, reply.elapsedTime));
   app.addHook('preClose', async () => {
     closing = true;
-    // server.close() closes the connections idle at that moment. One busy then (an invocation running)
-    // would stay open after its answer, idle, until keepAliveTimeout, and the stop with it: such
-    // connections are closed as they fall idle, until the server has closed. A request pipelined behind
-    // that answer makes the connection busy again and gets BWK_E_GATEWAY_STOPPING with Connection: close.
-    const sweep = setInterval(() => app.server.closeIdleConnections(), STOPPING_IDLE_SWEEP_MS).unref();
-    app.server.once('close', () => clearInterval(sweep));
   });
 
   app.setErrorHandler((err, _request, reply) => sendError(reply, err, logger));
