@@ -452,7 +452,7 @@ export const migrations: Migration[] = [
     sql: `
       -- Every log line inserted a random request id into this index, and every retention trim deleted
       -- one: each batch rewrote pages all over it. Without it a line costs ~1.1 KB of writes instead of
-      -- ~5.2 KB and about a third less CPU (docs/benchmarks.md, bench/function-logs.ts). The one query
+      -- ~5.2 KB and ~15 % less CPU (docs/benchmarks.md, bench/function-logs.ts). The one query
       -- by request id (the admin API's logs?requestId=) walks function_logs_by_function instead: at
       -- most FUNCTION_LOG_RETENTION rows of one function, ~2 ms.
       DROP INDEX function_logs_by_request;
