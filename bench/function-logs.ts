@@ -56,6 +56,8 @@ async function measure(withRequestIndex: boolean): Promise<Result> {
     for (let i = 0; i < batches; i++) await append(BATCH);
     const cpu = process.cpuUsage(cpu0);
     const bytes = bytesWritten() - bytes0;
+    // write_bytes counts what reaches a block device: nothing on tmpfs.
+    if (bytes === 0) throw new Error(`no bytes reached a disk: ${tmpdir()} looks like tmpfs; set TMPDIR to a directory on disk`);
     const times: number[] = [];
     for (let i = 0; i < 50; i++) {
       const t0 = performance.now();

@@ -6,7 +6,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { loadManifest } from '../../src/manifest/load.ts';
 
 export const repo = resolve(import.meta.dirname, '../..');
 
@@ -29,6 +28,7 @@ export async function startChild(script: string, args: string[] = []): Promise<S
  * limits.concurrency, since the gateway's pool for it grows to that many workers.
  */
 export async function startFloor(): Promise<Started> {
+  const { loadManifest } = await import('../../src/manifest/load.ts');
   const { manifest } = await loadManifest(join(repo, 'examples/hello'));
   return startChild('bench/internal/process-pool-server.ts', ['--workers', String(manifest.limits.concurrency)]);
 }
