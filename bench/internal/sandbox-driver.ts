@@ -41,7 +41,7 @@ const trigger = { kind: 'http' as const, ...manifest.triggers.http.find((h) => h
 const principal: Principal = { kind: 'api-key', actor: 'key:bench', roles: ['invoker'], functions: [manifest.name], keyId: 'bench', expiresAt: null };
 /** The event the gateway builds (events/apigw-v2.ts) for the (b) request: the same builder, the same facts. */
 const event = (requestId: string) => buildV2Event({
-  requestId, method: 'POST', rawPath: '/', rawQueryString: '',
+  requestId, method: 'POST', rawPath: '/', rawQueryString: '', query: new Map(),
   headers: { host: ['127.0.0.1'], 'content-type': ['application/json'], 'content-length': [String(body.length)], 'user-agent': ['wrk'] },
   body: Buffer.from(body), sourceIp: '127.0.0.1', protocol: 'HTTP/1.1', domainName: '127.0.0.1', timeEpoch: Date.now(),
   trigger, pathParameters: {}, principal, functionName: manifest.name, jwtIssuer: undefined,

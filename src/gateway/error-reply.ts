@@ -16,6 +16,13 @@ import type { GatewayReply, GatewayRequest } from './exchange.ts';
  * redacted before the cut: a cut through one would leave a head too short to be recognised later (the
  * log and the audit ledger redact again, but only what they can still recognise).
  */
+/** Why a request's framing is refused: the same words from fastify's errors here and from function-route.ts. */
+export const FRAMING_PROBLEMS = {
+  contentLength: 'content-length does not match the body',
+  badUrl: 'the URL is not validly encoded',
+  longSegment: 'a path segment is too long',
+} as const;
+
 export function echo(text: string, max = 80): string {
   return redactString(text).replace(/[^\x20-\x7e]/g, '?').slice(0, max);
 }
@@ -37,11 +44,11 @@ export function toBulwarkError(err: unknown, request: GatewayRequest): BulwarkEr
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return new BulwarkError('BWK_E_GATEWAY_BAD_REQUEST', ['a JSON body is required']);
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
-      return new BulwarkError('BWK_E_GATEWAY_BAD_REQUEST', ['content-length does not match the body']);
+      return new BulwarkError('BWK_E_GATEWAY_BAD_REQUEST', [FRAMING_PROBLEMS.contentLength]);
     case 'FST_ERR_BAD_URL':
-      return new BulwarkError('BWK_E_GATEWAY_BAD_REQUEST', ['the URL is not validly encoded']);
+      return new BulwarkError('BWK_E_GATEWAY_BAD_REQUEST', [FRAMING_PROBLEMS.badUrl]);
     case 'FST_ERR_MAX_PARAM_LENGTH':
-      return new BulwarkError('BWK_E_GATEWAY_BAD_REQUEST', ['a path segment is too long']);
+      return new BulwarkError('BWK_E_GATEWAY_BAD_REQUEST', [FRAMING_PROBLEMS.longSegment]);
   }
   if (Array.isArray(e.validation)) {
     const first = e.validation[0];

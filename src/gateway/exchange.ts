@@ -36,9 +36,24 @@ export interface GatewayReply {
   send(payload: Buffer | string): unknown;
 }
 
+/** "/fn/<name>/rest?query" in its parts (function-route.ts reads it once). */
+export interface FunctionUrl {
+  /** The URL without its query, as received. */
+  readonly path: string;
+  /** The function's name, as received (percent-encoded). */
+  readonly name: string;
+  /** The path under /fn/<name>, "/" at least. */
+  readonly subPath: string;
+  /** The raw query string, without its "?". */
+  readonly query: string;
+}
+
 /** A request on a function route, its body read as bytes (function-route.ts). */
 export interface FunctionRequest extends GatewayRequest {
-  /** Decoded query parameters (a repeated name gives an array), as the function's event has them. */
+  readonly functionUrl: FunctionUrl;
+  /** The query string's parameters, decoded, every value of a repeated name kept (events/request.ts queryValues). */
+  readonly queryValues: ReadonlyMap<string, string[]>;
+  /** The same, a repeated name giving an array: what the guards judge. */
   readonly query: Record<string, string | string[]>;
   /** undefined when the request had no body to read (GET, HEAD, no Content-Type and no length, …). */
   readonly body: Buffer | undefined;

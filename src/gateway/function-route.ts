@@ -23,15 +23,14 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BulwarkError } from '../errors.ts';
 import type { Logger } from '../telemetry/logger.ts';
-import type { FunctionRequest, GatewayReply } from './exchange.ts';
+import type { FunctionRequest, FunctionUrl, GatewayReply } from './exchange.ts';
 import { queryValues } from './events/request.ts';
-import { echo, sendError } from './error-reply.ts';
+import { echo, FRAMING_PROBLEMS, sendError } from './error-reply.ts';
 import { applySecurityHeaders } from './security-headers.ts';
-import { splitFunctionUrl } from './invoke.ts';
 
 export const FUNCTION_ROUTE_PREFIX = '/fn/';
-/** find-my-way's maxParamLength as server.ts configured it, which it applied to the decoded function name. */
-const MAX_NAME_LENGTH = 1024;
+/** The router's maxParamLength (server.ts), which it applied to a function route's decoded function name. */
+export const MAX_PARAM_LENGTH = 1024;
 /**
  * The methods whose body fastify never read (its handleRequest); the others (of its supportedMethods,
  * the only ones server.ts sends here) it read when one was announced.
@@ -164,7 +163,7 @@ function readBody(raw: IncomingMessage, limit: number): Promise<Buffer> {
     };
     const onEnd = (): void => {
       stop();
-      if (!Number.isNaN(declared) && received !== declared) reject(new BulwarkError('BWK_E_GATEWAY_BAD_REQUEST', ['content-length does not match the body']));
+      if (!Number.isNaN(declared) && received !== declared) reject(new BulwarkError('BWK_E_GATEWAY_BAD_REQUEST', [FRAMING_PROBLEMS.contentLength]));
       // Always a copy: a chunk can be a view of a read buffer the socket reuses, and the body is judged
       // by the guards before the function gets it.
       else resolve(Buffer.concat(chunks, received));
@@ -184,32 +183,46 @@ function readBody(raw: IncomingMessage, limit: number): Promise<Buffer> {
   });
 }
 
+/** "/fn/<name>/rest?query" → its parts; server.ts only sends /fn/... here. */
+function splitFunctionUrl(url: string): FunctionUrl {
+  const q = url.indexOf('?');
+  const path = q < 0 ? url : url.slice(0, q);
+  const rest = path.slice(FUNCTION_ROUTE_PREFIX.length);
+  const slash = rest.indexOf('/');
+  return {
+    path,
+    name: slash < 0 ? rest : rest.slice(0, slash),
+    subPath: slash < 0 ? '/' : rest.slice(slash),
+    query: q < 0 ? '' : url.slice(q + 1),
+  };
+}
+
 /** A FunctionRequest whose body is filled in once it has been read. */
 type UnreadRequest = { -readonly [K in keyof FunctionRequest]: FunctionRequest[K] };
 
 /** The request as the router read it: the query decoded as the function's event has it; no body yet. */
 function functionRequest(raw: IncomingMessage, id: string, clientIp: string, host: string): UnreadRequest {
   const url = raw.url!;
-  const q = url.indexOf('?');
+  const functionUrl = splitFunctionUrl(url);
+  const values = queryValues(functionUrl.query);
   const query: Record<string, string | string[]> = Object.create(null) as Record<string, string | string[]>;
-  if (q >= 0) for (const [name, values] of queryValues(url.slice(q + 1))) query[name] = values.length === 1 ? values[0]! : values;
+  for (const [name, list] of values) query[name] = list.length === 1 ? list[0]! : list;
   return {
-    id, url, method: raw.method!, raw, headers: raw.headers, clientIp, body: undefined, query, bulwark: null,
+    id, url, method: raw.method!, raw, headers: raw.headers, clientIp, body: undefined, functionUrl, queryValues: values, query, bulwark: null,
     hostname: host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.split(':', 1)[0]!,
   };
 }
 
 /** The router's reading of the path: valid percent-encoding, a function name within its length. */
-function routerProblem(url: string): string | undefined {
-  const { path, name } = splitFunctionUrl(url);
+function routerProblem({ path, name }: FunctionUrl): string | undefined {
   let decodedName: string;
   try {
     decodeURI(path);
     decodedName = decodeURIComponent(name);
   } catch {
-    return 'the URL is not validly encoded';
+    return FRAMING_PROBLEMS.badUrl;
   }
-  return decodedName.length > MAX_NAME_LENGTH ? 'a path segment is too long' : undefined;
+  return decodedName.length > MAX_PARAM_LENGTH ? FRAMING_PROBLEMS.longSegment : undefined;
 }
 
 export function createFunctionRoute(deps: FunctionRouteDeps): (raw: IncomingMessage, res: ServerResponse) => void {
@@ -223,7 +236,7 @@ export function createFunctionRoute(deps: FunctionRouteDeps): (raw: IncomingMess
     res.once('finish', () => deps.logAccess(request, reply.statusCode, performance.now() - started));
     applySecurityHeaders(reply, id);
     try {
-      const urlProblem = routerProblem(request.url);
+      const urlProblem = routerProblem(request.functionUrl);
       if (urlProblem) throw new BulwarkError('BWK_E_GATEWAY_BAD_REQUEST', [urlProblem]);
       if (deps.closing()) {
         reply.header('connection', 'close');

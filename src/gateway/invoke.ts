@@ -48,21 +48,6 @@ export interface InvokeDeps {
   lifecycle: DisabledLookup;
 }
 
-/** "/fn/<name>/rest?query" → its parts; function-route.ts only sends /fn/... here. */
-export function splitFunctionUrl(url: string): { path: string; name: string; subPath: string; query: string } {
-  const q = url.indexOf('?');
-  const path = q < 0 ? url : url.slice(0, q);
-  const query = q < 0 ? '' : url.slice(q + 1);
-  const rest = path.slice('/fn/'.length);
-  const slash = rest.indexOf('/');
-  return {
-    path,
-    name: slash < 0 ? rest : rest.slice(0, slash),
-    subPath: slash < 0 ? '/' : rest.slice(slash),
-    query,
-  };
-}
-
 /**
  * The headers the guards judge: every value of a repeated header, as the function's event gets them
  * (events/: 2.0 joins them with ',', 1.0 lists each). Node's `request.headers` keeps only the first of
@@ -93,7 +78,7 @@ export function createInvokeHandler(deps: InvokeDeps) {
     const requestId = request.id;
 
     // 1. resolve
-    const url = splitFunctionUrl(request.url);
+    const url = request.functionUrl;
     const match = await deps.routes.resolve(url.name, request.method, url.subPath);
     if (!match) {
       await publishSecurityEvent(deps.bus, deps.logger, {
@@ -129,6 +114,7 @@ export function createInvokeHandler(deps: InvokeDeps) {
         method: request.method,
         rawPath: url.subPath,
         rawQueryString: url.query,
+        query: request.queryValues,
         headers: request.raw.headersDistinct as Record<string, string[]>,
         body,
         sourceIp: request.clientIp,

@@ -245,8 +245,8 @@ export async function startPlatform(config: Config, opts: PlatformOptions = {}):
     // After the server and the triggers, which wait for the callers still connected and for the
     // deliveries in flight, what still runs is invocations whose HTTP caller went away. They get
     // SHUTDOWN_GRACE_MS to finish while the ledger, usage and last-seen recorders they settle into are
-    // still open (pushed after them). The close pushed with the sandbox above only matters when the start
-    // failed before this line.
+    // still open (pushed after them). The close pushed with the sandbox above then waits for this one; it
+    // only does the closing when the start failed before this line.
     closers.push(() => sandbox!.close({ graceMs: SHUTDOWN_GRACE_MS }));
     const now = opts.now ?? (() => new Date());
 

@@ -17,7 +17,7 @@ import { createClientAddress } from './client-address.ts';
 import { createAddressSet } from '../net/address-set.ts';
 import type { Admission } from './admission.ts';
 import type { FunctionRequest, GatewayReply, GatewayRequest } from './exchange.ts';
-import { createFunctionRoute, FUNCTION_ROUTE_PREFIX, type RequestChecks } from './function-route.ts';
+import { createFunctionRoute, FUNCTION_ROUTE_PREFIX, MAX_PARAM_LENGTH, type RequestChecks } from './function-route.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -141,7 +141,7 @@ export function buildServer(parts: ServerParts) {
     bodyLimit: config.gateway.maxBodyBytes,
     // X-Forwarded-Host/-Proto from trusted proxies only; the client address itself is client-address.ts's.
     trustProxy: config.gateway.trustedProxies.length > 0 ? clientAddress.trusts : false,
-    routerOptions: { maxParamLength: 1024 },
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     forceCloseConnections: 'idle',
     // Its own 503 has its own body; ours (onRequest below) is in the one error shape.
     return503OnClosing: false,

@@ -4,7 +4,7 @@
 // As in AWS, empty maps are null and single-value maps hold the last value of a repeated name.
 
 import type { Principal } from '../../auth/principal.ts';
-import { clfTime, encodeBody, forwardedHeaders, queryValues, type RequestFacts } from './request.ts';
+import { clfTime, encodeBody, forwardedHeaders, type RequestFacts } from './request.ts';
 
 export interface ApiGwV1Event {
   version: '1.0';
@@ -54,7 +54,7 @@ export function buildV1Event(facts: RequestFacts): ApiGwV1Event {
   const multiValueHeaders = forwardedHeaders(facts);
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(multiValueHeaders)) headers[k] = v[v.length - 1]!;
-  const query = queryValues(facts.rawQueryString);
+  const query = facts.query;
   const multiQuery = Object.fromEntries(query);
   const singleQuery = Object.fromEntries([...query].map(([k, v]) => [k, v[v.length - 1]!]));
   const { body, isBase64Encoded } = encodeBody(facts);

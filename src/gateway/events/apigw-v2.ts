@@ -4,7 +4,7 @@
 // stage is always "$default", and the caller's credential headers are not forwarded (request.ts).
 
 import type { Principal } from '../../auth/principal.ts';
-import { clfTime, encodeBody, forwardedHeaders, queryValues, routeKey, type RequestFacts } from './request.ts';
+import { clfTime, encodeBody, forwardedHeaders, routeKey, type RequestFacts } from './request.ts';
 
 export interface ApiGwV2Event {
   version: '2.0';
@@ -47,7 +47,7 @@ export function buildV2Event(facts: RequestFacts): ApiGwV2Event {
     if (name === 'cookie') cookies = values.flatMap((v) => v.split(/;\s*/)).filter((c) => c !== '');
     else headers[name] = values.join(',');
   }
-  const query = queryValues(facts.rawQueryString);
+  const query = facts.query;
   const host = facts.domainName;
   const { body, isBase64Encoded } = encodeBody(facts);
   const key = routeKey(facts.trigger);

@@ -11,6 +11,8 @@ export interface RequestFacts {
   /** Path under /fn/<name>, as received (percent-encoded), "/" at least. */
   rawPath: string;
   rawQueryString: string;
+  /** rawQueryString's parameters as queryValues() reads them (parsed once, by the function route). */
+  query: ReadonlyMap<string, string[]>;
   /** Lower-cased names, every value of repeated headers. */
   headers: Record<string, string[]>;
   body: Buffer | undefined;
