@@ -80,7 +80,8 @@ export interface SandboxProvider {
   stats(): PoolStats[];
   /**
    * Stops every worker: new invocations are refused at once; invocations in flight get up to `graceMs`
-   * (default 0) to finish, then fail with BWK_E_SANDBOX_UNAVAILABLE (a shutdown, not a crash).
+   * (default 0) to finish, then fail with BWK_E_SANDBOX_UNAVAILABLE (a shutdown, not a crash). A later
+   * call waits for the first, whose grace holds.
    */
   close(opts?: { graceMs?: number }): Promise<void>;
 }

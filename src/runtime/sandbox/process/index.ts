@@ -96,6 +96,8 @@ class ProcessSandbox implements SandboxProvider {
   #draining = new Map<WorkerPool, string>();
   #reaper: NodeJS.Timeout;
   #closed = false;
+  /** The one close: a later call waits for it, with the first call's grace. */
+  #closing: Promise<void> | undefined;
   /** Workers spawned and not yet exited, every pool together (sandbox.maxWorkers). */
   #workers = 0;
 
@@ -185,12 +187,17 @@ class ProcessSandbox implements SandboxProvider {
     });
   }
 
-  async close(opts: { graceMs?: number } = {}): Promise<void> {
+  close(opts: { graceMs?: number } = {}): Promise<void> {
+    this.#closing ??= this.#close(opts.graceMs ?? 0);
+    return this.#closing;
+  }
+
+  async #close(graceMs: number): Promise<void> {
     this.#closed = true;
     clearInterval(this.#reaper);
     const pools = [...this.#pools.values(), ...this.#draining.keys()];
     this.#pools.clear();
-    await Promise.all(pools.map((p) => p.close(opts.graceMs ?? 0)));
+    await Promise.all(pools.map((p) => p.close(graceMs)));
     // Workers are gone; their scratch roots held nothing worth keeping (and on /dev/shm they hold RAM).
     await rm(this.#scratchBase, { recursive: true, force: true });
   }

@@ -312,11 +312,16 @@ describe('shutdown (close)', () => {
       let closed = false;
       const started = performance.now();
       const closing = f.sandbox.close({ graceMs: 1500 }).then(() => { closed = true; });
+      // A second close (the platform's other closer) waits for the first, its grace kept.
+      let againDone = false;
+      const again = f.sandbox.close().then(() => { againDone = true; });
       // The short one is answered although close() began before it ended.
       assert.deepEqual(JSON.parse((await short).body), { waited: 300 });
       assert.equal(closed, false, 'close() waits for the invocation still running');
+      assert.equal(againDone, false, 'so does a second close()');
       const err = await long;
       await closing;
+      await again;
       // Stopped at the end of the grace period, not when the 15 s invocation would have ended.
       const waited = performance.now() - started;
       assert.ok(waited >= 1400 && waited < 14_000, `close took ${Math.round(waited)} ms for a 1500 ms grace`);
