@@ -300,6 +300,27 @@ test('rate limits: 429 with Retry-After per address, per caller and per function
   assert.ok(Number(fnLimited.headers.get('retry-after')) > 60, 'a token every 30 minutes');
 });
 
+test('X-Forwarded-Host is believed from a trusted proxy only (its last entry, checked like Host); from anyone else the function sees the Host sent', async (t) => {
+  const proxied = await startTestPlatform({ overrides: { gateway: { trustedProxies: ['127.0.0.40'] } } });
+  t.after(() => proxied.close());
+  assert.equal((await proxied.deployFiles({ 'bulwark.yaml': manifest('echo', ['{ method: POST, path: / }']), 'index.mjs': echoHandler })).status, 201);
+  const key = (await proxied.createKey({ role: 'invoker', functions: ['echo'] })).key;
+  const send = (address: string, forwardedHost: string) =>
+    requestFrom(address, proxied.url, 'POST', '/fn/echo', { key, body: {}, headers: { 'x-forwarded-host': forwardedHost } });
+  const sentHost = new URL(proxied.url).hostname;
+  // The domain a function builds absolute URLs from (password-reset links, redirects): an attacker's
+  // X-Forwarded-Host sent straight to the gateway must not become it.
+  const direct = await send('127.0.0.41', 'evil.example');
+  assert.equal(direct.status, 200, direct.text);
+  assert.equal(direct.json.requestContext.domainName, sentHost);
+  const viaProxy = await send('127.0.0.40', 'evil.example, shop.example');
+  assert.equal(viaProxy.status, 200, viaProxy.text);
+  assert.equal(viaProxy.json.requestContext.domainName, 'shop.example', 'the entry the trusted proxy appended, not the client\'s');
+  const garbage = await send('127.0.0.40', 'shop.example/admin?');
+  assertError(garbage, 400, 'BWK_E_GATEWAY_BAD_REQUEST', proxied.secrets);
+  assert.match(garbage.json.error.message, /the Host header must be one hostname\[:port\]/);
+});
+
 test('behind a trusted proxy the client is the right-most untrusted X-Forwarded-For hop; from anyone else the header is ignored', async (t) => {
   const proxied = await startTestPlatform({
     overrides: { gateway: { trustedProxies: ['127.0.0.40', '10.0.0.0/8'] }, ipBlock: { allowlist: ['127.0.0.1'], blockTtlMs: 60_000 } },
