@@ -1,4 +1,6 @@
-import { rule } from '../../src/scanner/rules/BWK-DOS-REDOS.ts';
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { createChecker, rule, type FileBudget } from '../../src/scanner/rules/BWK-DOS-REDOS.ts';
 import { testRule } from '../../src/scanner/rule-tester.ts';
 import { corpusCases } from './support/corpus.ts';
 
@@ -15,4 +17,23 @@ testRule(rule, {
     { name: "exponential literal", code: "module.exports = (s) => /^(\\d+)+$/.test(s);\n", errors: [{ messageId: 'vulnerable', line: 1 }] },
     { name: "polynomial literal in a replace", code: "module.exports = (s) => s.replace(/\\s+$|^\\s*x\\s*=\\s*$/g, '');\n", errors: [{ messageId: 'vulnerable', line: 1 }] },
   ],
+});
+
+describe('a check that runs out of time', () => {
+  // recheck needs ≈ 5–20 ms for this pattern on an idle machine: 1 ms stands for a loaded one.
+  const hard = '^([a-zA-Z0-9]+)+@example\\.com$';
+
+  test('is retried with the longer budget, so load does not turn a finding into a pass', () => {
+    const check = createChecker({ checkMs: 1, retryMs: 5000, retriesPerFile: 2 });
+    const budget: FileBudget = { timeouts: 0, retries: 0 };
+    assert.equal(check(hard, '', budget), 'exponential');
+    assert.deepEqual(budget, { timeouts: 0, retries: 1 });
+  });
+
+  test('counts as a timeout once the file has used its retries', () => {
+    const check = createChecker({ checkMs: 1, retryMs: 5000, retriesPerFile: 0 });
+    const budget: FileBudget = { timeouts: 0, retries: 0 };
+    assert.equal(check(hard, '', budget), null);
+    assert.deepEqual(budget, { timeouts: 1, retries: 0 });
+  });
 });
