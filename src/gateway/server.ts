@@ -18,6 +18,7 @@ import { createAddressSet } from '../net/address-set.ts';
 import type { Admission } from './admission.ts';
 import type { FunctionRequest, GatewayReply, GatewayRequest } from './exchange.ts';
 import { createFunctionRoute, FUNCTION_ROUTE_PREFIX, MAX_PARAM_LENGTH, type RequestChecks } from './function-route.ts';
+import { trackStopDeadlines, type StopDeadlines } from './stop-deadlines.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -96,6 +97,8 @@ export function buildServer(parts: ServerParts) {
     },
   };
   let closing = false;
+  // Set by serverFactory below, which fastify calls before the constructor returns.
+  let stopDeadlines!: StopDeadlines;
   const functionRoute = createFunctionRoute({
     maxBodyBytes: config.gateway.maxBodyBytes,
     logger,
@@ -109,14 +112,17 @@ export function buildServer(parts: ServerParts) {
     // options fastify would have applied to its own are applied here. (app.inject() does not go through
     // this handler: function routes are not reachable through it.)
     serverFactory: (fastifyHandler) => {
+      // Node only checks request deadlines every connectionsCheckingInterval (30 s by default), which
+      // would let a slow client hold a connection well past its deadline.
+      const deadlineCheckMs = Math.min(1000, config.gateway.headersTimeoutMs, config.gateway.requestTimeoutMs);
+      const headersTimeoutMs = Math.min(config.gateway.headersTimeoutMs, config.gateway.requestTimeoutMs);
       const server = createServer({
-        headersTimeout: Math.min(config.gateway.headersTimeoutMs, config.gateway.requestTimeoutMs),
+        headersTimeout: headersTimeoutMs,
         // Request line plus headers beyond this: 431 from the parser, before any of it is buffered further.
         maxHeaderSize: config.gateway.maxHeaderBytes,
-        // Node only checks request deadlines every connectionsCheckingInterval (30 s by default), which
-        // would let a slow client hold a connection well past its deadline.
-        connectionsCheckingInterval: Math.min(1000, config.gateway.headersTimeoutMs, config.gateway.requestTimeoutMs),
+        connectionsCheckingInterval: deadlineCheckMs,
       }, (req, res) => {
+        stopDeadlines.requestStarted(req, res);
         // The methods fastify's app.all() would route (function routes were such routes); another
         // method still gets fastify's 404.
         if (req.url!.startsWith(FUNCTION_ROUTE_PREFIX) && functionMethods.has(req.method!)) functionRoute(req, res);
@@ -126,10 +132,16 @@ export function buildServer(parts: ServerParts) {
       // headersTimeoutMs (dripping one header at a time does not reset the clock), the whole request with
       // its body within requestTimeoutMs, else 408 and the connection is closed. A connection that sends
       // nothing at all is closed after headersTimeoutMs too. The response side is bounded by function
-      // timeouts, so no idle connection timeout cuts a long-running invocation short.
+      // timeouts, so no idle connection timeout cuts a long-running invocation short. Node's checks end
+      // when the stop begins; stop-deadlines.ts keeps the deadlines from there.
       server.requestTimeout = config.gateway.requestTimeoutMs;
       server.keepAliveTimeout = config.gateway.keepAliveTimeoutMs;
       server.setTimeout(0);
+      stopDeadlines = trackStopDeadlines(server, {
+        headersTimeoutMs,
+        requestTimeoutMs: config.gateway.requestTimeoutMs,
+        checkEveryMs: deadlineCheckMs,
+      });
       return server;
     },
     loggerInstance: logger,
@@ -182,6 +194,7 @@ export function buildServer(parts: ServerParts) {
   app.addHook('onResponse', async (request, reply) => logAccess(logger, request, reply.statusCode, reply.elapsedTime));
   app.addHook('preClose', async () => {
     closing = true;
+    stopDeadlines.enforce();
   });
 
   app.setErrorHandler((err, _request, reply) => sendError(reply, err, logger));

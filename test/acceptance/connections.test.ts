@@ -35,8 +35,8 @@ interface Exchange {
  * Opens a raw connection, writes `first`, then `drip()` every `everyMs` ms up to `drips` times, and
  * resolves when the server closes the connection (or, failing that, 2 s after the last drip).
  */
-function dripping(first: string, drip: (i: number) => string, opts: { everyMs: number; drips: number }): Promise<Exchange> {
-  const url = new URL(tp.url);
+function dripping(first: string, drip: (i: number) => string, opts: { everyMs: number; drips: number; gateway?: string }): Promise<Exchange> {
+  const url = new URL(opts.gateway ?? tp.url);
   return new Promise((resolve, reject) => {
     let answer = '';
     let sent = 0;
@@ -129,4 +129,22 @@ test('a chunked body over the limit is refused with 413 while it is still arrivi
   assert.match(x.answer, /^HTTP\/1\.1 413 /);
   assert.match(x.answer, /"code":"BWK_E_GUARD_BODY_TOO_LARGE"/);
   assert.ok(x.sent < 64, `refused after ${x.sent} KB of 64`);
+});
+
+test('a stopping gateway still holds slow clients to the header and body deadlines, so they cannot hold the stop open', async () => {
+  // Its own gateway, since this one is stopped. Node's server.close() stops Node's own deadline checks.
+  const stopping = await startTestPlatform({ overrides: { gateway: { headersTimeoutMs: 800, requestTimeoutMs: 2500, keepAliveTimeoutMs: 300 } } });
+  const deployed = await stopping.deployFiles({ 'bulwark.yaml': manifest('echo', ['{ method: ANY, path: / }']), 'index.mjs': echoHandler });
+  assert.equal(deployed.status, 201, deployed.text);
+  // 6 s of header lines (within the count and size limits), and 6 s of a body that never completes.
+  const headers = dripping('GET /fn/echo HTTP/1.1\r\nHost: x\r\n', (i) => `X-Drip-${i}: a\r\n`, { everyMs: 100, drips: 60, gateway: stopping.url });
+  const body = dripping(`POST /fn/echo HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${stopping.adminKey}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n`, () => 'a', { everyMs: 50, drips: 120, gateway: stopping.url });
+  await new Promise((r) => setTimeout(r, 300));
+  let stopped = false;
+  const stop = stopping.close().then(() => { stopped = true; });
+  const [h, b] = await Promise.all([headers, body]);
+  assert.ok(h.closedByServer && h.sent < 60, `the header dripper was cut off after ${h.sent} of 60 lines`);
+  assert.ok(b.closedByServer && b.sent < 120, `the body dripper was cut off after ${b.sent} of 120 bytes`);
+  await stop;
+  assert.ok(stopped);
 });
