@@ -12,11 +12,10 @@
 //   node bench/cpu-split.ts [--duration 10] [--warmup 3] [--no-guards | --sandbox-only | --floor] [--write]
 
 import { readdirSync, readFileSync } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { jsonBody1k, runWrk } from './wrk.ts';
-import { repo, startChild, startFloor, stopChild, writeBenchSection } from './internal/child.ts';
+import { nextLine, repo, startChild, startFloor, stopChild, writeBenchSection } from './internal/child.ts';
 
 const { values } = parseArgs({
   options: {
@@ -96,10 +95,7 @@ const wrk = (durationSec: number) => runWrk({
 /** Invocations per second of the whole run: wrk's, or what the sandbox driver counted. */
 async function loadRun(): Promise<number> {
   if (sandboxOnly) {
-    const line = await new Promise<string>((resolve, reject) => {
-      createInterface({ input: gw.child.stdout! }).once('line', resolve);
-      gw.child.once('exit', (code) => reject(new Error(`the sandbox driver exited ${code}`)));
-    });
+    const line = await nextLine(gw.child, 'the sandbox driver');
     const { invocations, seconds } = JSON.parse(line) as { invocations: number; seconds: number };
     return invocations / seconds;
   }

@@ -14,13 +14,21 @@ export interface Started { child: ChildProcess; info: Record<string, unknown> }
 /** Starts `script` (relative to the repo) on the pinned node and waits for its one-line JSON announcement. */
 export async function startChild(script: string, args: string[] = []): Promise<Started> {
   const child = spawn(process.execPath, [join(repo, script), ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
+  return { child, info: JSON.parse(await nextLine(child, script)) as Record<string, unknown> };
+}
+
+/** The next line `child` writes on stdout (`what` names it if it exits first). */
+export function nextLine(child: ChildProcess, what: string): Promise<string> {
   const lines = createInterface({ input: child.stdout! });
-  const first = await new Promise<string>((res, rej) => {
-    lines.once('line', res);
-    child.once('exit', (code) => rej(new Error(`${script} exited ${code} before it was ready`)));
+  return new Promise<string>((res, rej) => {
+    const exited = (code: number | null): void => rej(new Error(`${what} exited ${code} before it wrote its line`));
+    child.once('exit', exited);
+    lines.once('line', (line) => {
+      child.off('exit', exited);
+      lines.close();
+      res(line);
+    });
   });
-  lines.close();
-  return { child, info: JSON.parse(first) as Record<string, unknown> };
 }
 
 /**

@@ -7,34 +7,25 @@
 //
 //   node bench/internal/sandbox-driver.ts [--warmup 3] [--duration 10]
 
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../../src/config.ts';
-import { openSqliteStore } from '../../src/store/sqlite/index.ts';
-import { createInProcessBus } from '../../src/bus/in-process/index.ts';
-import { createProcessSandbox } from '../../src/runtime/sandbox/process/index.ts';
-import { createLogger } from '../../src/telemetry/logger.ts';
 import { loadManifest } from '../../src/manifest/load.ts';
 import { bundleFunction } from '../../src/deploy/bundle.ts';
 import { buildV2Event } from '../../src/gateway/events/apigw-v2.ts';
 import type { Principal } from '../../src/auth/principal.ts';
 import { jsonBody1k } from '../wrk.ts';
+import { openBenchSandbox } from './bench-sandbox.ts';
 import { repo } from './child.ts';
 
 const { values } = parseArgs({ options: { warmup: { type: 'string', default: '3' }, duration: { type: 'string', default: '10' } } });
 const dir = join(repo, 'examples/hello');
 const { manifest } = await loadManifest(dir);
 const { code, sha256 } = await bundleFunction(dir, manifest);
-const home = mkdtempSync(join(tmpdir(), 'bwk-sbx-bench-'));
-const config = loadConfig(home, { logLevel: 'silent' }, {});
-const store = await openSqliteStore(home);
-const bus = createInProcessBus();
-const sandbox = await createProcessSandbox({
-  config, logger: createLogger({ level: 'silent' }), bus, logs: store.logs, bundleSource: async () => code,
-});
+const bench = await openBenchSandbox({ homePrefix: 'bwk-sbx-bench-', bundleSource: async () => code });
+const { sandbox } = bench;
+// The driving bench stops us with SIGTERM once it has our count: the temp home goes with us.
+process.once('SIGTERM', () => void bench.close().finally(() => process.exit(0)));
 const target = { name: manifest.name, version: 1, sha256, manifest };
 const body = jsonBody1k();
 const trigger = { kind: 'http' as const, ...manifest.triggers.http.find((h) => h.method === 'POST')! };
@@ -69,8 +60,5 @@ try {
   const invocations = await invokeFor(Number(values.duration) * 1000);
   process.stdout.write(JSON.stringify({ invocations, seconds: (performance.now() - t0) / 1000 }) + '\n');
 } finally {
-  await sandbox.close();
-  await store.close();
-  await bus.close();
-  rmSync(home, { recursive: true, force: true });
+  await bench.close();
 }

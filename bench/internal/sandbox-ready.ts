@@ -2,17 +2,14 @@
 // the bundle, spawn the worker under its isolation layers, import the bundle, answer "ready").
 // Measured for each isolation mode this machine supports, with the real store, bus and sandbox.
 
-import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { build } from 'esbuild';
 import { loadConfig, type IsolationMode } from '../../src/config.ts';
-import { openSqliteStore } from '../../src/store/sqlite/index.ts';
-import { createInProcessBus } from '../../src/bus/in-process/index.ts';
-import { createProcessSandbox, probeIsolation } from '../../src/runtime/sandbox/process/index.ts';
-import { createLogger } from '../../src/telemetry/logger.ts';
+import { probeIsolation } from '../../src/runtime/sandbox/process/index.ts';
 import { parseManifest } from '../../src/manifest/parse.ts';
+import { openBenchSandbox } from './bench-sandbox.ts';
+import { quantile } from './child.ts';
 
 export interface ReadyResult { isolation: string; runs: number; p50: number; p99: number }
 
@@ -33,15 +30,9 @@ async function bundle(nonce: number): Promise<Uint8Array> {
 }
 
 async function measure(isolation: IsolationMode, runs: number): Promise<ReadyResult> {
-  const home = mkdtempSync(join(tmpdir(), 'bwk-ready-'));
-  const config = { ...loadConfig(home, { logLevel: 'silent' }, {}), isolation };
-  const store = await openSqliteStore(home);
-  const bus = createInProcessBus();
   const bundles = new Map<string, Uint8Array>();
-  const sandbox = await createProcessSandbox({
-    config, logger: createLogger({ level: 'silent' }), bus, logs: store.logs,
-    bundleSource: async (sha) => bundles.get(sha),
-  });
+  const bench = await openBenchSandbox({ homePrefix: 'bwk-ready-', isolation, bundleSource: async (sha) => bundles.get(sha) });
+  const { sandbox } = bench;
   const manifest = parseManifest(manifestSource, 'bulwark.yaml', () => undefined);
   const times: number[] = [];
   try {
@@ -55,14 +46,10 @@ async function measure(isolation: IsolationMode, runs: number): Promise<ReadyRes
       await sandbox.retire('ready');
     }
   } finally {
-    await sandbox.close();
-    await store.close();
-    await bus.close();
-    rmSync(home, { recursive: true, force: true });
+    await bench.close();
   }
   times.sort((x, y) => x - y);
-  const at = (q: number): number => times[Math.min(times.length - 1, Math.floor(q * times.length))]!;
-  return { isolation, runs, p50: at(0.5), p99: at(0.99) };
+  return { isolation, runs, p50: quantile(times, 0.5), p99: quantile(times, 0.99) };
 }
 
 export async function measureSandboxReady(runs: number): Promise<ReadyResult[]> {

@@ -4,7 +4,7 @@
 // Owns the tick scheduling, the /proc reads and the decisions; the worker owns the kill itself.
 
 import { readdir, lstat } from 'node:fs/promises';
-import { closeSync, lstatSync, opendirSync, openSync, readdirSync, readSync, statfsSync, statSync } from 'node:fs';
+import { closeSync, lstatSync, opendirSync, openSync, readdirSync, readSync, statfsSync, statSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import type { SecurityEvent } from '../../../bus/bus.ts';
 import { writeFunctionLog } from '../../broker/function-log.ts';
@@ -314,6 +314,11 @@ export class Watchdog {
   }
 }
 
+/** What one scratch entry counts: its allocated blocks (sparse files count what they use), at least SCRATCH_ENTRY_MIN_BYTES. */
+function entryBytes(st: Stats | undefined): number {
+  return Math.max(SCRATCH_ENTRY_MIN_BYTES, st ? st.blocks * 512 : 0);
+}
+
 /**
  * scratchUsage on tmpfs, where a directory's size says how many entries it holds before it is read. A
  * tree of at most SYNC_WALK_ENTRIES entries (the usual root: empty, or one tmpdir with a few files) is
@@ -345,7 +350,7 @@ export function tmpfsTreeUsage(root: string, limit: number): number | undefined 
         const path = join(dir.path, entry.name);
         let st;
         try { st = lstatSync(path); } catch { /* removed meanwhile */ }
-        total += Math.max(SCRATCH_ENTRY_MIN_BYTES, st ? st.blocks * 512 : 0);
+        total += entryBytes(st);
         if (total > limit) return total;
         if (st?.isDirectory()) dirs.push({ path, size: st.size });
       }
@@ -357,8 +362,7 @@ export function tmpfsTreeUsage(root: string, limit: number): number | undefined 
 }
 
 /**
- * Bytes allocated under `root` (st_blocks, so sparse files count what they really use; every entry at
- * least SCRATCH_ENTRY_MIN_BYTES). Stops counting once past `limit`.
+ * Bytes allocated under `root`, each entry counted by entryBytes(). Stops counting once past `limit`.
  */
 export async function scratchUsage(root: string, limit: number): Promise<number> {
   let total = 0;
@@ -372,7 +376,7 @@ export async function scratchUsage(root: string, limit: number): Promise<number>
         const path = join(dir, e.name);
         if (e.isDirectory()) dirs.push(path);
         const st = await lstat(path).catch(() => undefined);
-        return Math.max(SCRATCH_ENTRY_MIN_BYTES, st ? st.blocks * 512 : 0);
+        return entryBytes(st);
       }));
       for (const s of sizes) total += s;
     }
