@@ -85,6 +85,50 @@ for (const name of readdirSync('/proc/self/fdinfo')) {
 
 // ---- 3. the environment: empty (the gateway passes none, bwrap clears its own) --------------------
 for (const k of Object.keys(process.env)) delete process.env[k];
+// TMPDIR is each invocation's tmpdir, a new path every time, and setenv(3) keeps every distinct
+// NAME=value string it was given for the life of the process (glibc cannot know whether a pointer from
+// getenv still uses it): setting the real TMPDIR per invocation grew a worker by ~120 bytes each, ~120 MB
+// a million, until the watchdog killed it as over its memory. So TMPDIR lives in this variable, which
+// process.env and os.tmpdir() read; every other name still goes to the real environment (a TZ set by the
+// function still moves the time zone).
+let tmpdirEnv;
+const realEnv = process.env;
+const isTmpdir = (key) => key === 'TMPDIR';
+process.env = new Proxy({}, {
+  get: (_, key) => (isTmpdir(key) ? tmpdirEnv : realEnv[key]),
+  set(_, key, value) {
+    if (isTmpdir(key)) tmpdirEnv = String(value);
+    else realEnv[key] = value;
+    return true;
+  },
+  has: (_, key) => (isTmpdir(key) ? tmpdirEnv !== undefined : key in realEnv),
+  deleteProperty(_, key) {
+    if (isTmpdir(key)) tmpdirEnv = undefined;
+    else delete realEnv[key];
+    return true;
+  },
+  ownKeys: () => {
+    const keys = Reflect.ownKeys(realEnv).filter((key) => !isTmpdir(key));
+    if (tmpdirEnv !== undefined) keys.push('TMPDIR');
+    return keys;
+  },
+  getOwnPropertyDescriptor(_, key) {
+    if (!isTmpdir(key)) return Reflect.getOwnPropertyDescriptor(realEnv, key);
+    return tmpdirEnv === undefined ? undefined : { value: tmpdirEnv, writable: true, enumerable: true, configurable: true };
+  },
+  defineProperty(_, key, desc) {
+    if (!isTmpdir(key)) return Reflect.defineProperty(realEnv, key, desc);
+    // As node's own environment: a plain value, configurable, writable and enumerable, or nothing.
+    if (!('value' in desc) || desc.configurable !== true || desc.writable !== true || desc.enumerable !== true) return false;
+    tmpdirEnv = String(desc.value);
+    return true;
+  },
+});
+// Node's os.tmpdir() reads the C environment (TMPDIR, TMP, TEMP, else /tmp, a trailing slash dropped).
+os.tmpdir = function tmpdir() {
+  const dir = tmpdirEnv || realEnv.TMP || realEnv.TEMP || '/tmp';
+  return dir.length > 1 && dir.endsWith('/') ? dir.slice(0, -1) : dir;
+};
 
 let init;
 let current; // the in-flight invocation: { id, requestId, deadline, tmpdir }
@@ -416,7 +460,7 @@ async function invoke(handler, msg) {
   // The gateway empties the whole scratch root after every invocation whatever we do here; making and
   // removing the tmpdir on this side only spares it two file-system calls per invocation.
   try { makeDir(msg.tmpdir, { mode: 0o700 }); } catch { /* the handler will see the failure itself */ }
-  process.env.TMPDIR = msg.tmpdir;
+  tmpdirEnv = msg.tmpdir;
   const inv = current;
   try {
     let value;
@@ -444,7 +488,7 @@ async function invoke(handler, msg) {
 function finish(inv, msg, valueJson) {
   if (current !== inv) return;
   current = undefined;
-  delete process.env.TMPDIR;
+  tmpdirEnv = undefined;
   try { removeEmptyDir(inv.tmpdir); } catch { /* not empty: the gateway removes it */ }
   for (const p of pendingCalls.values()) p.reject(new Error('the invocation has ended'));
   pendingCalls.clear();

@@ -3,7 +3,9 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { defaultConfig } from '../../../config.ts';
 import { event20, request, startFixture, type Fixture } from './sandbox.fixture.ts';
 import { probeIsolation } from './probe.ts';
@@ -291,6 +293,54 @@ describe('host worker ceiling (sandbox.maxWorkers)', () => {
       clearInterval(watch);
     }
     assert.equal(most, 2, 'the slow pool never had more than two workers');
+  });
+});
+
+describe('a worker serving many invocations (the per-invocation TMPDIR)', () => {
+  // glibc's setenv(3) keeps every distinct NAME=value it was given: a TMPDIR set per invocation leaked
+  // its string each time, ~120 MB per million invocations with the usual short paths, until the watchdog
+  // killed the worker as over its memory. A scratch path of ~3 KB (permission-only: the path inside is
+  // the host's) makes that ~3 KB an invocation: the old worker was killed within 20,000.
+  let f: Fixture;
+  let deepRoot: string;
+  before(async () => {
+    deepRoot = await mkdtemp(join(tmpdir(), 'bwk-deep-'));
+    const deepScratch = join(deepRoot, ...Array.from({ length: 12 }, (_, i) => `${i}`.padEnd(250, 'd')));
+    await mkdir(deepScratch, { recursive: true });
+    f = await startFixture('permission-only', (c) => { c.sandbox.scratchDir = deepScratch; });
+  });
+  after(async () => {
+    await f.close();
+    await rm(deepRoot, { recursive: true, force: true });
+  });
+
+  test('TMPDIR and os.tmpdir() follow the tmpdir, and 20,000 invocations on one worker do not outgrow its memory limit', async () => {
+    const t = await f.target(
+      `import os, { tmpdir } from 'node:os';
+       const worker = Math.random();
+       const atLoad = { env: process.env.TMPDIR, os: os.tmpdir() };
+       export const handler = async (e, ctx) => ({
+         worker, atLoad,
+         during: { env: process.env.TMPDIR === ctx.tmpdir, os: os.tmpdir() === ctx.tmpdir, named: tmpdir() === ctx.tmpdir, listed: Object.keys(process.env).includes('TMPDIR') },
+       });`,
+      { limits: { concurrency: 1 } },
+    );
+    const first = JSON.parse((await f.sandbox.invoke(t, request())).body);
+    assert.deepEqual(first.atLoad, { os: '/tmp' }, 'no TMPDIR outside an invocation');
+    assert.deepEqual(first.during, { env: true, os: true, named: true, listed: true });
+    // A worker of this function settles at ~130 MB here, against its limit of 160 (64 MB × 1.5 + 64).
+    for (let i = 0; i < 20_000; i++) {
+      const out = JSON.parse((await f.sandbox.invoke(t, request())).body);
+      assert.equal(out.worker, first.worker, `invocation ${i} ran on a new worker`);
+    }
+    assert.deepEqual(f.events.filter((e) => e.type.startsWith('sandbox.')), []);
+  });
+
+  test('other names still reach the real environment: a TZ set by the function moves the time zone', async () => {
+    const t = await f.target(
+      `export const handler = async () => { process.env.TZ = 'Asia/Tokyo'; const tokyo = new Date(0).getHours(); delete process.env.TZ; return { tokyo, utc: new Date(0).getHours(), tz: process.env.TZ ?? null }; };`,
+    );
+    assert.deepEqual(JSON.parse((await f.sandbox.invoke(t, request())).body), { tokyo: 9, utc: 0, tz: null });
   });
 });
 
