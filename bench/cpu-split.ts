@@ -11,11 +11,11 @@
 //
 //   node bench/cpu-split.ts [--duration 10] [--warmup 3] [--no-guards | --sandbox-only | --floor] [--write]
 
-import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { jsonBody1k, runWrk } from './wrk.ts';
 import { nextLine, repo, startChild, startFloor, stopChild, writeBenchSection } from './internal/child.ts';
+import { descendants, snapshot, TICKS_PER_SEC } from './internal/proc.ts';
 
 const { values } = parseArgs({
   options: {
@@ -33,50 +33,6 @@ if (!(durationSec >= 4)) throw new Error('--duration must be at least 4 s (the w
 if ([values['no-guards'], values['sandbox-only'], values.floor].filter(Boolean).length > 1) {
   throw new Error('--no-guards, --sandbox-only and --floor are different runs: give one');
 }
-/** USER_HZ: the unit of utime/stime in /proc, 100 on every Linux build Node supports. */
-const TICKS_PER_SEC = 100;
-
-interface Task { pid: number; tid: number; comm: string; ppid: number; ticks: number }
-
-/** Fields after the parenthesised name: state is field 3, ppid 4, utime 14 and stime 15. */
-function readStat(path: string): { comm: string; ppid: number; ticks: number } | undefined {
-  let text: string;
-  try { text = readFileSync(path, 'latin1'); } catch { return undefined; }
-  const close = text.lastIndexOf(')');
-  const f = text.slice(close + 2).split(' ');
-  return { comm: text.slice(text.indexOf('(') + 1, close), ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) };
-}
-
-function snapshot(): Map<string, Task> {
-  const tasks = new Map<string, Task>();
-  for (const name of readdirSync('/proc')) {
-    const pid = Number(name);
-    if (!Number.isInteger(pid)) continue;
-    let tids: string[];
-    try { tids = readdirSync(`/proc/${pid}/task`); } catch { continue; }
-    const proc = readStat(`/proc/${pid}/stat`);
-    if (!proc) continue;
-    for (const t of tids) {
-      const s = readStat(`/proc/${pid}/task/${t}/stat`);
-      if (s) tasks.set(`${pid}/${t}`, { pid, tid: Number(t), comm: s.comm, ppid: proc.ppid, ticks: s.ticks });
-    }
-  }
-  return tasks;
-}
-
-/** Pids under `root` (bubblewrap's own processes included: they use next to nothing). */
-function descendants(tasks: Map<string, Task>, root: number): Set<number> {
-  const found = new Set<number>();
-  let grew = true;
-  while (grew) {
-    grew = false;
-    for (const t of tasks.values()) {
-      if (!found.has(t.pid) && (t.ppid === root || found.has(t.ppid))) { found.add(t.pid); grew = true; }
-    }
-  }
-  return found;
-}
-
 const sandboxOnly = values['sandbox-only'];
 const floor = values.floor;
 const gw = sandboxOnly

@@ -11,9 +11,12 @@ export const repo = resolve(import.meta.dirname, '../..');
 
 export interface Started { child: ChildProcess; info: Record<string, unknown> }
 
-/** Starts `script` (relative to the repo) on the pinned node and waits for its one-line JSON announcement. */
-export async function startChild(script: string, args: string[] = []): Promise<Started> {
-  const child = spawn(process.execPath, [join(repo, script), ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
+/**
+ * Starts `script` (relative to the repo) on the pinned node, with `nodeFlags` before it, and waits for its
+ * one-line JSON announcement.
+ */
+export async function startChild(script: string, args: string[] = [], nodeFlags: string[] = []): Promise<Started> {
+  const child = spawn(process.execPath, [...nodeFlags, join(repo, script), ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
   return { child, info: JSON.parse(await nextLine(child, script)) as Record<string, unknown> };
 }
 

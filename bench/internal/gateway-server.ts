@@ -1,6 +1,6 @@
 // Gateway under test for the bench drivers, in its own process: a fresh home, one function deployed
 // through the admin API, and invoker keys. Prints one JSON line {url, functions, key, keys, adminKey, home} and
-// serves until SIGTERM or until the driver goes away.
+// serves until SIGTERM or until the driver goes away (answering `memory` lines on stdin meanwhile).
 //
 //   --no-guards        build the platform with the bench-only switch that turns the chain off
 //   --config <file>    copy this config.yaml into the home first (rate limits, budgets, … for the run)
@@ -10,6 +10,7 @@
 import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../../src/config.ts';
 import { startPlatform } from '../../src/gateway/platform.ts';
@@ -59,5 +60,11 @@ const stop = async (): Promise<void> => {
 };
 process.on('SIGTERM', () => void stop());
 process.on('SIGINT', () => void stop());
-// The driver holds our stdin open: when it dies, so do we (no orphaned gateways eating the CPU).
-process.stdin.on('end', () => void stop()).resume();
+// The driver holds our stdin open: when it dies, so do we (no orphaned gateways eating the CPU). A line
+// `memory` on it gets one JSON line of process.memoryUsage() back, taken after a full collection when
+// the driver started us with --expose-gc (bench/soak.ts), so a leak shows as live heap, not garbage.
+createInterface({ input: process.stdin }).on('line', (line) => {
+  if (line !== 'memory') return;
+  (globalThis as { gc?: () => void }).gc?.();
+  process.stdout.write(JSON.stringify(process.memoryUsage()) + '\n');
+}).on('close', () => void stop());
