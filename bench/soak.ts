@@ -3,7 +3,7 @@
 // live JS heap (after a full collection), its resident size and each sandbox worker's, after --warmup
 // seconds of the same load. A leak shows as growth per 100 000 invocations over the second half of the
 // run, measured against its own middle sample, and a worker the watchdog replaced (over its memory, say)
-// as a pid gone.
+// as a pid gone (so does a worker the pool retired).
 // Two leaks were found this way: one Map table kept per request, and one environment string kept per
 // invocation (docs/benchmarks.md).
 //
@@ -41,12 +41,13 @@ function residentBytes(pid: number): number | undefined {
   }
 }
 
-/** The node processes under the gateway (bubblewrap's own processes left out), by pid, with their resident size. */
+/** The sandbox workers under the gateway (node processes: not bubblewrap's, not esbuild's service), with their resident size. */
 function workers(gatewayPid: number): Map<number, number> {
   const tasks = snapshot();
   const out = new Map<number, number>();
   for (const pid of descendants(tasks, gatewayPid)) {
-    if (tasks.get(`${pid}/${pid}`)?.comm === 'bwrap') continue;
+    // Node 26 names its main thread, and so the process, node-MainThread.
+    if (!tasks.get(`${pid}/${pid}`)?.comm.startsWith('node')) continue;
     const rss = residentBytes(pid);
     if (rss !== undefined) out.set(pid, rss);
   }
@@ -109,7 +110,7 @@ const report = [
   `Growth over the second half (${middle.at.toFixed(0)}–${last.at.toFixed(0)} s, ≈ ${Math.round(invocations).toLocaleString('en')} invocations), per 100 000 invocations:`,
   `- gateway live heap: ${per100k(last.heap - middle.heap)} (${(middle.heap / MB).toFixed(1)} → ${(last.heap / MB).toFixed(1)} MB)`,
   `- largest worker RSS: ${per100k(maxOf(last.workerRss) - maxOf(middle.workerRss))} (${(maxOf(middle.workerRss) / MB).toFixed(1)} → ${(maxOf(last.workerRss) / MB).toFixed(1)} MB)`,
-  `- workers replaced over the whole run: ${replaced} of ${first.pids.size}`,
+  `- workers gone over the whole run (replaced by the watchdog, or retired): ${replaced} of ${first.pids.size}`,
 ].join('\n');
 console.log(report);
 if (values.write) {

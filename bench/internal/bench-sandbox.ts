@@ -29,9 +29,12 @@ export async function openBenchSandbox(opts: {
   const store = await openSqliteStore(home);
   const bus = createInProcessBus();
   const closeStore = async (): Promise<void> => {
-    await store.close();
-    await bus.close();
-    rmSync(home, { recursive: true, force: true });
+    try {
+      await store.close();
+      await bus.close();
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
   };
   let sandbox: SandboxProvider;
   try {
@@ -45,6 +48,6 @@ export async function openBenchSandbox(opts: {
   let closed: Promise<void> | undefined;
   return {
     sandbox,
-    close: () => (closed ??= sandbox.close().then(closeStore)),
+    close: () => (closed ??= sandbox.close().finally(closeStore)),
   };
 }

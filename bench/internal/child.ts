@@ -22,9 +22,13 @@ export async function startChild(script: string, args: string[] = [], nodeFlags:
 
 /** The next line `child` writes on stdout (`what` names it if it exits first). */
 export function nextLine(child: ChildProcess, what: string): Promise<string> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.reject(new Error(`${what} has exited`));
   const lines = createInterface({ input: child.stdout! });
   return new Promise<string>((res, rej) => {
-    const exited = (code: number | null): void => rej(new Error(`${what} exited ${code} before it wrote its line`));
+    const exited = (code: number | null): void => {
+      lines.close();
+      rej(new Error(`${what} exited ${code} before it wrote its line`));
+    };
     child.once('exit', exited);
     lines.once('line', (line) => {
       child.off('exit', exited);
@@ -44,11 +48,16 @@ export async function startFloor(): Promise<Started> {
   return startChild('bench/internal/process-pool-server.ts', ['--workers', String(manifest.limits.concurrency)]);
 }
 
+/** SIGTERM, and SIGKILL if the child has not exited STOP_GRACE_MS later (its own close hung). */
+const STOP_GRACE_MS = 30_000;
+
 export async function stopChild(s: Started): Promise<void> {
-  if (s.child.exitCode !== null) return;
+  if (s.child.exitCode !== null || s.child.signalCode !== null) return;
   const exited = new Promise((r) => s.child.once('exit', r));
   s.child.kill('SIGTERM');
+  const kill = setTimeout(() => s.child.kill('SIGKILL'), STOP_GRACE_MS);
   await exited;
+  clearTimeout(kill);
 }
 
 /** The q-quantile of an ascending array (nearest rank). */

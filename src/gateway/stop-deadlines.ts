@@ -2,6 +2,7 @@
 // (httpServerPreClose in lib/_http_server.js). From the moment a stop begins, a client dripping its
 // headers or its body (slowloris, slow POST) would hold its connection, and with it the stop, open for as
 // long as it likes. This keeps both deadlines while the server stops; before that, Node's own checks run.
+// Not covered, as in Node: a client that stops reading an answer larger than the kernel's buffers.
 
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
@@ -23,7 +24,7 @@ interface Exchange {
 export interface StopDeadlines {
   /** From the request handler, for every request: one map write, no listener. */
   requestStarted(req: IncomingMessage, res: ServerResponse): void;
-  /** When the stop begins: from here, connections that overrun the deadlines are destroyed. */
+  /** When the stop begins: from here, connections that overrun the deadlines are closed. */
   enforce(): void;
 }
 
@@ -33,27 +34,39 @@ export function trackStopDeadlines(server: Server, limits: StopDeadlineLimits): 
     connections.set(socket, undefined);
     socket.once('close', () => connections.delete(socket));
   });
+  /** Connections answered 408 by a check: the next check closes them if the client has not. */
+  const timedOut = new WeakSet<Socket>();
   let timer: NodeJS.Timeout | undefined;
   server.once('close', () => clearInterval(timer));
+
+  // The same answer as Node's own deadline gives (error-reply.ts's clientError handler: 408 in the one
+  // error shape, logged), then the connection is closed at the next check whatever the client does.
+  const timeOut = (socket: Socket): void => {
+    timedOut.add(socket);
+    server.emit('clientError', Object.assign(new Error('request timed out while the gateway stops'), { code: 'ERR_HTTP_REQUEST_TIMEOUT' }), socket);
+  };
 
   const check = (stopBegan: number): void => {
     const now = performance.now();
     for (const [socket, exchange] of connections) {
-      if (!exchange || exchange.res.writableFinished) {
+      if (timedOut.has(socket)) {
+        socket.destroy();
+      } else if (!exchange || exchange.res.writableFinished) {
         // Between requests: a request's headers still arriving (an idle connection was closed when the
         // stop began). Its clock starts at the stop, since when its first byte came is not known here.
-        if (now - stopBegan > limits.headersTimeoutMs) socket.destroy();
+        if (now - stopBegan > limits.headersTimeoutMs) timeOut(socket);
       } else if (!exchange.req.complete && now - exchange.at > limits.requestTimeoutMs) {
         // A body still arriving. A request whose body is in is left to its answer, which the function's
         // timeout bounds.
-        socket.destroy();
+        timeOut(socket);
       }
     }
   };
 
   return {
     requestStarted(req, res) {
-      connections.set(req.socket, { req, res, at: performance.now() });
+      // A connection closed meanwhile is not tracked again.
+      if (connections.has(req.socket)) connections.set(req.socket, { req, res, at: performance.now() });
     },
     enforce() {
       if (timer) return;

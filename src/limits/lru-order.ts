@@ -4,10 +4,10 @@
 // iterator kept between evictions (Node 26), and the maps using it evict on every new client address.
 //
 // The kept iterator is held weakly. V8 rebuilds a Map's table as entries are deleted and set, and a live
-// iterator keeps every table since the one it stands on (it needs them to find its place): an iterator
-// held for the map's lifetime that never moved, because nothing was evicted, kept one table per rebuild,
-// ~145 bytes per touch of a token bucket map (one or more per request), until the gateway ran out of memory. Held weakly,
-// it lives while evictions keep using it and goes with the next garbage collection once they stop.
+// iterator keeps every table since the one it stands on (it needs them to find its place). An iterator
+// held for the map's lifetime that never moved, because nothing was evicted, kept one table per
+// rebuild: ~145 bytes per touch of a token bucket map (one or more per request), without bound. Held
+// weakly, it lives while evictions keep using it and goes with the next full collection once they stop.
 
 export function leastRecentlyUsed<K>(map: Map<K, unknown>): () => K | undefined {
   let kept: WeakRef<MapIterator<K>> | undefined;

@@ -30,10 +30,14 @@ describe('a check that runs out of time', () => {
     assert.deepEqual(budget, { timeouts: 0, retries: 1 });
   });
 
-  test('counts as a timeout once the file has used its retries', () => {
-    const check = createChecker({ checkMs: 1, retryMs: 5000, retriesPerFile: 0 });
-    const budget: FileBudget = { timeouts: 0, retries: 0 };
-    assert.equal(check(hard, '', budget), null);
-    assert.deepEqual(budget, { timeouts: 1, retries: 0 });
+  test('counts as a timeout once the file has used its retries, and is checked again in the next file', () => {
+    const check = createChecker({ checkMs: 1, retryMs: 5000, retriesPerFile: 1 });
+    const spent: FileBudget = { timeouts: 0, retries: 1 };
+    assert.equal(check(hard, '', spent), null);
+    assert.deepEqual(spent, { timeouts: 1, retries: 1 });
+    // Not remembered as safe: a file with a retry left gets the finding.
+    const next: FileBudget = { timeouts: 0, retries: 0 };
+    assert.equal(check(hard, '', next), 'exponential');
+    assert.deepEqual(next, { timeouts: 0, retries: 1 });
   });
 });

@@ -9,7 +9,7 @@
 
 import { Socket } from 'node:net';
 import { readdirSync, readFileSync, closeSync, mkdirSync, rmdirSync } from 'node:fs';
-import { format } from 'node:util';
+import { format, inspect } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { Buffer } from 'node:buffer';
 import module, { isBuiltin } from 'node:module';
@@ -85,48 +85,43 @@ for (const name of readdirSync('/proc/self/fdinfo')) {
 
 // ---- 3. the environment: empty (the gateway passes none, bwrap clears its own) --------------------
 for (const k of Object.keys(process.env)) delete process.env[k];
-// TMPDIR is each invocation's tmpdir, a new path every time, and setenv(3) keeps every distinct
+// process.env is a plain object from here on, not the C environment. setenv(3) keeps every distinct
 // NAME=value string it was given for the life of the process (glibc cannot know whether a pointer from
-// getenv still uses it): setting the real TMPDIR per invocation grew a worker by ~120 bytes each, ~120 MB
-// a million, until the watchdog killed it as over its memory. So TMPDIR lives in this variable, which
-// process.env and os.tmpdir() read; every other name still goes to the real environment (a TZ set by the
-// function still moves the time zone).
-let tmpdirEnv;
+// getenv still uses it), and the bootstrap sets TMPDIR to a new path for every invocation: ~120 MB per
+// million invocations, until the watchdog killed the worker as over its memory. A function setting a
+// per-request name (a trace id) would do the same. Nothing in a worker reads the C environment but
+// os.tmpdir(), replaced below, and the time zone: TZ alone is passed through (Node resets its zone then).
+// The proxy keeps Node's semantics: values become strings, the object cannot be frozen, and it prints
+// as its names and values (util.inspect would show the proxy; the hook sits on the prototype, so no
+// own key is added).
+const envValues = Object.create(Object.create(Object.prototype, {
+  [inspect.custom]: { value: () => ({ ...envValues }) },
+}));
 const realEnv = process.env;
-const isTmpdir = (key) => key === 'TMPDIR';
-process.env = new Proxy({}, {
-  get: (_, key) => (isTmpdir(key) ? tmpdirEnv : realEnv[key]),
-  set(_, key, value) {
-    if (isTmpdir(key)) tmpdirEnv = String(value);
-    else realEnv[key] = value;
+const passedThrough = (key) => key === 'TZ';
+process.env = new Proxy(envValues, {
+  set(target, key, value) {
+    if (typeof key !== 'string') return Reflect.set(target, key, value);
+    const text = `${value}`;
+    target[key] = text;
+    if (passedThrough(key)) realEnv[key] = text;
     return true;
   },
-  has: (_, key) => (isTmpdir(key) ? tmpdirEnv !== undefined : key in realEnv),
-  deleteProperty(_, key) {
-    if (isTmpdir(key)) tmpdirEnv = undefined;
-    else delete realEnv[key];
-    return true;
-  },
-  ownKeys: () => {
-    const keys = Reflect.ownKeys(realEnv).filter((key) => !isTmpdir(key));
-    if (tmpdirEnv !== undefined) keys.push('TMPDIR');
-    return keys;
-  },
-  getOwnPropertyDescriptor(_, key) {
-    if (!isTmpdir(key)) return Reflect.getOwnPropertyDescriptor(realEnv, key);
-    return tmpdirEnv === undefined ? undefined : { value: tmpdirEnv, writable: true, enumerable: true, configurable: true };
-  },
-  defineProperty(_, key, desc) {
-    if (!isTmpdir(key)) return Reflect.defineProperty(realEnv, key, desc);
-    // As node's own environment: a plain value, configurable, writable and enumerable, or nothing.
+  defineProperty(target, key, desc) {
+    // As Node's own: a plain value that is configurable, writable and enumerable, or nothing.
     if (!('value' in desc) || desc.configurable !== true || desc.writable !== true || desc.enumerable !== true) return false;
-    tmpdirEnv = String(desc.value);
+    return Reflect.set(process.env, key, desc.value);
+  },
+  deleteProperty(target, key) {
+    delete target[key];
+    if (passedThrough(key)) delete realEnv[key];
     return true;
   },
+  preventExtensions: () => false,
 });
 // Node's os.tmpdir() reads the C environment (TMPDIR, TMP, TEMP, else /tmp, a trailing slash dropped).
 os.tmpdir = function tmpdir() {
-  const dir = tmpdirEnv || realEnv.TMP || realEnv.TEMP || '/tmp';
+  const dir = envValues.TMPDIR || envValues.TMP || envValues.TEMP || '/tmp';
   return dir.length > 1 && dir.endsWith('/') ? dir.slice(0, -1) : dir;
 };
 
@@ -460,7 +455,7 @@ async function invoke(handler, msg) {
   // The gateway empties the whole scratch root after every invocation whatever we do here; making and
   // removing the tmpdir on this side only spares it two file-system calls per invocation.
   try { makeDir(msg.tmpdir, { mode: 0o700 }); } catch { /* the handler will see the failure itself */ }
-  tmpdirEnv = msg.tmpdir;
+  envValues.TMPDIR = msg.tmpdir;
   const inv = current;
   try {
     let value;
@@ -488,7 +483,7 @@ async function invoke(handler, msg) {
 function finish(inv, msg, valueJson) {
   if (current !== inv) return;
   current = undefined;
-  tmpdirEnv = undefined;
+  delete envValues.TMPDIR;
   try { removeEmptyDir(inv.tmpdir); } catch { /* not empty: the gateway removes it */ }
   for (const p of pendingCalls.values()) p.reject(new Error('the invocation has ended'));
   pendingCalls.clear();

@@ -27,7 +27,8 @@ const regexCandidate = /\)[*+]|\)\{\d+,\d*\}|(?:\\[sdwSDW]|\.|\])[*+][^\n]{0,40}
 
 /**
  * recheck's synchronous checker costs milliseconds per short pattern but seconds on long generated
- * ones (URL validators, embedded data); those are left out, and a check that times out counts as safe.
+ * ones (URL validators, embedded data); those are left out, and a check that still times out after its
+ * retry (CheckerTiming) counts as safe.
  */
 const MAX_PATTERN = 160;
 
@@ -83,12 +84,15 @@ export function createChecker(timing: CheckerTiming = TIMING) {
       }
       const recheckFlags = flags.replace(/[^gimsuy]/g, '');
       let r = run(pattern, recheckFlags, timing.checkMs);
-      if (r.timedOut && budget.retries < timing.retriesPerFile) {
+      const retried = r.timedOut && budget.retries < timing.retriesPerFile;
+      if (retried) {
         budget.retries++;
         r = run(pattern, recheckFlags, timing.retryMs);
       }
       if (r.timedOut) budget.timeouts++;
       verdict = r.verdict;
+      // A timeout without its retry (the file had used them) is not a verdict: a later file checks again.
+      if (r.timedOut && !retried) return verdict;
     }
     cache.set(key, verdict);
     return verdict;
@@ -179,7 +183,7 @@ export const rule: Rule<JsRuleContext> = {
     }
     // Thrown after the findings are in: the engine lists it as a problem on this file (a rule failure).
     if (budget.timeouts >= MAX_TIMEOUTS_PER_FILE) {
-      throw new Error(`${MAX_TIMEOUTS_PER_FILE} regular expressions could not be checked within ${TIMING.checkMs} ms each; the file's remaining ones were not checked`);
+      throw new Error(`${MAX_TIMEOUTS_PER_FILE} regular expressions could not be checked in time (${TIMING.checkMs} ms each, ${TIMING.retryMs} ms for up to ${TIMING.retriesPerFile} retries); the file's remaining ones were not checked`);
     }
   },
 };

@@ -314,15 +314,18 @@ describe('a worker serving many invocations (the per-invocation TMPDIR)', () => 
     await rm(deepRoot, { recursive: true, force: true });
   });
 
-  test('TMPDIR and os.tmpdir() follow the tmpdir, and 20,000 invocations on one worker do not outgrow its memory limit', async () => {
+  test('TMPDIR and os.tmpdir() follow the tmpdir, and 20,000 invocations on one worker, each setting a new value, do not outgrow its memory limit', async () => {
     const t = await f.target(
       `import os, { tmpdir } from 'node:os';
        const worker = Math.random();
        const atLoad = { env: process.env.TMPDIR, os: os.tmpdir() };
-       export const handler = async (e, ctx) => ({
+       export const handler = async (e, ctx) => {
+         // Lambda's runtimes set a trace id per invocation like this: a new value each time.
+         process.env._X_AMZN_TRACE_ID = ctx.tmpdir;
+         return {
          worker, atLoad,
          during: { env: process.env.TMPDIR === ctx.tmpdir, os: os.tmpdir() === ctx.tmpdir, named: tmpdir() === ctx.tmpdir, listed: Object.keys(process.env).includes('TMPDIR') },
-       });`,
+       }; };`,
       { limits: { concurrency: 1 } },
     );
     const first = JSON.parse((await f.sandbox.invoke(t, request())).body);
@@ -336,11 +339,27 @@ describe('a worker serving many invocations (the per-invocation TMPDIR)', () => 
     assert.deepEqual(f.events.filter((e) => e.type.startsWith('sandbox.')), []);
   });
 
-  test('other names still reach the real environment: a TZ set by the function moves the time zone', async () => {
+  test('process.env keeps Node semantics: TZ moves the time zone, values become strings, it prints and cannot be frozen', async () => {
     const t = await f.target(
-      `export const handler = async () => { process.env.TZ = 'Asia/Tokyo'; const tokyo = new Date(0).getHours(); delete process.env.TZ; return { tokyo, utc: new Date(0).getHours(), tz: process.env.TZ ?? null }; };`,
+      `import { inspect } from 'node:util';
+       export const handler = async () => {
+         process.env.TZ = 'Asia/Tokyo'; const tokyo = new Date(0).getHours(); delete process.env.TZ;
+         process.env.PORT = 3000;
+         Object.defineProperty(process.env, 'MODE', { value: 1, writable: true, enumerable: true, configurable: true });
+         let frozen = true; try { Object.freeze(process.env); } catch { frozen = false; }
+         process.env.AFTER = 'x';
+         return { tokyo, utc: new Date(0).getHours(), tz: process.env.TZ ?? null, port: process.env.PORT, mode: process.env.MODE,
+           frozen, after: process.env.AFTER, printed: inspect(process.env, { breakLength: Infinity }), spread: { ...process.env }, has: 'PORT' in process.env,
+           keys: Reflect.ownKeys(process.env) };
+       };`,
     );
-    assert.deepEqual(JSON.parse((await f.sandbox.invoke(t, request())).body), { tokyo: 9, utc: 0, tz: null });
+    const out = (await f.sandbox.invoke(t, request())).body;
+    const tmpdir = JSON.parse(out).spread.TMPDIR as string;
+    assert.deepEqual(JSON.parse(out.replaceAll(tmpdir, '<tmpdir>')), {
+      tokyo: 9, utc: 0, tz: null, port: '3000', mode: '1', frozen: false, after: 'x',
+      printed: "{ TMPDIR: '<tmpdir>', PORT: '3000', MODE: '1', AFTER: 'x' }", spread: { TMPDIR: '<tmpdir>', PORT: '3000', MODE: '1', AFTER: 'x' },
+      has: true, keys: ['TMPDIR', 'PORT', 'MODE', 'AFTER'],
+    });
   });
 });
 
