@@ -99,18 +99,19 @@ const envValues = Object.create(Object.create(Object.prototype, {
 }));
 const realEnv = process.env;
 const passedThrough = (key) => key === 'TZ';
+function setEnv(target, key, value) {
+  if (typeof key !== 'string') return Reflect.set(target, key, value);
+  const text = `${value}`;
+  target[key] = text;
+  if (passedThrough(key)) realEnv[key] = text;
+  return true;
+}
 process.env = new Proxy(envValues, {
-  set(target, key, value) {
-    if (typeof key !== 'string') return Reflect.set(target, key, value);
-    const text = `${value}`;
-    target[key] = text;
-    if (passedThrough(key)) realEnv[key] = text;
-    return true;
-  },
+  set: setEnv,
   defineProperty(target, key, desc) {
     // As Node's own: a plain value that is configurable, writable and enumerable, or nothing.
     if (!('value' in desc) || desc.configurable !== true || desc.writable !== true || desc.enumerable !== true) return false;
-    return Reflect.set(process.env, key, desc.value);
+    return setEnv(target, key, desc.value);
   },
   deleteProperty(target, key) {
     delete target[key];
