@@ -31,9 +31,12 @@ export async function openBenchSandbox(opts: {
   const closeStore = async (): Promise<void> => {
     try {
       await store.close();
-      await bus.close();
     } finally {
-      rmSync(home, { recursive: true, force: true });
+      try {
+        await bus.close();
+      } finally {
+        rmSync(home, { recursive: true, force: true });
+      }
     }
   };
   let sandbox: SandboxProvider;

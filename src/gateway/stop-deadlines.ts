@@ -39,8 +39,10 @@ export function trackStopDeadlines(server: Server, limits: StopDeadlineLimits): 
   let timer: NodeJS.Timeout | undefined;
   server.once('close', () => clearInterval(timer));
 
-  // The same answer as Node's own deadline gives (error-reply.ts's clientError handler: 408 in the one
-  // error shape, logged), then the connection is closed at the next check whatever the client does.
+  // Between requests, the same answer as Node's own deadline gives (error-reply.ts's clientError
+  // handler: 408 in the one error shape, logged), then the connection is closed at the next check
+  // whatever the client does. Every earlier answer on it is out, and a request completed meanwhile gets
+  // 503 BWK_E_GATEWAY_STOPPING, never the function.
   const timeOut = (socket: Socket): void => {
     timedOut.add(socket);
     server.emit('clientError', Object.assign(new Error('request timed out while the gateway stops'), { code: 'ERR_HTTP_REQUEST_TIMEOUT' }), socket);
@@ -56,9 +58,10 @@ export function trackStopDeadlines(server: Server, limits: StopDeadlineLimits): 
         // stop began). Its clock starts at the stop, since when its first byte came is not known here.
         if (now - stopBegan > limits.headersTimeoutMs) timeOut(socket);
       } else if (!exchange.req.complete && now - exchange.at > limits.requestTimeoutMs) {
-        // A body still arriving. A request whose body is in is left to its answer, which the function's
-        // timeout bounds.
-        timeOut(socket);
+        // A body still arriving: closed with no answer, since the answer to a request pipelined before
+        // it may still be going out, and a body completed after a 408 must not reach the function. A
+        // request whose body is in is left to its answer, which the function's timeout bounds.
+        socket.destroy();
       }
     }
   };

@@ -94,15 +94,18 @@ for (const k of Object.keys(process.env)) delete process.env[k];
 // The proxy keeps Node's semantics: values become strings, the object cannot be frozen, and it prints
 // as its names and values (util.inspect would show the proxy; the hook sits on the prototype, so no
 // own key is added).
-const envValues = Object.create(Object.create(Object.prototype, {
+const envValues = Object.create(Object.freeze(Object.create(Object.prototype, {
   [inspect.custom]: { value: () => ({ ...envValues }) },
-}));
+})));
 const realEnv = process.env;
 const passedThrough = (key) => key === 'TZ';
+// Own data properties, defined rather than assigned: a setter a function put on Object.prototype must
+// neither swallow a name nor be handed the object behind the proxy.
+const ownValue = (value) => ({ value, writable: true, enumerable: true, configurable: true });
 function setEnv(target, key, value) {
-  if (typeof key !== 'string') return Reflect.set(target, key, value);
+  if (typeof key !== 'string') return false; // as Node's: names are strings
   const text = `${value}`;
-  target[key] = text;
+  if (!Reflect.defineProperty(target, key, ownValue(text))) return false;
   if (passedThrough(key)) realEnv[key] = text;
   return true;
 }
@@ -122,7 +125,8 @@ process.env = new Proxy(envValues, {
 });
 // Node's os.tmpdir() reads the C environment (TMPDIR, TMP, TEMP, else /tmp, a trailing slash dropped).
 os.tmpdir = function tmpdir() {
-  const dir = envValues.TMPDIR || envValues.TMP || envValues.TEMP || '/tmp';
+  const own = (name) => (Object.hasOwn(envValues, name) ? envValues[name] : undefined);
+  const dir = own('TMPDIR') || own('TMP') || own('TEMP') || '/tmp';
   return dir.length > 1 && dir.endsWith('/') ? dir.slice(0, -1) : dir;
 };
 
@@ -456,7 +460,7 @@ async function invoke(handler, msg) {
   // The gateway empties the whole scratch root after every invocation whatever we do here; making and
   // removing the tmpdir on this side only spares it two file-system calls per invocation.
   try { makeDir(msg.tmpdir, { mode: 0o700 }); } catch { /* the handler will see the failure itself */ }
-  envValues.TMPDIR = msg.tmpdir;
+  Reflect.defineProperty(envValues, 'TMPDIR', ownValue(msg.tmpdir));
   const inv = current;
   try {
     let value;
@@ -484,7 +488,7 @@ async function invoke(handler, msg) {
 function finish(inv, msg, valueJson) {
   if (current !== inv) return;
   current = undefined;
-  delete envValues.TMPDIR;
+  Reflect.deleteProperty(envValues, 'TMPDIR');
   try { removeEmptyDir(inv.tmpdir); } catch { /* not empty: the gateway removes it */ }
   for (const p of pendingCalls.values()) p.reject(new Error('the invocation has ended'));
   pendingCalls.clear();

@@ -348,9 +348,15 @@ describe('a worker serving many invocations (the per-invocation TMPDIR)', () => 
          Object.defineProperty(process.env, 'MODE', { value: 1, writable: true, enumerable: true, configurable: true });
          let frozen = true; try { Object.freeze(process.env); } catch { frozen = false; }
          process.env.AFTER = 'x';
+         // An inherited setter neither swallows a name nor sees the object behind the proxy.
+         let leaked = null;
+         Object.defineProperty(Object.prototype, 'LEVEL', { set(v) { leaked = this; }, configurable: true });
+         process.env.LEVEL = 'debug';
+         const level = process.env.LEVEL;
+         delete Object.prototype.LEVEL; delete process.env.LEVEL;
          return { tokyo, utc: new Date(0).getHours(), tz: process.env.TZ ?? null, port: process.env.PORT, mode: process.env.MODE,
            frozen, after: process.env.AFTER, printed: inspect(process.env, { breakLength: Infinity }), spread: { ...process.env }, has: 'PORT' in process.env,
-           keys: Reflect.ownKeys(process.env) };
+           keys: Reflect.ownKeys(process.env), level, leaked: leaked !== null };
        };`,
     );
     const out = (await f.sandbox.invoke(t, request())).body;
@@ -358,7 +364,7 @@ describe('a worker serving many invocations (the per-invocation TMPDIR)', () => 
     assert.deepEqual(JSON.parse(out.replaceAll(tmpdir, '<tmpdir>')), {
       tokyo: 9, utc: 0, tz: null, port: '3000', mode: '1', frozen: false, after: 'x',
       printed: "{ TMPDIR: '<tmpdir>', PORT: '3000', MODE: '1', AFTER: 'x' }", spread: { TMPDIR: '<tmpdir>', PORT: '3000', MODE: '1', AFTER: 'x' },
-      has: true, keys: ['TMPDIR', 'PORT', 'MODE', 'AFTER'],
+      has: true, keys: ['TMPDIR', 'PORT', 'MODE', 'AFTER'], level: 'debug', leaked: false,
     });
   });
 });
