@@ -440,7 +440,7 @@ function makeContext(inv) {
     awsRequestId: inv.requestId,
     functionName: init.functionName,
     functionVersion: String(init.functionVersion),
-    tmpdir: inv.tmpdir,
+    get tmpdir() { return tmpdirOf(inv); },
     getRemainingTimeInMillis: () => Math.max(0, inv.deadline - Date.now()),
     log,
     callbackWaitsForEmptyEventLoop: false,
@@ -454,14 +454,26 @@ function makeContext(inv) {
   return context;
 }
 
+/**
+ * The invocation's tmpdir, made the first time the function asks for its path (context.tmpdir,
+ * process.env.TMPDIR, os.tmpdir()) while the invocation runs: most functions never do, and a mkdir and
+ * rmdir per invocation cost ~12 µs on tmpfs and ~170 µs on a disk scratch. The gateway empties the whole
+ * scratch root after every invocation whatever happens here; removing an empty tmpdir on this side only
+ * spares it the file-system calls.
+ */
+function tmpdirOf(inv) {
+  if (!inv.tmpdirMade && current === inv) {
+    inv.tmpdirMade = true;
+    try { makeDir(inv.tmpdir, { mode: 0o700 }); } catch { /* the handler will see the failure itself */ }
+  }
+  return inv.tmpdir;
+}
+
 async function invoke(handler, msg) {
-  current = { id: msg.id, requestId: msg.requestId, deadline: Date.now() + msg.timeoutMs, tmpdir: msg.tmpdir, wroteOutput: false, caller: msg.caller };
+  current = { id: msg.id, requestId: msg.requestId, deadline: Date.now() + msg.timeoutMs, tmpdir: msg.tmpdir, tmpdirMade: false, wroteOutput: false, caller: msg.caller };
   deniedSent = 0;
-  // The gateway empties the whole scratch root after every invocation whatever we do here; making and
-  // removing the tmpdir on this side only spares it two file-system calls per invocation.
-  try { makeDir(msg.tmpdir, { mode: 0o700 }); } catch { /* the handler will see the failure itself */ }
-  Reflect.defineProperty(envValues, 'TMPDIR', ownValue(msg.tmpdir));
   const inv = current;
+  Reflect.defineProperty(envValues, 'TMPDIR', { get: () => tmpdirOf(inv), enumerable: true, configurable: true });
   try {
     let value;
     if (handler.kind === 'fetch') {
@@ -489,7 +501,7 @@ function finish(inv, msg, valueJson) {
   if (current !== inv) return;
   current = undefined;
   Reflect.deleteProperty(envValues, 'TMPDIR');
-  try { removeEmptyDir(inv.tmpdir); } catch { /* not empty: the gateway removes it */ }
+  if (inv.tmpdirMade) try { removeEmptyDir(inv.tmpdir); } catch { /* not empty: the gateway removes it */ }
   for (const p of pendingCalls.values()) p.reject(new Error('the invocation has ended'));
   pendingCalls.clear();
   // Pipe writes are synchronous on Linux: all the invocation wrote is in the pipes ahead of the marks,

@@ -3,7 +3,7 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultConfig } from '../../../config.ts';
@@ -303,9 +303,10 @@ describe('a worker serving many invocations (the per-invocation TMPDIR)', () => 
   // the host's) makes that ~3 KB an invocation: the old worker was killed within 20,000.
   let f: Fixture;
   let deepRoot: string;
+  let deepScratch: string;
   before(async () => {
     deepRoot = await mkdtemp(join(tmpdir(), 'bwk-deep-'));
-    const deepScratch = join(deepRoot, ...Array.from({ length: 12 }, (_, i) => `${i}`.padEnd(250, 'd')));
+    deepScratch = join(deepRoot, ...Array.from({ length: 12 }, (_, i) => `${i}`.padEnd(250, 'd')));
     await mkdir(deepScratch, { recursive: true });
     f = await startFixture('permission-only', (c) => { c.sandbox.scratchDir = deepScratch; });
   });
@@ -337,6 +338,28 @@ describe('a worker serving many invocations (the per-invocation TMPDIR)', () => 
       assert.equal(out.worker, first.worker, `invocation ${i} ran on a new worker`);
     }
     assert.deepEqual(f.events.filter((e) => e.type.startsWith('sandbox.')), []);
+  });
+
+  test('the tmpdir is made the first time the function asks for its path, by any of the three ways', async () => {
+    const t = await f.target(
+      `import fs from 'node:fs'; import os from 'node:os';
+       const readable = (dir) => { try { return fs.readdirSync(dir); } catch { return undefined; } };
+       export const handler = async (e, ctx) => {
+         // Its own scratch root is the one of the workers' roots it may read (permission-only: host paths).
+         const root = JSON.parse(e.body).roots.find((r) => readable(r) !== undefined);
+         const before = readable(root);
+         const way = JSON.parse(e.body).way;
+         const path = way === 'env' ? process.env.TMPDIR : way === 'os' ? os.tmpdir() : ctx.tmpdir;
+         return { before, made: fs.existsSync(path), path: path === ctx.tmpdir };
+       };`,
+      { limits: { concurrency: 1 } },
+    );
+    await f.sandbox.prepare(t);
+    const roots = (await readdir(deepScratch)).map((r) => join(deepScratch, r));
+    for (const way of ['env', 'os', 'context']) {
+      const out = JSON.parse((await f.sandbox.invoke(t, request(event20({ roots, way })))).body);
+      assert.deepEqual(out, { before: [], made: true, path: true }, way);
+    }
   });
 
   test('process.env keeps Node semantics: TZ moves the time zone, values become strings, it prints and cannot be frozen', async () => {
