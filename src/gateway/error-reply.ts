@@ -11,11 +11,6 @@ import { applySecurityHeaders, securityHeaders } from './security-headers.ts';
 import { redactString } from '../telemetry/redact.ts';
 import type { GatewayReply, GatewayRequest } from './exchange.ts';
 
-/**
- * Strips caller-supplied text down to something safe to echo in a message or an event. Credentials are
- * redacted before the cut: a cut through one would leave a head too short to be recognised later (the
- * log and the audit ledger redact again, but only what they can still recognise).
- */
 /** Why a request's framing is refused: the same words from fastify's errors here and from function-route.ts. */
 export const FRAMING_PROBLEMS = {
   contentLength: 'content-length does not match the body',
@@ -23,6 +18,11 @@ export const FRAMING_PROBLEMS = {
   longSegment: 'a path segment is too long',
 } as const;
 
+/**
+ * Strips caller-supplied text down to something safe to echo in a message or an event. Credentials are
+ * redacted before the cut: a cut through one would leave a head too short to be recognised later (the
+ * log and the audit ledger redact again, but only what they can still recognise).
+ */
 export function echo(text: string, max = 80): string {
   return redactString(text).replace(/[^\x20-\x7e]/g, '?').slice(0, max);
 }

@@ -14,22 +14,16 @@ export interface StopDeadlineLimits {
   checkEveryMs: number;
 }
 
-/** The request a connection is on, or last was on, and when its headers were complete. */
-interface Exchange {
-  req: IncomingMessage;
-  res: ServerResponse;
-  at: number;
-}
-
 export interface StopDeadlines {
-  /** From the request handler, for every request: one map write, no listener. */
+  /** From the request handler, for every request: one map write, no listener, no clock read. */
   requestStarted(req: IncomingMessage, res: ServerResponse): void;
   /** When the stop begins: from here, connections that overrun the deadlines are closed. */
   enforce(): void;
 }
 
 export function trackStopDeadlines(server: Server, limits: StopDeadlineLimits): StopDeadlines {
-  const connections = new Map<Socket, Exchange | undefined>();
+  /** Each connection's answer to the request it is on, or last was on (res.req is that request). */
+  const connections = new Map<Socket, ServerResponse | undefined>();
   server.on('connection', (socket: Socket) => {
     connections.set(socket, undefined);
     socket.once('close', () => connections.delete(socket));
@@ -50,14 +44,16 @@ export function trackStopDeadlines(server: Server, limits: StopDeadlineLimits): 
 
   const check = (stopBegan: number): void => {
     const now = performance.now();
-    for (const [socket, exchange] of connections) {
+    // Both clocks start at the stop: when a request's first byte came is not known here, and reading the
+    // clock for every request to know when its headers did would cost the requests that are never cut.
+    for (const [socket, res] of connections) {
       if (timedOut.has(socket)) {
         socket.destroy();
-      } else if (!exchange || exchange.res.writableFinished) {
+      } else if (!res || res.writableFinished) {
         // Between requests: a request's headers still arriving (an idle connection was closed when the
-        // stop began). Its clock starts at the stop, since when its first byte came is not known here.
+        // stop began).
         if (now - stopBegan > limits.headersTimeoutMs) timeOut(socket);
-      } else if (!exchange.req.complete && now - exchange.at > limits.requestTimeoutMs) {
+      } else if (!res.req.complete && now - stopBegan > limits.requestTimeoutMs) {
         // A body still arriving: closed with no answer, since the answer to a request pipelined before
         // it may still be going out, and a body completed after a 408 must not reach the function. A
         // request whose body is in is left to its answer, which the function's timeout bounds.
@@ -69,7 +65,7 @@ export function trackStopDeadlines(server: Server, limits: StopDeadlineLimits): 
   return {
     requestStarted(req, res) {
       // A connection closed meanwhile is not tracked again.
-      if (connections.has(req.socket)) connections.set(req.socket, { req, res, at: performance.now() });
+      if (connections.has(req.socket)) connections.set(req.socket, res);
     },
     enforce() {
       if (timer) return;

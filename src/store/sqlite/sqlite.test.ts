@@ -13,6 +13,7 @@ import { BLOCK_HISTORY_RETENTION } from '../store.ts';
 import { openSqliteStore } from './index.ts';
 import { DATABASE_FILE, openDatabase } from './database.ts';
 import { migrate, migrations, schemaVersion } from './migrations.ts';
+import { LOGS_BY_REQUEST_SQL } from './logs.ts';
 
 async function tempHome(t: { after: (fn: () => Promise<void>) => void }): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'bwk-sqlite-'));
@@ -65,7 +66,7 @@ test('sqlite: function logs carry no request-id index; a query by request id wal
   try {
     const indexes = db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'function_logs'").all().map((r) => r.name);
     assert.deepEqual(indexes, ['function_logs_by_function']);
-    const plan = db.prepare('EXPLAIN QUERY PLAN SELECT * FROM function_logs WHERE function = ? AND request_id = ? ORDER BY id DESC LIMIT ?')
+    const plan = db.prepare(`EXPLAIN QUERY PLAN ${LOGS_BY_REQUEST_SQL}`)
       .all('hello', 'r', 10).map((r) => String(r.detail)).join('; ');
     assert.match(plan, /USING INDEX function_logs_by_function \(function=\?\)/);
   } finally {
