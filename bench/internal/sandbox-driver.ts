@@ -15,18 +15,18 @@ import { bundleFunction } from '../../src/deploy/bundle.ts';
 import { buildV2Event } from '../../src/gateway/events/apigw-v2.ts';
 import type { Principal } from '../../src/auth/principal.ts';
 import { jsonBody1k } from '../wrk.ts';
-import { openBenchSandbox } from './bench-sandbox.ts';
+import { startFixture } from '../../src/runtime/sandbox/process/sandbox.fixture.ts';
 import { repo } from './child.ts';
 
 const { values } = parseArgs({ options: { warmup: { type: 'string', default: '3' }, duration: { type: 'string', default: '10' } } });
 const dir = join(repo, 'examples/hello');
 const { manifest } = await loadManifest(dir);
-const { code, sha256 } = await bundleFunction(dir, manifest);
-const bench = await openBenchSandbox({ homePrefix: 'bwk-sbx-bench-', bundleSource: async () => code });
+const { code } = await bundleFunction(dir, manifest);
+const bench = await startFixture('auto');
 const { sandbox } = bench;
 // The driving bench stops us with SIGTERM once it has our count: the temp home goes with us.
 process.once('SIGTERM', () => void bench.close().finally(() => process.exit(0)));
-const target = { name: manifest.name, version: 1, sha256, manifest };
+const target = { name: manifest.name, version: 1, sha256: bench.addBundle(code), manifest };
 const body = jsonBody1k();
 const trigger = { kind: 'http' as const, ...manifest.triggers.http.find((h) => h.method === 'POST')! };
 const principal: Principal = { kind: 'api-key', actor: 'key:bench', roles: ['invoker'], functions: [manifest.name], keyId: 'bench', expiresAt: null };

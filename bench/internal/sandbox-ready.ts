@@ -3,12 +3,11 @@
 // Measured for each isolation mode this machine supports, with the real store, bus and sandbox.
 
 import { tmpdir } from 'node:os';
-import { createHash } from 'node:crypto';
 import { build } from 'esbuild';
 import { loadConfig, type IsolationMode } from '../../src/config.ts';
 import { probeIsolation } from '../../src/runtime/sandbox/process/index.ts';
 import { parseManifest } from '../../src/manifest/parse.ts';
-import { openBenchSandbox } from './bench-sandbox.ts';
+import { startFixture } from '../../src/runtime/sandbox/process/sandbox.fixture.ts';
 import { quantile } from './child.ts';
 
 export interface ReadyResult { isolation: string; runs: number; p50: number; p99: number }
@@ -30,16 +29,13 @@ async function bundle(nonce: number): Promise<Uint8Array> {
 }
 
 async function measure(isolation: IsolationMode, runs: number): Promise<ReadyResult> {
-  const bundles = new Map<string, Uint8Array>();
-  const bench = await openBenchSandbox({ homePrefix: 'bwk-ready-', isolation, bundleSource: async (sha) => bundles.get(sha) });
+  const bench = await startFixture(isolation);
   const { sandbox } = bench;
   const manifest = parseManifest(manifestSource, 'bulwark.yaml', () => undefined);
   const times: number[] = [];
   try {
     for (let i = 0; i < runs; i++) {
-      const code = await bundle(i);
-      const sha256 = createHash('sha256').update(code).digest('hex');
-      bundles.set(sha256, code);
+      const sha256 = bench.addBundle(await bundle(i));
       const t0 = performance.now();
       await sandbox.prepare({ name: 'ready', version: 0, sha256, manifest });
       times.push(performance.now() - t0);

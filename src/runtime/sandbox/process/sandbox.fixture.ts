@@ -1,5 +1,6 @@
 // Test fixture: a real process sandbox on a temp home with the real SQLite store and in-process bus,
 // bundles built by esbuild exactly as the deploy bundler does (ESM, platform node, createRequire banner).
+// The bench drivers that measure the sandbox without the gateway use it too.
 
 import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -26,6 +27,9 @@ export interface Fixture {
   events: SecurityEvent[];
   /** Bundles `source` (file name decides ESM vs CJS) and returns a target for it. */
   target(source: string, opts?: { file?: string; manifest?: Partial<Manifest>; limits?: Partial<Manifest['limits']>; version?: number }): Promise<FunctionTarget>;
+  /** Makes a bundle built elsewhere (the deploy bundler, say) available to the sandbox; gives its SHA-256. */
+  addBundle(code: Uint8Array): string;
+  /** Once; a later call gets the first call's promise. */
   close(): Promise<void>;
 }
 
@@ -84,21 +88,25 @@ export async function startFixture(isolation: IsolationMode, configure: (c: Conf
     config, logger: createLogger({ level: 'silent' }), bus, logs: store.logs,
     bundleSource: async (sha) => bundles.get(sha),
   });
+  const addBundle = (code: Uint8Array): string => {
+    const sha256 = createHash('sha256').update(code).digest('hex');
+    bundles.set(sha256, code);
+    return sha256;
+  };
   let n = 0;
+  let closed: Promise<void> | undefined;
   return {
-    home, config, sandbox, store, events,
+    home, config, sandbox, store, events, addBundle,
     async target(source, opts = {}) {
-      const code = await bundle(source, opts.file);
-      const sha256 = createHash('sha256').update(code).digest('hex');
-      bundles.set(sha256, code);
+      const sha256 = addBundle(await bundle(source, opts.file));
       const name = opts.manifest?.name ?? `fn${++n}`;
       return { name, version: opts.version ?? 1, sha256, manifest: manifest(name, opts.manifest, opts.limits) };
     },
-    async close() {
+    close: () => (closed ??= (async () => {
       await sandbox.close();
       await bus.close();
       await store.close();
       await rm(home, { recursive: true, force: true });
-    },
+    })()),
   };
 }
