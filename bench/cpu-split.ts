@@ -13,7 +13,7 @@
 
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { jsonBody1k, runWrk } from './wrk.ts';
+import { helloLoad, runWrk } from './wrk.ts';
 import { nextLine, repo, startChild, startFloor, stopChild, writeBenchSection } from './internal/child.ts';
 import { descendants, snapshot, TICKS_PER_SEC } from './internal/proc.ts';
 
@@ -42,11 +42,7 @@ const gw = sandboxOnly
     : await startChild('bench/internal/gateway-server.ts', [...(values['no-guards'] ? ['--no-guards'] : []), '--config', join(repo, 'bench/internal/load.config.yaml')]);
 const gwPid = gw.child.pid!;
 const server = sandboxOnly ? 'driver' : floor ? 'floor server' : 'gateway';
-const wrk = (durationSec: number) => runWrk({
-  url: floor ? `${String(gw.info.url)}fn/hello/` : `${String(gw.info.url)}/fn/hello/`,
-  connections: 50, threads: 2, method: 'POST', body: jsonBody1k(), durationSec,
-  headers: { 'content-type': 'application/json', ...(floor ? {} : { authorization: `Bearer ${String(gw.info.key)}` }) },
-});
+const wrk = (durationSec: number) => runWrk(helloLoad(String(gw.info.url), durationSec, floor ? undefined : String(gw.info.key)));
 
 /** Invocations per second of the whole run: wrk's, or what the sandbox driver counted. */
 async function loadRun(): Promise<number> {

@@ -18,7 +18,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { cpus, release, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { jsonBody1k, runWrk, type LoadResult } from './wrk.ts';
+import { HELLO_CONNECTIONS, helloLoad, runWrk, type LoadResult } from './wrk.ts';
 import { createClient } from '../src/cli/client.ts';
 import { deployDirectory } from '../src/cli/commands/deploy.ts';
 import { createProgress } from '../src/cli/progress.ts';
@@ -37,7 +37,6 @@ const { values } = parseArgs({
 const durationSec = Number(values.duration);
 const warmupSec = Number(values.warmup);
 const coldRuns = Number(values.cold);
-const CONNECTIONS = 50;
 /** Per-client rate limits raised above what wrk sends from one address: see the file. */
 const loadConfigFile = join(repo, 'bench/internal/load.config.yaml');
 
@@ -78,8 +77,6 @@ async function coldStart(url: string, adminKey: string, invokerKey: string): Pro
 }
 
 const fmt = (n: number, d = 2): string => n.toFixed(d);
-const body = jsonBody1k();
-const wrkBase = { connections: CONNECTIONS, threads: 2, durationSec, method: 'POST' as const, body };
 
 /** The same load for --warmup seconds (not recorded, but it must be valid too), then the measured run. */
 async function measure(name: string, opts: Parameters<typeof runWrk>[0]): Promise<LoadResult> {
@@ -92,28 +89,24 @@ console.error(`machine: ${machine}`);
 
 console.error('(a) raw node:http …');
 const raw = await startChild('bench/internal/raw-http-server.ts');
-const a = await measure('a', { ...wrkBase, url: String(raw.info.url), headers: { 'content-type': 'application/json' } });
+const a = await measure('a', helloLoad(String(raw.info.url), durationSec));
 await stopChild(raw);
 
 console.error('(e) process-pool floor …');
 const floor = await startFloor();
-const e = await measure('e', { ...wrkBase, url: `${String(floor.info.url)}fn/hello/`, headers: { 'content-type': 'application/json' } });
+const e = await measure('e', helloLoad(String(floor.info.url), durationSec));
 await stopChild(floor);
 
 console.error('(b) gateway, API key, guard chain on …');
 const gw = await startChild('bench/internal/gateway-server.ts', ['--config', loadConfigFile]);
-const b = await measure('b', {
-  ...wrkBase,
-  url: `${gw.info.url}/fn/hello/`,
-  headers: { 'content-type': 'application/json', authorization: `Bearer ${gw.info.key}` },
-});
+const b = await measure('b', helloLoad(String(gw.info.url), durationSec, String(gw.info.key)));
 console.error('(d) cold start: deploy finished -> first response …');
 const cold = await coldStart(String(gw.info.url), String(gw.info.adminKey), String(gw.info.key));
 await stopChild(gw);
 
 console.error('(c) gateway, guard chain off …');
 const gwOff = await startChild('bench/internal/gateway-server.ts', ['--no-guards', '--config', loadConfigFile]);
-const c = await measure('c', { ...wrkBase, url: `${String(gwOff.info.url)}/fn/hello/`, headers: { 'content-type': 'application/json' } });
+const c = await measure('c', helloLoad(String(gwOff.info.url), durationSec));
 await stopChild(gwOff);
 
 console.error('(d) sandbox spawn -> ready …');
@@ -126,7 +119,7 @@ const rows = [
   ['(e) process-pool floor (no sandbox, no gateway)', e],
 ] as const;
 const lines: string[] = [];
-lines.push(`Machine: ${machine}. wrk, ${CONNECTIONS} connections, 2 threads, ${durationSec} s each after ${warmupSec} s of warm-up, POST 1 KB JSON.`, '');
+lines.push(`Machine: ${machine}. wrk, ${HELLO_CONNECTIONS} connections, 2 threads, ${durationSec} s each after ${warmupSec} s of warm-up, POST 1 KB JSON.`, '');
 lines.push('| scenario | req/s | p50 ms | p99 ms |', '|---|---:|---:|---:|');
 for (const [name, r] of rows) lines.push(`| ${name} | ${fmt(r.requestsPerSec, 0)} | ${fmt(r.p50Ms)} | ${fmt(r.p99Ms)} |`);
 lines.push('');

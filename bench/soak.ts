@@ -12,7 +12,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { jsonBody1k, runWrk } from './wrk.ts';
+import { helloLoad, runWrk } from './wrk.ts';
 import { nextLine, repo, startChild, stopChild, writeBenchSection } from './internal/child.ts';
 import { descendants, snapshot } from './internal/proc.ts';
 
@@ -65,17 +65,14 @@ async function sample(t0: number): Promise<Sample> {
   return { at: (performance.now() - t0) / 1000, heap: memory.heapUsed, rss: memory.rss, workerRss: [...w.values()].sort((a, b) => a - b), pids: new Set(w.keys()) };
 }
 
-const load = {
-  url: `${String(gw.info.url)}/fn/hello/`, connections: 50, threads: 2, method: 'POST' as const, body: jsonBody1k(),
-  headers: { 'content-type': 'application/json', authorization: `Bearer ${String(gw.info.key)}` },
-};
+const load = (durationSec: number) => helloLoad(String(gw.info.url), durationSec, String(gw.info.key));
 const samples: Sample[] = [];
 let rps = 0;
 try {
-  const warm = await runWrk({ ...load, durationSec: warmupSec });
+  const warm = await runWrk(load(warmupSec));
   if (warm.non2xx > 0 || warm.errors > 0) throw new Error(`warm-up: ${warm.non2xx} non-2xx responses and ${warm.errors} socket errors`);
   const t0 = performance.now();
-  const run = runWrk({ ...load, durationSec });
+  const run = runWrk(load(durationSec));
   samples.push(await sample(t0));
   for (let next = everySec; next < durationSec; next += everySec) {
     await new Promise((r) => setTimeout(r, Math.max(0, t0 + next * 1000 - performance.now())));

@@ -30,6 +30,20 @@ export function jsonBody1k(): string {
   return JSON.stringify({ name: 'Ada', padding: 'x'.repeat(1024 - base.length) });
 }
 
+/** Connections of the issue 2 load (the issue asks for 50). */
+export const HELLO_CONNECTIONS = 50;
+
+/**
+ * The issue 2 load on the hello function under `base` (a server's URL, no trailing slash): wrk,
+ * HELLO_CONNECTIONS connections, 2 threads, POST of jsonBody1k(), `key` as a bearer token when given.
+ */
+export function helloLoad(base: string, durationSec: number, key?: string): LoadOptions {
+  return {
+    url: `${base}/fn/hello/`, connections: HELLO_CONNECTIONS, threads: 2, method: 'POST', body: jsonBody1k(), durationSec,
+    headers: { 'content-type': 'application/json', ...(key === undefined ? {} : { authorization: `Bearer ${key}` }) },
+  };
+}
+
 export async function runWrk(opts: LoadOptions): Promise<LoadResult> {
   const dir = mkdtempSync(join(tmpdir(), 'bwk-wrk-'));
   try {

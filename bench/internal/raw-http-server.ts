@@ -25,7 +25,7 @@ const server = createServer((req, res) => {
 server.listen(0, '127.0.0.1', () => {
   const address = server.address();
   if (address === null || typeof address === 'string') throw new Error('no TCP address');
-  process.stdout.write(JSON.stringify({ url: `http://127.0.0.1:${address.port}/` }) + '\n');
+  process.stdout.write(JSON.stringify({ url: `http://127.0.0.1:${address.port}` }) + '\n');
 });
 process.on('SIGTERM', () => server.close(() => process.exit(0)));
 // The driver holds our stdin open: when it dies, so do we.
