@@ -53,8 +53,6 @@ export interface FunctionRequest extends GatewayRequest {
   readonly functionUrl: FunctionUrl;
   /** The query string's parameters, decoded, every value of a repeated name kept (events/request.ts queryValues). */
   readonly queryValues: ReadonlyMap<string, string[]>;
-  /** The same, a repeated name giving an array: what the guards judge. */
-  readonly query: Record<string, string | string[]>;
   /** undefined when the request had no body to read (GET, HEAD, no Content-Type and no length, …). */
   readonly body: Buffer | undefined;
 }

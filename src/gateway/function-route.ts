@@ -204,11 +204,8 @@ type UnreadRequest = { -readonly [K in keyof FunctionRequest]: FunctionRequest[K
 function functionRequest(raw: IncomingMessage, id: string, clientIp: string, host: string): UnreadRequest {
   const url = raw.url!;
   const functionUrl = splitFunctionUrl(url);
-  const values = queryValues(functionUrl.query);
-  const query: Record<string, string | string[]> = Object.create(null) as Record<string, string | string[]>;
-  for (const [name, list] of values) query[name] = list.length === 1 ? list[0]! : list;
   return {
-    id, url, method: raw.method!, raw, headers: raw.headers, clientIp, body: undefined, functionUrl, queryValues: values, query, bulwark: null,
+    id, url, method: raw.method!, raw, headers: raw.headers, clientIp, body: undefined, functionUrl, queryValues: queryValues(functionUrl.query), bulwark: null,
     hostname: host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.split(':', 1)[0]!,
   };
 }

@@ -98,7 +98,7 @@ export function createInvokeHandler(deps: InvokeDeps) {
       trigger: match.trigger,
       method: request.method,
       headers: headersAsForwarded(request.raw),
-      query: request.query,
+      query: guardQuery(request.queryValues),
       params: match.params,
       body,
       json: lazyJson(body),
@@ -165,4 +165,11 @@ export function createInvokeHandler(deps: InvokeDeps) {
       throw err;
     }
   };
+}
+
+/** The query as the guards judge it: a repeated name gives an array. */
+function guardQuery(values: ReadonlyMap<string, string[]>): Record<string, string | string[]> {
+  const query: Record<string, string | string[]> = Object.create(null) as Record<string, string | string[]>;
+  for (const [name, list] of values) query[name] = list.length === 1 ? list[0]! : list;
+  return query;
 }
